@@ -1,0 +1,50 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::state::Store;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// One JSON object a line, as stored
+    #[arg(long)]
+    pub json: bool,
+    /// Only the last N events
+    #[arg(short = 'n', value_name = "N")]
+    pub n: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let store = Store::open()?;
+    let events = crate::events::read_all(&store)?;
+    let skip = args.n.map(|n| events.len().saturating_sub(n)).unwrap_or(0);
+    for ev in &events[skip..] {
+        if args.json {
+            println!("{ev}");
+        } else {
+            println!("{}", describe(ev));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One readable line: time, event, then the other fields as `key=value`.
+pub fn describe(ev: &Value) -> String {
+    let ts = ev.get("ts").and_then(Value::as_str).unwrap_or("?");
+    let name = ev.get("event").and_then(Value::as_str).unwrap_or("?");
+    let mut line = format!("{ts}  {name}");
+    if let Value::Object(map) = ev {
+        for (k, v) in map {
+            if k == "ts" || k == "event" {
+                continue;
+            }
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            line.push_str(&format!("  {k}={v}"));
+        }
+    }
+    line
+}

@@ -1,0 +1,16 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::tmux::Tmux;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(_tmux: &Tmux, _args: Args) -> Result<ExitCode> {
+    super::not_implemented("status")
+}

@@ -1,0 +1,31 @@
+//! `claude-failover`: keeps Claude Code sessions in tmux working across account usage limits.
+//!
+//! Invoked as `claude` (through a symlink) the same binary is the Claude Code simulator that the
+//! demo and the tests run in panes; see `simulator`.
+
+mod accounts;
+mod cli;
+mod cmd;
+mod detect;
+mod events;
+mod failover;
+mod fsutil;
+mod links;
+mod options;
+mod panes;
+mod procs;
+mod shell;
+mod simulator;
+mod state;
+mod status_line;
+mod tmux;
+mod transcript;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if simulator::invoked_as_claude() {
+        return simulator::main();
+    }
+    cli::main()
+}

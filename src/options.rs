@@ -1,0 +1,259 @@
+//! The plugin's tmux options: one table of names, defaults and meanings, read in one tmux call.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::accounts::{self, Account};
+use crate::tmux::{Tmux, SEP};
+
+pub struct Spec {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const DEFAULT_STATUS_FORMAT: &str = "#{state}#{account}#{confirming}#{cooldown}#{exhausted}";
+
+/// Every option, in the order README.md documents them.
+pub const OPTIONS: &[Spec] = &[
+    Spec { name: "@claude-failover-accounts", default: "default=~/.claude", meaning: "whitespace-separated NAME=DIR, in failover order; ~ expands" },
+    Spec { name: "@claude-failover-shared-dir", default: "~/.claude-shared", meaning: "the one shared target folder" },
+    Spec { name: "@claude-failover-shared-items", default: "projects file-history session-env", meaning: "entries every account home links into the shared folder" },
+    Spec { name: "@claude-failover-command", default: "claude", meaning: "program started in panes (a path or a name on PATH)" },
+    Spec { name: "@claude-failover-args", default: "", meaning: "extra arguments on every (re)launch, e.g. --dangerously-skip-permissions" },
+    Spec { name: "@claude-failover-confirm-polls", default: "2", meaning: "polls in a row that must see the same limit before a swap" },
+    Spec { name: "@claude-failover-confirm-gap", default: "10", meaning: "minimum seconds between two polls that count as confirmation" },
+    Spec { name: "@claude-failover-cooldown", default: "600", meaning: "seconds after a swap during which no automatic swap happens" },
+    Spec { name: "@claude-failover-notify", default: "", meaning: "command run detached on each swap-related event, event JSON on stdin" },
+    Spec { name: "@claude-failover-sessions", default: "", meaning: "declared sessions, NAME=DIR list, started/restored by `up`" },
+    Spec { name: "@claude-failover-swap-key", default: "S", meaning: "key (under the prefix) for a manual swap" },
+    Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format" },
+];
+
+/// A declared session of `@claude-failover-sessions`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredSession {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub accounts: Vec<Account>,
+    pub shared_dir: PathBuf,
+    pub shared_items: Vec<String>,
+    pub command: String,
+    pub args: Vec<String>,
+    pub confirm_polls: u32,
+    pub confirm_gap: u64,
+    pub cooldown: u64,
+    pub notify: String,
+    pub sessions: Vec<DeclaredSession>,
+    pub swap_key: String,
+    pub status_format: String,
+}
+
+/// The tmux format that prints every option's value, separated by `SEP`.
+pub fn format() -> String {
+    let mut f = String::new();
+    for (i, spec) in OPTIONS.iter().enumerate() {
+        if i > 0 {
+            f.push(SEP);
+        }
+        f.push_str("#{");
+        f.push_str(spec.name);
+        f.push('}');
+    }
+    f
+}
+
+/// The tmux command that prints the options (to batch with other commands).
+pub fn command() -> Vec<String> {
+    vec!["display-message".into(), "-p".into(), format()]
+}
+
+/// Read every option in one tmux call.
+pub fn read(tmux: &Tmux) -> Result<Config> {
+    let out = tmux
+        .run(&command())
+        .context("could not read the @claude-failover-* options")?;
+    parse(&out)
+}
+
+/// Parse the output of `command()`: the first `OPTIONS.len()` fields, which may span lines when
+/// a value holds a newline.
+pub fn parse(output: &str) -> Result<Config> {
+    let body = output.strip_suffix('\n').unwrap_or(output);
+    let values: Vec<&str> = body.splitn(OPTIONS.len(), SEP).collect();
+    if values.len() != OPTIONS.len() {
+        bail!(
+            "tmux printed {} option fields, expected {}",
+            values.len(),
+            OPTIONS.len()
+        );
+    }
+    // The last field runs to the end of the first line: anything after is other commands' output.
+    let mut values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    if let Some(last) = values.last_mut() {
+        if let Some(i) = last.find('\n') {
+            last.truncate(i);
+        }
+    }
+    from_values(&values)
+}
+
+/// Like `parse` but for output that continues with other commands' lines: returns the config
+/// and the rest of the output.
+pub fn parse_prefix(output: &str) -> (Result<Config>, &str) {
+    // Skip OPTIONS.len()-1 separators, then the end of that line.
+    let mut idx = 0;
+    for _ in 0..OPTIONS.len() - 1 {
+        match output[idx..].find(SEP) {
+            Some(i) => idx += i + SEP.len_utf8(),
+            None => return (parse(output), ""),
+        }
+    }
+    let end = output[idx..]
+        .find('\n')
+        .map(|i| idx + i + 1)
+        .unwrap_or(output.len());
+    (parse(&output[..end]), &output[end..])
+}
+
+fn value<'a>(values: &'a [String], name: &str) -> &'a str {
+    let i = OPTIONS.iter().position(|s| s.name == name).expect("known option");
+    let v = values[i].as_str();
+    if v.trim().is_empty() {
+        OPTIONS[i].default
+    } else {
+        v
+    }
+}
+
+fn number<T: std::str::FromStr>(values: &[String], name: &str, min: T) -> Result<T>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    let raw = value(values, name).trim();
+    let n: T = raw
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name} is `{raw}`, not a whole number"))?;
+    if n < min {
+        bail!("{name} is {n}, it must be at least {min}");
+    }
+    Ok(n)
+}
+
+pub fn from_values(values: &[String]) -> Result<Config> {
+    let accounts_raw = value(values, "@claude-failover-accounts");
+    let accounts = accounts::parse_list(accounts_raw)
+        .with_context(|| format!("@claude-failover-accounts is invalid (`{accounts_raw}`)"))?;
+    let shared_raw = value(values, "@claude-failover-shared-dir").trim();
+    let shared_dir = accounts::expand_path(shared_raw)
+        .with_context(|| format!("@claude-failover-shared-dir is invalid (`{shared_raw}`)"))?;
+    let items_raw = value(values, "@claude-failover-shared-items");
+    let shared_items: Vec<String> = items_raw.split_whitespace().map(String::from).collect();
+    for item in &shared_items {
+        if item == "." || item == ".." || item.contains('/') {
+            bail!("@claude-failover-shared-items: `{item}` must be a plain entry name (no `/`, not `.` or `..`)");
+        }
+    }
+    let command = value(values, "@claude-failover-command").trim().to_string();
+    if command.contains('\n') {
+        bail!("@claude-failover-command holds a newline");
+    }
+    let args_raw = value(values, "@claude-failover-args");
+    let args = crate::shell::split(args_raw)
+        .with_context(|| format!("@claude-failover-args is invalid (`{args_raw}`)"))?;
+    let sessions_raw = value(values, "@claude-failover-sessions");
+    let mut sessions = Vec::new();
+    for word in crate::shell::split(sessions_raw)
+        .with_context(|| format!("@claude-failover-sessions is invalid (`{sessions_raw}`)"))?
+    {
+        let Some((name, dir)) = word.split_once('=') else {
+            bail!("@claude-failover-sessions: `{word}` is not NAME=DIR");
+        };
+        if name.is_empty() || name.contains([':', '.']) || dir.is_empty() {
+            bail!("@claude-failover-sessions: `{word}` needs a session name without `:` or `.` and a folder");
+        }
+        sessions.push(DeclaredSession {
+            name: name.to_string(),
+            dir: accounts::expand_path(dir)?,
+        });
+    }
+    let swap_key = value(values, "@claude-failover-swap-key").trim().to_string();
+    if swap_key.chars().any(char::is_whitespace) {
+        bail!("@claude-failover-swap-key `{swap_key}` holds white space");
+    }
+    Ok(Config {
+        accounts,
+        shared_dir,
+        shared_items,
+        command,
+        args,
+        confirm_polls: number(values, "@claude-failover-confirm-polls", 1u32)?,
+        confirm_gap: number(values, "@claude-failover-confirm-gap", 0u64)?,
+        cooldown: number(values, "@claude-failover-cooldown", 0u64)?,
+        notify: value(values, "@claude-failover-notify").trim().to_string(),
+        sessions,
+        swap_key,
+        status_format: value(values, "@claude-failover-status-format").to_string(),
+    })
+}
+
+impl Config {
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: &str, v: &str) -> Vec<String> {
+        OPTIONS
+            .iter()
+            .map(|s| if s.name == name { v.to_string() } else { String::new() })
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_to_empty_values() {
+        std::env::set_var("HOME", "/home/me");
+        let c = from_values(&with("", "")).unwrap();
+        assert_eq!(c.accounts.len(), 1);
+        assert_eq!(c.accounts[0].dir, PathBuf::from("/home/me/.claude"));
+        assert_eq!(c.shared_items, ["projects", "file-history", "session-env"]);
+        assert_eq!(c.confirm_polls, 2);
+        assert_eq!(c.cooldown, 600);
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        for (name, v) in [
+            ("@claude-failover-confirm-polls", "two"),
+            ("@claude-failover-confirm-polls", "0"),
+            ("@claude-failover-cooldown", "-5"),
+            ("@claude-failover-accounts", "broken"),
+            ("@claude-failover-args", "'unterminated"),
+            ("@claude-failover-shared-items", "a/b"),
+        ] {
+            let err = format!("{:#}", from_values(&with(name, v)).unwrap_err());
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn parse_splits_fields_and_keeps_the_rest() {
+        let mut out = format!("a=/x b=/y{}", SEP);
+        for _ in 2..OPTIONS.len() {
+            out.push(SEP);
+        }
+        out.push_str("\nnext line\n");
+        let (c, rest) = parse_prefix(&out);
+        assert_eq!(c.unwrap().accounts.len(), 2);
+        assert_eq!(rest, "next line\n");
+    }
+}

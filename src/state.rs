@@ -1,0 +1,260 @@
+//! The persistent state: what no resident process remembers for us between invocations.
+//!
+//! One JSON file written atomically, guarded by one lock file (separate from the data, so the
+//! data file can be replaced by rename while the lock is held). Every read-modify-write holds
+//! the lock; a write happens only when the state really changed.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use fs2::FileExt;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::events;
+use crate::fsutil;
+
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    pub version: u32,
+    /// The account new panes and swapped panes use; `None` until first seen (then the first).
+    pub active: Option<String>,
+    pub accounts: BTreeMap<String, AccountState>,
+    pub cooldown_until: Option<Timestamp>,
+    pub last_swap: Option<SwapSummary>,
+    /// Keyed by tmux pane id (`%12`).
+    pub panes: BTreeMap<String, PaneState>,
+    /// A swap in progress: written before any pane is touched, removed when all are done.
+    pub journal: Option<Journal>,
+    /// Last known session id of each declared session (`@claude-failover-sessions`), by name.
+    pub declared: BTreeMap<String, String>,
+    /// `all-exhausted` warning: set when no account was left to swap to.
+    pub all_exhausted_since: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountState {
+    pub exhausted_until: Option<Timestamp>,
+    pub exhausted_kind: Option<String>,
+    pub exhausted_line: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SwapSummary {
+    pub at: Option<Timestamp>,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaneState {
+    /// tmux session name, for display.
+    pub session: String,
+    pub account: Option<String>,
+    pub session_id: Option<String>,
+    pub cwd: Option<String>,
+    /// `claude` process id and its start time (clock ticks since boot, or seconds): together
+    /// they say whether the process we see is the one we saw before.
+    pub pid: Option<u32>,
+    pub started: Option<u64>,
+    /// `running`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`.
+    pub state: String,
+    /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
+    pub pending: Option<Pending>,
+    /// Deciding lines that are replays: on screen (or in the transcript) before the pane's
+    /// current process started. They never count again for this process.
+    pub stale: Vec<String>,
+    /// When we last restarted this pane.
+    pub restarted_at: Option<Timestamp>,
+    /// Set after a swap when the pane was busy: restart it on this account once idle.
+    pub restart_to: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Pending {
+    pub line: String,
+    pub kind: Option<String>,
+    pub resets_at: Option<Timestamp>,
+    pub polls: u32,
+    pub first_seen: Option<Timestamp>,
+    pub last_counted: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Journal {
+    pub started: Option<Timestamp>,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub panes: Vec<JournalPane>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JournalPane {
+    pub pane: String,
+    pub session_id: Option<String>,
+    pub cwd: Option<String>,
+    pub done: bool,
+    /// `resumed`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished).
+    pub outcome: Option<String>,
+}
+
+/// Where state lives: `$CLAUDE_FAILOVER_STATE_DIR`, else `$XDG_STATE_HOME/claude-failover`, else
+/// `~/.local/state/claude-failover`.
+pub fn state_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("CLAUDE_FAILOVER_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(crate::accounts::normalize(&absolute(PathBuf::from(d))?));
+    }
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        let d = PathBuf::from(d);
+        // The XDG spec says relative values are invalid and must be ignored.
+        if d.is_absolute() {
+            return Ok(d.join("claude-failover"));
+        }
+    }
+    Ok(crate::accounts::home()?.join(".local/state/claude-failover"))
+}
+
+fn absolute(p: PathBuf) -> Result<PathBuf> {
+    if p.is_absolute() {
+        Ok(p)
+    } else {
+        Ok(std::env::current_dir()?.join(p))
+    }
+}
+
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+/// The state read under the lock; `commit` writes it back if it changed. The lock is released
+/// when this is dropped.
+pub struct Locked<'a> {
+    pub store: &'a Store,
+    pub state: State,
+    original: State,
+    _lock: File,
+}
+
+impl Store {
+    /// Find (and create, 0700) the state folder.
+    pub fn open() -> Result<Store> {
+        let dir = state_dir()?;
+        fsutil::private_dir(&dir)
+            .with_context(|| format!("the state folder {} is unusable", dir.display()))?;
+        Ok(Store { dir })
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join("lock")
+    }
+
+    pub fn events_path(&self) -> PathBuf {
+        self.dir.join("events.jsonl")
+    }
+
+    /// A snapshot without the lock, for read-only commands. A damaged file reads as a fresh
+    /// state here; the next locked access keeps it aside and reports it.
+    pub fn read(&self) -> State {
+        match read_state(&self.state_path()) {
+            Ok(Some(s)) => s,
+            _ => fresh(),
+        }
+    }
+
+    /// Take the lock (waiting for other invocations) and read the state.
+    pub fn lock(&self) -> Result<Locked<'_>> {
+        let lock = fsutil::open_private(&self.lock_path())?;
+        lock.lock_exclusive()
+            .with_context(|| format!("could not lock {}", self.lock_path().display()))?;
+        let path = self.state_path();
+        let state = match read_state(&path) {
+            Ok(Some(s)) => s,
+            Ok(None) => fresh(),
+            Err(err) => {
+                let aside = fsutil::aside_path(&path, "corrupt");
+                fs::rename(&path, &aside).with_context(|| {
+                    format!("could not move the damaged {} aside", path.display())
+                })?;
+                let msg = format!(
+                    "the state file was damaged ({err:#}); kept it as {} and started afresh",
+                    aside.display()
+                );
+                eprintln!("claude-failover: {msg}");
+                events::append(
+                    self,
+                    "state-corrupt",
+                    serde_json::json!({"kept_as": aside.display().to_string(), "error": format!("{err:#}")}),
+                );
+                fresh()
+            }
+        };
+        Ok(Locked {
+            store: self,
+            original: state.clone(),
+            state,
+            _lock: lock,
+        })
+    }
+}
+
+impl Locked<'_> {
+    /// Write the state back if (and only if) it changed.
+    pub fn commit(&mut self) -> Result<bool> {
+        if self.state == self.original {
+            return Ok(false);
+        }
+        let mut data = serde_json::to_vec_pretty(&self.state).context("encoding the state")?;
+        data.push(b'\n');
+        fsutil::write_atomic(&self.store.state_path(), &data)
+            .context("could not save the state")?;
+        self.original = self.state.clone();
+        Ok(true)
+    }
+}
+
+pub fn fresh() -> State {
+    State {
+        version: STATE_VERSION,
+        ..State::default()
+    }
+}
+
+/// `Ok(None)` when there is no state file yet; `Err` when it exists but is not a state.
+fn read_state(path: &Path) -> Result<Option<State>> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if !meta.is_file() {
+        anyhow::bail!("{} is not a regular file", path.display());
+    }
+    let data = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let state: State = serde_json::from_slice(&data)
+        .with_context(|| format!("{} is not valid state JSON", path.display()))?;
+    if state.version > STATE_VERSION {
+        anyhow::bail!(
+            "{} has version {}, newer than this program understands ({STATE_VERSION})",
+            path.display(),
+            state.version
+        );
+    }
+    Ok(Some(state))
+}

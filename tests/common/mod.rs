@@ -1,0 +1,184 @@
+//! Test harness: an isolated tmux server per test, the real binary, and the simulated `claude`.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_claude-failover");
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A private world for one test: its own folder with HOME, XDG dirs, TMUX_TMPDIR, a `bin/`
+/// holding `claude` (the simulator), and its own tmux server (`-L <unique>`), killed on drop.
+pub struct World {
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub bin: PathBuf,
+    pub socket: String,
+    pub state_dir: PathBuf,
+    pub launch_log: PathBuf,
+}
+
+impl World {
+    pub fn new() -> World {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("cft-{}-{n}", std::process::id());
+        let root = std::env::temp_dir().join(&socket);
+        let _ = std::fs::remove_dir_all(&root);
+        let home = root.join("home");
+        let bin = root.join("bin");
+        for d in [&home, &bin, &root.join("tmux"), &root.join("xdg-config")] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::os::unix::fs::symlink(BIN, bin.join("claude")).unwrap();
+        let state_dir = root.join("xdg-state").join("claude-failover");
+        let launch_log = root.join("launches.log");
+        World {
+            root,
+            home,
+            bin,
+            socket,
+            state_dir,
+            launch_log,
+        }
+    }
+
+    /// A command with this world's environment (and no `TMUX`, so nothing reaches the outer
+    /// server a developer may be running the tests in).
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = Command::new(program);
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        c.env("HOME", &self.home)
+            .env("PATH", path)
+            .env("XDG_STATE_HOME", self.root.join("xdg-state"))
+            .env("XDG_CONFIG_HOME", self.root.join("xdg-config"))
+            .env("XDG_DATA_HOME", self.root.join("xdg-data"))
+            .env("XDG_CACHE_HOME", self.root.join("xdg-cache"))
+            .env("TMUX_TMPDIR", self.root.join("tmux"))
+            .env("CLAUDE_SIM_LOG", &self.launch_log)
+            .env("TZ", "UTC")
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CLAUDE_FAILOVER_STATE_DIR");
+        c
+    }
+
+    /// Run tmux against this world's server; panics with its stderr when it fails.
+    pub fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> String {
+        let out = self.tmux_output(args);
+        assert!(
+            out.status.success(),
+            "tmux {:?} failed: {}",
+            args.iter().map(|a| a.as_ref().to_owned()).collect::<Vec<_>>(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn tmux_output<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+        self.command("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    /// Start the server with one session (`main`, a shell, 200x50).
+    pub fn start_server(&self) {
+        self.tmux(&[
+            "new-session", "-d", "-s", "main", "-x", "200", "-y", "50", "-c",
+        ].iter().map(|s| s.to_string()).chain([self.home.display().to_string()]).collect::<Vec<_>>());
+        // Our own panes and scripts must not be slowed by tmux's escape wait.
+        self.tmux(&["set", "-g", "escape-time", "0"]);
+    }
+
+    /// Run the real binary against this world's server.
+    pub fn cf<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+        self.command(BIN)
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("claude-failover runs")
+    }
+
+    pub fn cf_ok<S: AsRef<OsStr>>(&self, args: &[S]) -> String {
+        let out = self.cf(args);
+        assert!(
+            out.status.success(),
+            "claude-failover {:?} failed ({:?}): {}{}",
+            args.iter().map(|a| a.as_ref().to_owned()).collect::<Vec<_>>(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Set a global tmux option.
+    pub fn set_option(&self, name: &str, value: &str) {
+        self.tmux(&["set", "-g", name, value]);
+    }
+
+    /// An account home under this world's HOME.
+    pub fn account_dir(&self, name: &str) -> PathBuf {
+        self.home.join(format!(".claude-{name}"))
+    }
+
+    pub fn capture(&self, pane: &str) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-t", pane])
+    }
+
+    /// Wait until `f` is true (polling), or panic after `secs` with `what`.
+    pub fn wait_for(&self, secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if f() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out after {secs}s waiting for {what}");
+    }
+
+    pub fn wait_screen(&self, pane: &str, needle: &str, secs: u64) {
+        let mut last = String::new();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            last = self.capture(pane);
+            if last.contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("pane {pane} never showed {needle:?}; screen:\n{last}");
+    }
+
+    pub fn read(&self, path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = self.tmux_output(&["kill-server"]);
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// The text of a JSON command output.
+pub fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(out))
+    })
+}
