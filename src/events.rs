@@ -1,6 +1,7 @@
 //! `events.jsonl`: an append-only log, one JSON object a line with `ts` and `event`.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
@@ -11,8 +12,18 @@ use crate::state::Store;
 /// Append one event. Logging must never take a tick down: a failure is reported on stderr and
 /// otherwise ignored.
 pub fn append(store: &Store, event: &str, fields: Value) {
-    if let Err(err) = try_append(store, event, fields) {
-        eprintln!("claude-failover: could not log the `{event}` event: {err:#}");
+    append_at(&store.events_path(), event, fields);
+}
+
+/// Append one event to the log at `path`; returns the record written (None on failure, which is
+/// reported on stderr).
+pub fn append_at(path: &Path, event: &str, fields: Value) -> Option<Value> {
+    match try_append(path, event, fields) {
+        Ok(rec) => Some(rec),
+        Err(err) => {
+            eprintln!("claude-failover: could not log the `{event}` event: {err:#}");
+            None
+        }
     }
 }
 
@@ -20,7 +31,7 @@ pub fn record(event: &str, fields: Value) -> Value {
     let mut obj = Map::new();
     obj.insert(
         "ts".into(),
-        Value::String(jiff::Timestamp::now().round(jiff::Unit::Millisecond).unwrap_or(jiff::Timestamp::now()).to_string()),
+        Value::String(now_rfc3339()),
     );
     obj.insert("event".into(), Value::String(event.into()));
     if let Value::Object(fields) = fields {
@@ -33,12 +44,11 @@ pub fn record(event: &str, fields: Value) -> Value {
     Value::Object(obj)
 }
 
-pub fn try_append(store: &Store, event: &str, fields: Value) -> Result<Value> {
+pub fn try_append(path: &Path, event: &str, fields: Value) -> Result<Value> {
     let rec = record(event, fields);
     let mut line = serde_json::to_vec(&rec)?;
     line.push(b'\n');
-    let path = store.events_path();
-    let mut f = fsutil::open_append(&path)?;
+    let mut f = fsutil::open_append(path)?;
     // One write call per line: O_APPEND keeps concurrent writers' lines whole.
     f.write_all(&line)
         .with_context(|| format!("could not append to {}", path.display()))?;
@@ -61,4 +71,10 @@ pub fn read_all(store: &Store) -> Result<Vec<Value>> {
         }
     }
     Ok(out)
+}
+
+/// Now, RFC 3339 in UTC with millisecond precision.
+pub fn now_rfc3339() -> String {
+    let now = jiff::Timestamp::now();
+    now.round(jiff::Unit::Millisecond).unwrap_or(now).to_string()
 }

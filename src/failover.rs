@@ -1,1 +1,808 @@
-//! failover
+//! The failover loop: observe every Claude pane, confirm a real new usage limit across polls,
+//! and swap accounts under the lock, journaled so that a killed run is finished by the next.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+
+use crate::detect::{self, Detection, Verdict};
+use crate::events;
+use crate::options::Config;
+use crate::panes::{self, ClaudePane, Owner, Scan};
+use crate::shell;
+use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
+use crate::tmux::Tmux;
+use crate::transcript;
+
+/// How long an account stays marked exhausted when its limit message gave no reset time.
+const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(1);
+/// Clock slack when comparing a transcript record with a process start.
+const START_SLACK: SignedDuration = SignedDuration::from_secs(2);
+
+pub struct Ctx<'a> {
+    pub tmux: &'a Tmux,
+    pub config: &'a Config,
+    pub now: Timestamp,
+}
+
+/// Is a usage limit on screen new, or a replay of one from before the pane's process started?
+#[derive(Clone, Debug, PartialEq)]
+enum Freshness {
+    Fresh(Option<Timestamp>),
+    Replay,
+    /// The transcript's newest API error is a server error newer than the limit.
+    Vetoed,
+}
+
+/// The account a Claude pane works on, as far as we know.
+pub fn pane_account(cp: &ClaudePane, ps: Option<&PaneState>, active: &str) -> Option<String> {
+    match &cp.owner {
+        Owner::Account(name) => Some(name.clone()),
+        Owner::Unmanaged(_) => None,
+        Owner::Unknown => ps
+            .and_then(|p| p.account.clone())
+            .or_else(|| Some(active.to_string())),
+    }
+}
+
+/// The active account: the state's, if it still names a configured account, else the first.
+pub fn active(config: &Config, state: &State) -> String {
+    state
+        .active
+        .as_ref()
+        .filter(|a| config.account(a).is_some())
+        .cloned()
+        .unwrap_or_else(|| config.accounts[0].name.clone())
+}
+
+/// One poll: record what every Claude pane shows, confirm limits, swap when confirmed.
+pub fn tick(
+    ctx: &Ctx,
+    scan: &Scan,
+    captures: &HashMap<String, String>,
+    observed_at: Timestamp,
+    locked: &mut Locked,
+) -> Result<()> {
+    recover(ctx, scan, locked)?;
+    let config = ctx.config;
+    let now = ctx.now;
+    let state = &mut locked.state;
+    state.active = Some(active(config, state));
+    expire_exhausted(state, now);
+
+    let mut confirmed: Vec<(String, String, Detection)> = Vec::new(); // (account, pane, detection)
+    for cp in &scan.claude {
+        let ps = state.panes.entry(cp.pane.id.clone()).or_default();
+        // Another invocation restarted this pane after we looked: what we saw is history.
+        if ps.restarted_at.is_some_and(|t| t >= observed_at) {
+            continue;
+        }
+        let new_process = ps.pid != Some(cp.process.pid) || ps.started_at != cp.started_at;
+        if new_process {
+            ps.pid = Some(cp.process.pid);
+            ps.started_at = cp.started_at;
+            ps.pending = None;
+        }
+        ps.session = cp.pane.session.clone();
+        ps.cwd = Some(cp.cwd.clone());
+        if let Some(id) = &cp.session_id {
+            ps.session_id = Some(id.clone());
+        }
+        let active_name = state.active.clone().unwrap_or_default();
+        let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
+        ps.account = pane_account(cp, Some(ps), &active_name);
+        let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
+        let detection = detect::detect_at(screen, &now.to_zoned(jiff::tz::TimeZone::system()));
+        let fresh = match detection.verdict {
+            Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
+            _ => None,
+        };
+        let counted = match (&detection.verdict, &fresh) {
+            (Verdict::Quota, Some(Freshness::Fresh(resets))) => {
+                let line = detection.line.clone().unwrap_or_default();
+                let resets_at = detection.resets_at.or(*resets);
+                let gap = SignedDuration::from_secs(config.confirm_gap as i64);
+                match &mut ps.pending {
+                    Some(p) if p.line == line => {
+                        if p.last_counted.is_none_or(|t| now.duration_since(t) >= gap) {
+                            p.polls += 1;
+                            p.last_counted = Some(now);
+                        }
+                    }
+                    _ => {
+                        ps.pending = Some(Pending {
+                            line,
+                            kind: detection.kind.clone(),
+                            resets_at,
+                            polls: 1,
+                            first_seen: Some(now),
+                            last_counted: Some(now),
+                        })
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
+        if !counted {
+            ps.pending = None;
+        }
+        ps.state = pane_state(cp, ps, &detection, fresh.as_ref()).to_string();
+        if let (Some(p), Some(account)) = (&ps.pending, &ps.account) {
+            if p.polls >= config.confirm_polls {
+                let mut d = detection.clone();
+                d.resets_at = p.resets_at;
+                confirmed.push((account.clone(), cp.pane.id.clone(), d));
+            }
+        }
+        if let Some(name) = config
+            .sessions
+            .iter()
+            .find(|s| s.name == cp.pane.session)
+            .map(|s| s.name.clone())
+        {
+            if let Some(id) = &ps.session_id {
+                state.declared.insert(name, id.clone());
+            }
+        }
+    }
+    resolve_missing_ids(scan, state, config);
+    prune(scan, state);
+
+    // Confirmed limits: mark the account exhausted, then swap away from it (once per account).
+    let mut handled = BTreeSet::new();
+    for (account, pane, detection) in confirmed {
+        if !handled.insert(account.clone()) {
+            continue;
+        }
+        let newly = mark_exhausted(&mut locked.state, &account, &detection, now);
+        let in_cooldown = locked.state.cooldown_until.is_some_and(|t| t > now);
+        let is_active = locked.state.active.as_deref() == Some(account.as_str());
+        if newly {
+            announce(
+                ctx,
+                &scan.clients,
+                "limit",
+                json!({
+                    "account": account, "pane": pane, "line": detection.line,
+                    "kind": detection.kind, "resets_at": detection.resets_at,
+                    "cooldown": in_cooldown,
+                }),
+                None,
+                &locked.store.events_path(),
+            );
+        }
+        if in_cooldown {
+            continue;
+        }
+        let has_panes = scan.claude.iter().any(|cp| {
+            pane_account(cp, locked.state.panes.get(&cp.pane.id), &active(config, &locked.state))
+                .as_deref()
+                == Some(account.as_str())
+        });
+        if is_active || has_panes {
+            let reason = format!(
+                "usage limit on {account}: {}",
+                detection.line.clone().unwrap_or_default()
+            );
+            swap(ctx, scan, locked, &account, None, &reason, false)?;
+        }
+    }
+
+    restart_deferred(ctx, scan, locked)?;
+    locked.commit()?;
+    Ok(())
+}
+
+fn expire_exhausted(state: &mut State, now: Timestamp) {
+    for acc in state.accounts.values_mut() {
+        if acc.exhausted_until.is_some_and(|t| t <= now) {
+            acc.exhausted_until = None;
+            acc.exhausted_kind = None;
+            acc.exhausted_line = None;
+        }
+    }
+}
+
+/// Mark an account exhausted until its reset; true when it was not already.
+fn mark_exhausted(state: &mut State, account: &str, d: &Detection, now: Timestamp) -> bool {
+    let acc = state.accounts.entry(account.to_string()).or_default();
+    let was = acc.exhausted_until.is_some_and(|t| t > now);
+    let until = d
+        .resets_at
+        .filter(|t| *t > now)
+        .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now));
+    acc.exhausted_until = Some(until);
+    acc.exhausted_kind = d.kind.clone();
+    acc.exhausted_line = d.line.clone();
+    !was
+}
+
+fn pane_state(
+    cp: &ClaudePane,
+    ps: &PaneState,
+    d: &Detection,
+    fresh: Option<&Freshness>,
+) -> &'static str {
+    if ps.restart_to.is_some() {
+        return "waiting-idle";
+    }
+    match (d.verdict, fresh) {
+        (Verdict::Quota, Some(Freshness::Fresh(_))) => {
+            if ps.pending.as_ref().is_some_and(|p| p.polls >= 2) {
+                "limited"
+            } else {
+                "confirming"
+            }
+        }
+        (Verdict::ServerError, _) | (Verdict::Quota, Some(Freshness::Vetoed)) => "server-error",
+        _ if cp.busy => "busy",
+        _ => "idle",
+    }
+}
+
+/// Decide whether the limit a pane shows is new. The transcript is exact when we can find it:
+/// its newest API-error record must be a usage limit written after the process started. Without
+/// it, a limit already on screen the first time we see a process is a replay (Claude redraws
+/// the old limit on `--resume`), and so is any line we recorded as stale at a restart.
+fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bool) -> Freshness {
+    let line = d.line.clone().unwrap_or_default();
+    if let (Some(dir), Some(id)) = (&cp.config_dir, &ps.session_id) {
+        let path = transcript::transcript_path(dir, &cp.cwd, id);
+        if let Ok(Some(rec)) = transcript::newest_api_error(&path) {
+            let newer = match (rec.timestamp, cp.started_at) {
+                (Some(t), Some(start)) => t >= start.saturating_sub(START_SLACK).unwrap_or(start),
+                _ => true,
+            };
+            if !newer {
+                return Freshness::Replay;
+            }
+            if rec.is_usage_limit() {
+                return Freshness::Fresh(rec.resets_at);
+            }
+            return Freshness::Vetoed;
+        }
+    }
+    if ps.stale.iter().any(|s| *s == line) {
+        return Freshness::Replay;
+    }
+    if new_process && ps.restarted_at.is_some() {
+        // First sight of a process we started: whatever limit it shows was drawn from history.
+        remember_stale(ps, &line);
+        return Freshness::Replay;
+    }
+    Freshness::Fresh(None)
+}
+
+fn remember_stale(ps: &mut PaneState, line: &str) {
+    if !line.is_empty() && !ps.stale.iter().any(|s| s == line) {
+        ps.stale.push(line.to_string());
+        // Bounded: only the most recent few matter.
+        if ps.stale.len() > 8 {
+            ps.stale.remove(0);
+        }
+    }
+}
+
+/// For Claude panes without a session id: the newest transcript of their folder written since
+/// the process started, unless another Claude pane shares that folder and account (then the
+/// newest transcript could be the other pane's: we would rather not know than guess wrong).
+fn resolve_missing_ids(scan: &Scan, state: &mut State, config: &Config) {
+    let claimed: BTreeSet<String> = state
+        .panes
+        .values()
+        .filter_map(|p| p.session_id.clone())
+        .collect();
+    for cp in &scan.claude {
+        let Some(ps) = state.panes.get(&cp.pane.id) else { continue };
+        if ps.session_id.is_some() {
+            continue;
+        }
+        let Some(dir) = &cp.config_dir else { continue };
+        let shared = scan.claude.iter().any(|o| {
+            o.pane.id != cp.pane.id && o.cwd == cp.cwd && o.config_dir == cp.config_dir
+        });
+        if shared {
+            continue;
+        }
+        let folder = dir.join("projects").join(transcript::slug(&cp.cwd));
+        if let Some(id) = newest_transcript(&folder, cp.started_at, &claimed) {
+            if let Some(ps) = state.panes.get_mut(&cp.pane.id) {
+                ps.session_id = Some(id);
+            }
+        }
+    }
+    let _ = config;
+}
+
+fn newest_transcript(
+    folder: &Path,
+    since: Option<Timestamp>,
+    claimed: &BTreeSet<String>,
+) -> Option<String> {
+    let since = since.map(std::time::SystemTime::from);
+    let mut best: Option<(std::time::SystemTime, String)> = None;
+    for entry in std::fs::read_dir(folder).ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".jsonl")) else {
+            continue;
+        };
+        if !transcript::is_session_id(id) || claimed.contains(id) {
+            continue;
+        }
+        let Ok(mtime) = entry.metadata().and_then(|m| m.modified()) else {
+            continue;
+        };
+        if since.is_some_and(|s| mtime < s) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(t, _)| mtime > *t) {
+            best = Some((mtime, id.to_string()));
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// Forget panes that no longer exist.
+fn prune(scan: &Scan, state: &mut State) {
+    let live: BTreeSet<&str> = scan.panes.iter().map(|p| p.id.as_str()).collect();
+    state.panes.retain(|id, _| live.contains(id.as_str()));
+    let claude: BTreeSet<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    for (id, ps) in state.panes.iter_mut() {
+        if !claude.contains(id.as_str()) && ps.pid.is_some() {
+            // Claude left this pane (exited, or a shell waits): keep the id to resume later.
+            ps.pid = None;
+            ps.started_at = None;
+            ps.pending = None;
+            if ps.state != "resume-needed" {
+                ps.state = "exited".into();
+            }
+        }
+    }
+}
+
+/// The next account after `from`, in order, that is not exhausted and whose links are right.
+pub fn next_account(config: &Config, state: &State, from: &str, now: Timestamp) -> Option<String> {
+    let n = config.accounts.len();
+    let start = config.accounts.iter().position(|a| a.name == from).unwrap_or(n - 1);
+    (1..n)
+        .map(|k| &config.accounts[(start + k) % n])
+        .find(|a| {
+            let exhausted = state
+                .accounts
+                .get(&a.name)
+                .and_then(|s| s.exhausted_until)
+                .is_some_and(|t| t > now);
+            !exhausted && crate::links::check_account(config, a).is_empty()
+        })
+        .map(|a| a.name.clone())
+}
+
+#[derive(Debug, PartialEq)]
+pub enum SwapOutcome {
+    Swapped { to: String, panes: usize },
+    AllExhausted,
+}
+
+/// Swap from `from` to `to` (or the next available account): journal, restart every Claude pane
+/// of `from` in place, point new panes at the new account, log and announce.
+pub fn swap(
+    ctx: &Ctx,
+    scan: &Scan,
+    locked: &mut Locked,
+    from: &str,
+    to: Option<&str>,
+    reason: &str,
+    manual: bool,
+) -> Result<SwapOutcome> {
+    let config = ctx.config;
+    let now = ctx.now;
+    let target = match to {
+        Some(t) => Some(t.to_string()),
+        None => next_account(config, &locked.state, from, now),
+    };
+    let Some(target) = target else {
+        if locked.state.all_exhausted_since.is_none() {
+            locked.state.all_exhausted_since = Some(now);
+            let events_path = locked.store.events_path();
+            announce(
+                ctx,
+                &scan.clients,
+                "all-exhausted",
+                json!({"from": from, "reason": reason}),
+                Some(format!(
+                    "claude-failover: every account is exhausted ({from} hit its limit); nothing restarted"
+                )),
+                &events_path,
+            );
+        }
+        locked.commit()?;
+        return Ok(SwapOutcome::AllExhausted);
+    };
+    let active_name = active(config, &locked.state);
+    let panes: Vec<JournalPane> = scan
+        .claude
+        .iter()
+        .filter(|cp| {
+            pane_account(cp, locked.state.panes.get(&cp.pane.id), &active_name).as_deref()
+                == Some(from)
+        })
+        .map(|cp| JournalPane {
+            pane: cp.pane.id.clone(),
+            session_id: locked
+                .state
+                .panes
+                .get(&cp.pane.id)
+                .and_then(|p| p.session_id.clone())
+                .or_else(|| cp.session_id.clone()),
+            cwd: Some(cp.cwd.clone()),
+            done: false,
+            outcome: None,
+        })
+        .collect();
+    let journal = Journal {
+        id: format!("{}-{}", now.as_millisecond(), std::process::id()),
+        started: Some(now),
+        from: from.to_string(),
+        to: target.clone(),
+        reason: reason.to_string(),
+        panes,
+    };
+    let count = journal.panes.len();
+    locked.state.journal = Some(journal);
+    locked.commit()?;
+    kill_point("journal");
+    let _ = manual;
+    finish_journal(ctx, scan, locked)?;
+    Ok(SwapOutcome::Swapped {
+        to: target,
+        panes: count,
+    })
+}
+
+/// Carry out (or finish) the journaled swap: restart each pane not yet done, then complete.
+fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
+    let Some(journal) = locked.state.journal.clone() else {
+        return Ok(());
+    };
+    let config = ctx.config;
+    let to_dir = config
+        .account(&journal.to)
+        .map(|a| a.dir.clone())
+        .with_context(|| format!("the swap's target account `{}` is no longer configured", journal.to))?;
+    let live: HashMap<&str, &panes::Pane> =
+        scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
+    for (i, jp) in journal.panes.iter().enumerate() {
+        if jp.done {
+            continue;
+        }
+        let outcome = match live.get(jp.pane.as_str()) {
+            None => "gone",
+            Some(_) => {
+                let cp = scan.claude.iter().find(|c| c.pane.id == jp.pane);
+                let already = cp.is_some_and(|c| {
+                    c.owner == Owner::Account(journal.to.clone())
+                        && c.started_at
+                            .zip(journal.started)
+                            .is_some_and(|(s, j)| s >= j)
+                });
+                let busy = cp.is_some_and(|c| c.busy)
+                    && locked
+                        .state
+                        .panes
+                        .get(&jp.pane)
+                        .is_none_or(|p| p.pending.is_none());
+                if already {
+                    "resumed"
+                } else if busy {
+                    if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
+                        ps.restart_to = Some(journal.to.clone());
+                        ps.state = "waiting-idle".into();
+                    }
+                    "deferred"
+                } else {
+                    let cwd = jp.cwd.clone().unwrap_or_default();
+                    restart_pane(ctx, &jp.pane, &cwd, &to_dir, jp.session_id.as_deref())?;
+                    let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+                    after_restart(ps, &journal.to, ctx.now, jp.session_id.is_some());
+                    if jp.session_id.is_some() {
+                        "resumed"
+                    } else {
+                        "shell"
+                    }
+                }
+            }
+        };
+        if let Some(j) = locked.state.journal.as_mut() {
+            j.panes[i].done = true;
+            j.panes[i].outcome = Some(outcome.to_string());
+        }
+        locked.commit()?;
+        kill_point("pane");
+    }
+    complete_swap(ctx, scan, locked)
+}
+
+fn after_restart(ps: &mut PaneState, to: &str, now: Timestamp, resumed: bool) {
+    if let Some(p) = ps.pending.take() {
+        remember_stale(ps, &p.line);
+    }
+    ps.account = Some(to.to_string());
+    ps.restarted_at = Some(now);
+    ps.restart_to = None;
+    ps.pid = None;
+    ps.started_at = None;
+    ps.state = if resumed { "resumed" } else { "resume-needed" }.into();
+}
+
+/// The journal's panes are all handled: make the new account active, log once, announce.
+fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
+    let Some(journal) = locked.state.journal.clone() else {
+        return Ok(());
+    };
+    let now = ctx.now;
+    if let Some(acc) = ctx.config.account(&journal.to) {
+        // New shells and panes start on the new account.
+        let _ = ctx.tmux.run(&[
+            "set-environment",
+            "-g",
+            "CLAUDE_CONFIG_DIR",
+            &acc.dir.display().to_string(),
+        ]);
+    }
+    let state = &mut locked.state;
+    state.active = Some(journal.to.clone());
+    state.cooldown_until = now.checked_add(SignedDuration::from_secs(ctx.config.cooldown as i64)).ok();
+    state.last_swap = Some(SwapSummary {
+        at: Some(now),
+        from: journal.from.clone(),
+        to: journal.to.clone(),
+        reason: journal.reason.clone(),
+    });
+    state.all_exhausted_since = None;
+    let events_path = locked.store.events_path();
+    if !event_logged(&events_path, &journal.id) {
+        let panes: Vec<Value> = journal
+            .panes
+            .iter()
+            .map(|p| json!({"pane": p.pane, "session_id": p.session_id, "outcome": p.outcome}))
+            .collect();
+        let msg = format!(
+            "claude-failover: swapped {} -> {} ({} pane(s)): {}",
+            journal.from,
+            journal.to,
+            journal.panes.len(),
+            journal.reason
+        );
+        announce(
+            ctx,
+            &scan.clients,
+            "swap",
+            json!({
+                "journal": journal.id, "from": journal.from, "to": journal.to,
+                "reason": journal.reason, "panes": panes,
+            }),
+            Some(msg),
+            &events_path,
+        );
+    }
+    kill_point("event");
+    locked.state.journal = None;
+    locked.commit()?;
+    Ok(())
+}
+
+/// Was the swap of this journal already logged (by a run killed before it cleared the journal)?
+fn event_logged(events: &Path, journal_id: &str) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(events) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(256 * 1024)));
+    let mut tail = String::new();
+    let _ = f.read_to_string(&mut tail);
+    let needle = format!("\"journal\":\"{journal_id}\"");
+    tail.lines()
+        .any(|l| l.contains(&needle) && l.contains("\"event\":\"swap\""))
+}
+
+/// Finish a journal left by a run that was killed mid-swap.
+pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
+    if locked.state.journal.is_none() {
+        return Ok(());
+    }
+    finish_journal(ctx, scan, locked)
+}
+
+/// Restart panes whose swap waited for them to finish their turn.
+fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
+    for cp in &scan.claude {
+        let Some(ps) = locked.state.panes.get(&cp.pane.id) else { continue };
+        let Some(to) = ps.restart_to.clone() else { continue };
+        if cp.busy && ps.pending.is_none() {
+            continue;
+        }
+        let Some(dir) = ctx.config.account(&to).map(|a| a.dir.clone()) else {
+            continue;
+        };
+        let id = ps.session_id.clone();
+        restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, id.as_deref())?;
+        let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
+        after_restart(ps, &to, ctx.now, id.is_some());
+        events::append_at(
+            &locked.store.events_path(),
+            "pane-restarted",
+            json!({"pane": cp.pane.id, "to": to, "session_id": id, "deferred": true}),
+        );
+    }
+    Ok(())
+}
+
+/// The POSIX sh script a restarted pane runs: Claude on the new account resuming its own
+/// session, then the user's shell (so `/exit` leaves a prompt, not a closed pane). Without a
+/// valid id nothing is launched: a message says how to resume, and a shell waits.
+pub fn pane_script(config: &Config, dir: &Path, session_id: Option<&str>) -> String {
+    let mut s = env_prefix(dir);
+    match session_id.filter(|id| transcript::is_session_id(id)) {
+        Some(id) => {
+            s.push_str(&claude_words(config));
+            s.push_str(" --resume ");
+            s.push_str(id);
+            s.push_str("; ");
+        }
+        None => {
+            let msg = format!(
+                "claude-failover: this pane now uses {} but its Claude session id was unknown, \
+                 so nothing was resumed. Run `{} --resume` to pick the conversation.",
+                dir.display(),
+                config.command
+            );
+            s.push_str("printf '%s\\n' ");
+            s.push_str(&shell::quote(&msg));
+            s.push_str("; ");
+        }
+    }
+    s.push_str("exec \"${SHELL:-/bin/sh}\"");
+    s
+}
+
+/// The script of a newly created pane: Claude on `dir`, resuming `session_id` when given (a new
+/// conversation otherwise), then the user's shell.
+pub fn launch_script(config: &Config, dir: &Path, session_id: Option<&str>) -> String {
+    match session_id.filter(|id| transcript::is_session_id(id)) {
+        Some(id) => pane_script(config, dir, Some(id)),
+        None => format!(
+            "{}{}; exec \"${{SHELL:-/bin/sh}}\"",
+            env_prefix(dir),
+            claude_words(config)
+        ),
+    }
+}
+
+fn env_prefix(dir: &Path) -> String {
+    format!(
+        "CLAUDE_CONFIG_DIR={}; export CLAUDE_CONFIG_DIR; ",
+        shell::quote(&dir.display().to_string())
+    )
+}
+
+/// The command and the configured extra arguments, each shell-quoted.
+fn claude_words(config: &Config) -> String {
+    let mut s = shell::quote(&config.command);
+    for a in &config.args {
+        s.push(' ');
+        s.push_str(&shell::quote(a));
+    }
+    s
+}
+
+/// `respawn-pane -k` keeps the pane id, window, layout and position; the command is given as
+/// separate words so tmux runs `/bin/sh` directly, whatever the user's default shell.
+fn restart_pane(
+    ctx: &Ctx,
+    pane: &str,
+    cwd: &str,
+    dir: &Path,
+    session_id: Option<&str>,
+) -> Result<()> {
+    let script = pane_script(ctx.config, dir, session_id);
+    let mut cmd: Vec<String> = vec!["respawn-pane".into(), "-k".into(), "-t".into(), pane.into()];
+    if !cwd.is_empty() && Path::new(cwd).is_dir() {
+        cmd.push("-c".into());
+        cmd.push(cwd.into());
+    }
+    cmd.extend(["/bin/sh".into(), "-c".into(), script]);
+    // Old screen text (an old limit) must not be read as new after the restart.
+    ctx.tmux
+        .batch(&[cmd, vec!["clear-history".into(), "-t".into(), pane.into()]])
+        .with_context(|| format!("could not restart pane {pane}"))?;
+    Ok(())
+}
+
+/// Log an event, run the notify command detached with the event on stdin, and show `message`
+/// on every attached client.
+fn announce(
+    ctx: &Ctx,
+    clients: &[String],
+    event: &str,
+    fields: Value,
+    message: Option<String>,
+    events_path: &Path,
+) {
+    let record = events::append_at(events_path, event, fields);
+    if !ctx.config.notify.is_empty() {
+        if let Some(rec) = &record {
+            notify(&ctx.config.notify, rec);
+        }
+    }
+    if let Some(msg) = message {
+        display(ctx.tmux, clients, &msg);
+    }
+}
+
+/// Show a message on every attached client (one tmux call).
+pub fn display(tmux: &Tmux, clients: &[String], msg: &str) {
+    if clients.is_empty() {
+        return;
+    }
+    let escaped = msg.replace('#', "##");
+    let cmds: Vec<Vec<String>> = clients
+        .iter()
+        .map(|c| {
+            vec![
+                "display-message".into(),
+                "-c".into(),
+                c.clone(),
+                escaped.clone(),
+            ]
+        })
+        .collect();
+    let _ = tmux.batch(&cmds);
+}
+
+/// Run the user's notify command through `sh -c`, detached: stdin gets the event JSON, output
+/// goes nowhere, and we never wait for it (a slow webhook must not hold a tick).
+fn notify(command: &str, event: &Value) {
+    let child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match child {
+        Ok(mut child) => {
+            if let Some(mut stdin) = child.stdin.take() {
+                let data = format!("{event}\n");
+                // Small enough for the pipe buffer: this never blocks.
+                let _ = stdin.write_all(data.as_bytes());
+            }
+        }
+        Err(err) => eprintln!("claude-failover: could not run @claude-failover-notify: {err}"),
+    }
+}
+
+/// Test-only fault injection: `CLAUDE_FAILOVER_TEST_KILL_AT=<point>` makes the process kill
+/// itself with SIGKILL at that point, so tests can prove a killed swap is finished later.
+fn kill_point(point: &str) {
+    if std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point) {
+        extern "C" {
+            fn kill(pid: i32, sig: i32) -> i32;
+        }
+        // SAFETY: sending a signal to ourselves has no memory-safety preconditions.
+        unsafe {
+            kill(std::process::id() as i32, 9);
+        }
+    }
+}
+
+/// The binary's own path, for commands tmux runs later.
+pub fn self_path() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("claude-failover"))
+}

@@ -13,7 +13,7 @@ pub struct Spec {
     pub meaning: &'static str,
 }
 
-pub const DEFAULT_STATUS_FORMAT: &str = "#{state}#{account}#{confirming}#{cooldown}#{exhausted}";
+pub const DEFAULT_STATUS_FORMAT: &str = "{state}CC {swap}{account}{confirming}{cooldown}{exhausted}";
 
 /// Every option, in the order README.md documents them.
 pub const OPTIONS: &[Spec] = &[
@@ -28,7 +28,8 @@ pub const OPTIONS: &[Spec] = &[
     Spec { name: "@claude-failover-notify", default: "", meaning: "command run detached on each swap-related event, event JSON on stdin" },
     Spec { name: "@claude-failover-sessions", default: "", meaning: "declared sessions, NAME=DIR list, started/restored by `up`" },
     Spec { name: "@claude-failover-swap-key", default: "S", meaning: "key (under the prefix) for a manual swap" },
-    Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format" },
+    Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format: {account} {state} {swap} {confirming} {cooldown} {exhausted}" },
+    Spec { name: "@claude-failover-poll-interval", default: "15", meaning: "seconds between polls while no client is attached (the run-shell chain)" },
 ];
 
 /// A declared session of `@claude-failover-sessions`.
@@ -52,6 +53,7 @@ pub struct Config {
     pub sessions: Vec<DeclaredSession>,
     pub swap_key: String,
     pub status_format: String,
+    pub poll_interval: u64,
 }
 
 /// The tmux format that prints every option's value, separated by `SEP`.
@@ -199,6 +201,7 @@ pub fn from_values(values: &[String]) -> Result<Config> {
         sessions,
         swap_key,
         status_format: value(values, "@claude-failover-status-format").to_string(),
+        poll_interval: number(values, "@claude-failover-poll-interval", 1u64)?,
     })
 }
 

@@ -1,1 +1,348 @@
-//! panes
+//! Panes: which tmux panes run Claude Code, on which account, in which session, doing what.
+//!
+//! One tmux call lists the options, every pane and the attached clients; the process tree of
+//! each pane says whether Claude runs there; one more call captures only the Claude panes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use jiff::Timestamp;
+
+use crate::accounts::Account;
+use crate::options::{self, Config};
+use crate::procs::{EnvLookup, ProcInfo, Procs};
+use crate::tmux::{Tmux, SEP};
+use crate::transcript;
+
+/// A tmux pane as `list-panes -a` reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pane {
+    pub id: String,
+    pub pid: u32,
+    pub session: String,
+    pub window: String,
+    pub cwd: String,
+    pub current_command: String,
+    pub dead: bool,
+}
+
+const PANE_FIELDS: [&str; 7] = [
+    "pane_id",
+    "pane_pid",
+    "session_name",
+    "window_id",
+    "pane_current_path",
+    "pane_current_command",
+    "pane_dead",
+];
+
+/// Which account a Claude process belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Owner {
+    /// One of the configured accounts, by name.
+    Account(String),
+    /// A config home that no configured account has (reported in `status`, never swapped).
+    Unmanaged(PathBuf),
+    /// The environment could not be read; the last known account (or none).
+    Unknown,
+}
+
+/// A pane where Claude Code runs.
+#[derive(Clone, Debug)]
+pub struct ClaudePane {
+    pub pane: Pane,
+    pub process: ProcInfo,
+    pub owner: Owner,
+    pub config_dir: Option<PathBuf>,
+    /// From `sessions/<pid>.json`, else the `--resume`/`--session-id` argument; always a UUID.
+    pub session_id: Option<String>,
+    /// `startedAt` of the sessions file, else the process start.
+    pub started_at: Option<Timestamp>,
+    pub busy: bool,
+    pub cwd: String,
+}
+
+pub struct Scan {
+    pub config: Result<Config>,
+    pub panes: Vec<Pane>,
+    pub clients: Vec<String>,
+    pub claude: Vec<ClaudePane>,
+    pub procs: Procs,
+}
+
+/// List options, panes and clients in one tmux call, then find Claude in each pane.
+pub fn scan(tmux: &Tmux) -> Result<Scan> {
+    let pane_format = PANE_FIELDS
+        .iter()
+        .map(|f| format!("#{{{f}}}"))
+        .collect::<Vec<_>>()
+        .join(&SEP.to_string());
+    let pane_format = format!("P{SEP}{pane_format}");
+    let client_format = format!("C{SEP}#{{client_name}}");
+    let out = tmux
+        .batch(&[
+            options::command(),
+            vec!["list-panes".into(), "-a".into(), "-F".into(), pane_format],
+            vec!["list-clients".into(), "-F".into(), client_format],
+        ])
+        .context("could not list the tmux panes")?;
+    let (config, rest) = options::parse_prefix(&out);
+    let mut panes = Vec::new();
+    let mut clients = Vec::new();
+    for line in rest.lines() {
+        let fields: Vec<&str> = line.split(SEP).collect();
+        match fields.as_slice() {
+            ["P", id, pid, session, window, cwd, cmd, dead] => {
+                let Ok(pid) = pid.parse() else { continue };
+                panes.push(Pane {
+                    id: id.to_string(),
+                    pid,
+                    session: session.to_string(),
+                    window: window.to_string(),
+                    cwd: cwd.to_string(),
+                    current_command: cmd.to_string(),
+                    dead: *dead == "1",
+                });
+            }
+            ["C", name] => clients.push(name.to_string()),
+            _ => {}
+        }
+    }
+    let mut procs = Procs::new();
+    let claude = match &config {
+        Ok(config) => find_claude(config, &panes, &mut procs),
+        Err(_) => Vec::new(),
+    };
+    Ok(Scan {
+        config,
+        panes,
+        clients,
+        claude,
+        procs,
+    })
+}
+
+fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
+    let mut found = Vec::new();
+    for pane in panes.iter().filter(|p| !p.dead) {
+        let candidates = procs.claude_processes(pane.pid, &config.command);
+        if candidates.is_empty() {
+            continue;
+        }
+        // A wrapper (node) may start the native CLI as a child: the deepest process is the one
+        // that writes `sessions/<pid>.json`.
+        let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
+        for process in candidates.iter().rev() {
+            let dir = config_dir_of(procs, process.pid);
+            let file = dir
+                .as_ref()
+                .and_then(|d| read_session_file(d, process.pid));
+            let has_file = file.is_some();
+            if chosen.is_none() || has_file {
+                chosen = Some((process.clone(), dir, file));
+            }
+            if has_file {
+                break;
+            }
+        }
+        let Some((process, config_dir, file)) = chosen else {
+            continue;
+        };
+        let owner = match &config_dir {
+            Some(dir) => owner_of(&config.accounts, dir),
+            None => Owner::Unknown,
+        };
+        let session_id = file
+            .as_ref()
+            .and_then(|f| f.session_id.clone())
+            .or_else(|| session_id_from_args(&process.argv));
+        let cwd = file
+            .as_ref()
+            .and_then(|f| f.cwd.clone())
+            .or_else(|| procs.cwd(process.pid).map(|p| p.display().to_string()))
+            .unwrap_or_else(|| pane.cwd.clone());
+        found.push(ClaudePane {
+            pane: pane.clone(),
+            started_at: file
+                .as_ref()
+                .and_then(|f| f.started_at)
+                .or(process.started_at),
+            busy: file.as_ref().map(|f| f.busy).unwrap_or(false),
+            process,
+            owner,
+            config_dir,
+            session_id,
+            cwd,
+        });
+    }
+    found
+}
+
+/// The config home of a Claude process: its `CLAUDE_CONFIG_DIR`, or `~/.claude` when unset.
+fn config_dir_of(procs: &mut Procs, pid: u32) -> Option<PathBuf> {
+    match procs.env_var(pid, "CLAUDE_CONFIG_DIR") {
+        EnvLookup::Set(dir) if !dir.is_empty() => crate::accounts::expand_path(&dir).ok(),
+        EnvLookup::Set(_) | EnvLookup::Unset => crate::accounts::home()
+            .ok()
+            .map(|h| h.join(".claude")),
+        EnvLookup::Unknown => None,
+    }
+}
+
+/// Match a config home to a configured account, by spelling first, then by the real path.
+pub fn owner_of(accounts: &[Account], dir: &Path) -> Owner {
+    if let Some(a) = accounts.iter().find(|a| a.dir == dir) {
+        return Owner::Account(a.name.clone());
+    }
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if let Some(a) = accounts
+            .iter()
+            .find(|a| std::fs::canonicalize(&a.dir).ok().as_deref() == Some(real.as_path()))
+        {
+            return Owner::Account(a.name.clone());
+        }
+    }
+    Owner::Unmanaged(dir.to_path_buf())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SessionFile {
+    pub session_id: Option<String>,
+    pub cwd: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub busy: bool,
+}
+
+/// `<config>/sessions/<pid>.json`, the live session file the CLI keeps per process.
+pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
+    let path = config_dir.join("sessions").join(format!("{pid}.json"));
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    let session_id = v
+        .get("sessionId")
+        .and_then(|s| s.as_str())
+        .filter(|s| transcript::is_session_id(s))
+        .map(str::to_string);
+    Some(SessionFile {
+        session_id,
+        cwd: v.get("cwd").and_then(|s| s.as_str()).map(str::to_string),
+        started_at: v
+            .get("startedAt")
+            .and_then(|t| t.as_i64())
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
+        busy: v.get("status").and_then(|s| s.as_str()) == Some("busy"),
+    })
+}
+
+/// `--resume <id>`, `-r <id>`, `--resume=<id>`, `--session-id <id>`: a valid UUID only.
+pub fn session_id_from_args(argv: &[String]) -> Option<String> {
+    let mut it = argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        let value = match a.as_str() {
+            "--resume" | "-r" | "--session-id" => it.next().cloned(),
+            _ => a
+                .strip_prefix("--resume=")
+                .or_else(|| a.strip_prefix("--session-id="))
+                .map(str::to_string),
+        };
+        if let Some(v) = value.filter(|v| transcript::is_session_id(v)) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// The id in the exit hint `claude --resume <uuid>` nearest the bottom of a screen.
+pub fn session_id_from_exit_hint(screen: &str) -> Option<String> {
+    for line in screen.lines().rev() {
+        let line = line.trim();
+        if let Some(pos) = line.find("--resume ") {
+            let id = line[pos + "--resume ".len()..].trim();
+            if transcript::is_session_id(id) {
+                return Some(id.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Capture the visible screen of each pane in one tmux call. A marker line with a per-call nonce
+/// separates the captures, so no pane text can forge one.
+pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    if panes.is_empty() {
+        return Ok(out);
+    }
+    let nonce = format!(
+        "@@claude-failover-{}-{}",
+        std::process::id(),
+        Timestamp::now().as_nanosecond()
+    );
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for id in panes {
+        commands.push(vec![
+            "display-message".into(),
+            "-p".into(),
+            "-t".into(),
+            id.to_string(),
+            format!("{nonce} {id}"),
+        ]);
+        commands.push(vec![
+            "capture-pane".into(),
+            "-p".into(),
+            "-J".into(),
+            "-t".into(),
+            id.to_string(),
+        ]);
+    }
+    let text = tmux.batch(&commands).context("could not capture the Claude panes")?;
+    let mut current: Option<String> = None;
+    let mut buf = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix(&nonce) {
+            if let Some(id) = current.take() {
+                out.insert(id, std::mem::take(&mut buf));
+            }
+            current = Some(rest.trim().to_string());
+            continue;
+        }
+        buf.push_str(line);
+    }
+    if let Some(id) = current {
+        out.insert(id, buf);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_args_are_validated() {
+        let id = "cc2f0417-2ae8-48a3-a00a-f75185159949";
+        let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(session_id_from_args(&argv(&["claude", "--resume", id])), Some(id.into()));
+        assert_eq!(session_id_from_args(&argv(&["claude", "-r", id])), Some(id.into()));
+        assert_eq!(
+            session_id_from_args(&argv(&["claude", &format!("--resume={id}")])),
+            Some(id.into())
+        );
+        assert_eq!(session_id_from_args(&argv(&["claude", "--resume", "$(rm -rf ~)"])), None);
+        assert_eq!(session_id_from_args(&argv(&["claude"])), None);
+    }
+
+    #[test]
+    fn exit_hint_gives_the_id() {
+        let screen = "\nResume this session with:\nclaude --resume cc2f0417-2ae8-48a3-a00a-f75185159949\n";
+        assert_eq!(
+            session_id_from_exit_hint(screen).as_deref(),
+            Some("cc2f0417-2ae8-48a3-a00a-f75185159949")
+        );
+        assert_eq!(session_id_from_exit_hint("claude --resume $(rm -rf ~)\n"), None);
+    }
+}

@@ -62,10 +62,10 @@ pub struct PaneState {
     pub account: Option<String>,
     pub session_id: Option<String>,
     pub cwd: Option<String>,
-    /// `claude` process id and its start time (clock ticks since boot, or seconds): together
-    /// they say whether the process we see is the one we saw before.
+    /// `claude` process id and its start time: together they say whether the process we see is
+    /// the one we saw before.
     pub pid: Option<u32>,
-    pub started: Option<u64>,
+    pub started_at: Option<Timestamp>,
     /// `running`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`.
     pub state: String,
     /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
@@ -93,6 +93,8 @@ pub struct Pending {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Journal {
+    /// Identifies the swap; the `swap` event carries it so a resumed journal never logs twice.
+    pub id: String,
     pub started: Option<Timestamp>,
     pub from: String,
     pub to: String,

@@ -1,12 +1,87 @@
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::tmux::Tmux;
+use crate::failover;
+use crate::shell;
+use crate::state::Store;
+use crate::tmux::{Tmux, SEP};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The tmux hook or occasion that ran us (`load` also points tmux's global
+    /// CLAUDE_CONFIG_DIR at the active account)
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
+    /// Keep polling with no client attached: re-arm `run-shell -b -d` while the option
+    /// @claude-failover-chain still holds this token
+    #[arg(long, value_name = "TOKEN")]
+    pub chain: Option<String>,
+}
 
-pub fn run(_tmux: &Tmux, _args: Args) -> Result<ExitCode> {
-    super::not_implemented("hook")
+/// Default seconds between two polls of the detached chain.
+const DEFAULT_INTERVAL: u64 = 15;
+
+/// A hook prints nothing and always exits 0; errors go to the log.
+pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
+    if let Err(err) = hook(tmux, &args) {
+        super::tick::report_error(&err);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hook(tmux: &Tmux, args: &Args) -> Result<()> {
+    let mut interval = DEFAULT_INTERVAL;
+    if let Some(token) = &args.chain {
+        let out = tmux.run(&[
+            "display-message",
+            "-p",
+            &format!("#{{@claude-failover-chain}}{SEP}#{{@claude-failover-poll-interval}}"),
+        ])?;
+        let mut fields = out.trim_end_matches('\n').split(SEP);
+        if fields.next() != Some(token.as_str()) {
+            // A reload started a newer chain: this one ends here.
+            return Ok(());
+        }
+        if let Some(n) = fields.next().and_then(|v| v.trim().parse::<u64>().ok()) {
+            interval = n.clamp(1, 3600);
+        }
+    }
+    let result = super::tick::poll(tmux).map(|_| ());
+    if args.event.as_deref() == Some("load") {
+        point_new_panes_at_active(tmux)?;
+    }
+    if let Some(token) = &args.chain {
+        rearm(tmux, token, interval)?;
+    }
+    result
+}
+
+/// New shells and panes start on the active account.
+fn point_new_panes_at_active(tmux: &Tmux) -> Result<()> {
+    let config = crate::options::read(tmux)?;
+    let state = Store::open()?.read();
+    let active = failover::active(&config, &state);
+    if let Some(acc) = config.account(&active) {
+        tmux.run(&[
+            "set-environment",
+            "-g",
+            "CLAUDE_CONFIG_DIR",
+            &acc.dir.display().to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn rearm(tmux: &Tmux, token: &str, interval: u64) -> Result<()> {
+    let mut cmd = shell::quote(&failover::self_path().display().to_string());
+    for flag in tmux.global_flags() {
+        cmd.push(' ');
+        cmd.push_str(&shell::quote(&flag.to_string_lossy()));
+    }
+    cmd.push_str(" hook --chain ");
+    cmd.push_str(&shell::quote(token));
+    tmux.run(&["run-shell", "-b", "-d", &interval.to_string(), &cmd])
+        .context("could not schedule the next poll")?;
+    Ok(())
 }

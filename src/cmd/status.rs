@@ -1,16 +1,129 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use jiff::Timestamp;
+use serde_json::{json, Value};
 
+use crate::failover;
+use crate::panes::{self, Owner};
+use crate::state::Store;
 use crate::tmux::Tmux;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Print JSON
+    /// Print JSON (active, accounts, cooldown_until, last_swap, panes)
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(_tmux: &Tmux, _args: Args) -> Result<ExitCode> {
-    super::not_implemented("status")
+/// Read-only: the state as saved, joined with a live look at the panes.
+pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
+    let store = Store::open()?;
+    let state = store.read();
+    let scan = panes::scan(tmux)?;
+    let config = match &scan.config {
+        Ok(c) => c.clone(),
+        Err(err) => anyhow::bail!("{err:#}"),
+    };
+    let now = Timestamp::now();
+    let active = failover::active(&config, &state);
+    let accounts: Vec<Value> = config
+        .accounts
+        .iter()
+        .map(|a| {
+            let s = state.accounts.get(&a.name);
+            let until = s.and_then(|s| s.exhausted_until).filter(|t| *t > now);
+            json!({
+                "name": a.name,
+                "dir": a.dir,
+                "exhausted_until": until,
+                "exhausted_kind": until.and(s.and_then(|s| s.exhausted_kind.clone())),
+                "links_ok": crate::links::check_account(&config, a).is_empty(),
+            })
+        })
+        .collect();
+    let mut pane_rows = Vec::new();
+    for cp in &scan.claude {
+        let ps = state.panes.get(&cp.pane.id);
+        let account = failover::pane_account(cp, ps, &active);
+        let unmanaged = match &cp.owner {
+            Owner::Unmanaged(dir) => Some(dir.display().to_string()),
+            _ => None,
+        };
+        pane_rows.push(json!({
+            "pane": cp.pane.id,
+            "session": cp.pane.session,
+            "account": account,
+            "session_id": ps.and_then(|p| p.session_id.clone()).or_else(|| cp.session_id.clone()),
+            "state": ps.map(|p| p.state.clone()).filter(|s| !s.is_empty())
+                .unwrap_or_else(|| if cp.busy { "busy".into() } else { "idle".into() }),
+            "pid": cp.process.pid,
+            "cwd": cp.cwd,
+            "config_dir": cp.config_dir,
+            "unmanaged": unmanaged,
+            "off_active": account.as_deref().is_some_and(|a| a != active),
+        }));
+    }
+    let cooldown = state.cooldown_until.filter(|t| *t > now);
+    let out = json!({
+        "active": active,
+        "accounts": accounts,
+        "cooldown_until": cooldown,
+        "last_swap": state.last_swap,
+        "all_exhausted": state.all_exhausted_since.is_some(),
+        "swap_in_progress": state.journal.is_some(),
+        "panes": pane_rows,
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("active account: {active}");
+    for a in out["accounts"].as_array().into_iter().flatten() {
+        let mut line = format!(
+            "  {} {}",
+            a["name"].as_str().unwrap_or("?"),
+            a["dir"].as_str().unwrap_or("?")
+        );
+        if let Some(u) = a["exhausted_until"].as_str() {
+            line.push_str(&format!("  exhausted until {u}"));
+        }
+        if a["links_ok"] == json!(false) {
+            line.push_str("  links NOT ok (run `claude-failover links check`)");
+        }
+        println!("{line}");
+    }
+    if let Some(c) = cooldown {
+        println!("cooldown until {c}");
+    }
+    if let Some(s) = &state.last_swap {
+        println!(
+            "last swap: {} -> {} at {} ({})",
+            s.from,
+            s.to,
+            s.at.map(|t| t.to_string()).unwrap_or_default(),
+            s.reason
+        );
+    }
+    if state.all_exhausted_since.is_some() {
+        println!("WARNING: every account is exhausted");
+    }
+    println!("Claude panes: {}", pane_rows.len());
+    for p in &pane_rows {
+        let mut line = format!(
+            "  {} ({}) account={} session={} state={}",
+            p["pane"].as_str().unwrap_or("?"),
+            p["session"].as_str().unwrap_or("?"),
+            p["account"].as_str().unwrap_or("-"),
+            p["session_id"].as_str().unwrap_or("unknown"),
+            p["state"].as_str().unwrap_or("?"),
+        );
+        if let Some(dir) = p["unmanaged"].as_str() {
+            line.push_str(&format!("  UNMANAGED config home {dir}"));
+        } else if p["off_active"] == json!(true) {
+            line.push_str("  (not on the active account)");
+        }
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

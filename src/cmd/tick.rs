@@ -1,12 +1,77 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use jiff::Timestamp;
 
+use crate::failover::{self, Ctx};
+use crate::panes;
+use crate::state::Store;
 use crate::tmux::Tmux;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
-pub fn run(_tmux: &Tmux, _args: Args) -> Result<ExitCode> {
-    super::not_implemented("tick")
+/// Never breaks the status line: always prints a segment and exits 0; errors are logged once.
+pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
+    let segment = match poll(tmux) {
+        Ok(segment) => segment,
+        Err(err) => {
+            report_error(&err);
+            format!("CC ⚠ {}", short(&format!("{err:#}")))
+        }
+    };
+    println!("{segment}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One poll; returns the status segment.
+pub fn poll(tmux: &Tmux) -> Result<String> {
+    let store = Store::open()?;
+    let scan = panes::scan(tmux)?;
+    let config = match &scan.config {
+        Ok(c) => c.clone(),
+        Err(err) => anyhow::bail!("{err:#}"),
+    };
+    let ids: Vec<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    let captures = panes::capture(tmux, &ids)?;
+    let observed_at = Timestamp::now();
+    let mut locked = store.lock()?;
+    let now = Timestamp::now();
+    let ctx = Ctx {
+        tmux,
+        config: &config,
+        now,
+    };
+    failover::tick(&ctx, &scan, &captures, observed_at, &mut locked)?;
+    Ok(crate::status_line::render(&config, &locked.state, now))
+}
+
+/// Log an error to stderr always, and to the event log only when it differs from the last one,
+/// so a persistent fault does not flood the log on every status refresh.
+pub fn report_error(err: &anyhow::Error) {
+    let text = format!("{err:#}");
+    eprintln!("claude-failover: {text}");
+    let Ok(dir) = crate::state::state_dir() else { return };
+    let marker = dir.join("last-error");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(text.as_str()) {
+        return;
+    }
+    if crate::fsutil::write_atomic(&marker, text.as_bytes()).is_ok() {
+        crate::events::append_at(
+            &dir.join("events.jsonl"),
+            "error",
+            serde_json::json!({ "error": text }),
+        );
+    }
+}
+
+/// The first sentence of an error, cut to fit a status line.
+fn short(text: &str) -> String {
+    let first = text.split(": ").next().unwrap_or(text);
+    let mut s: String = first.chars().take(48).collect();
+    if first.chars().count() > 48 {
+        s.push('…');
+    }
+    // `#` would start a tmux format or style in the status line.
+    s.replace('#', "##")
 }
