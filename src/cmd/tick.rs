@@ -51,14 +51,15 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
 pub fn report_error(err: &anyhow::Error) {
     let text = format!("{err:#}");
     eprintln!("claude-failover: {text}");
-    let Ok(dir) = crate::state::state_dir() else { return };
-    let marker = dir.join("last-error");
+    // Only into a state folder that passes the ownership checks: never through a planted link.
+    let Ok(store) = crate::state::Store::open() else { return };
+    let marker = store.dir.join("last-error");
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(text.as_str()) {
         return;
     }
     if crate::fsutil::write_atomic(&marker, text.as_bytes()).is_ok() {
         crate::events::append_at(
-            &dir.join("events.jsonl"),
+            &store.events_path(),
             "error",
             serde_json::json!({ "error": text }),
         );

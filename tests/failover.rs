@@ -1,0 +1,406 @@
+//! The failover loop end to end: a real tmux server, the simulated `claude` in panes, the real
+//! binary polling, confirming and swapping.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{json, World};
+use serde_json::Value;
+
+struct Setup {
+    w: World,
+    a: PathBuf,
+    b: PathBuf,
+    c: Option<PathBuf>,
+    work: PathBuf,
+    other: PathBuf,
+}
+
+/// Account homes with their shared links made by hand (the links feature is tested on its own).
+fn account(w: &World, name: &str) -> PathBuf {
+    let dir = w.account_dir(name);
+    let shared = w.home.join(".claude-shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    for item in ["projects", "file-history", "session-env"] {
+        std::fs::create_dir_all(shared.join(item)).unwrap();
+        let link = dir.join(item);
+        if !link.exists() {
+            std::os::unix::fs::symlink(shared.join(item), link).unwrap();
+        }
+    }
+    dir
+}
+
+fn setup(accounts: usize, cooldown: u64) -> Setup {
+    let w = World::new();
+    w.start_server();
+    let a = account(&w, "a");
+    let b = account(&w, "b");
+    let c = (accounts > 2).then(|| account(&w, "c"));
+    let mut list = format!("a={} b={}", a.display(), b.display());
+    if let Some(c) = &c {
+        list.push_str(&format!(" c={}", c.display()));
+    }
+    w.set_option("@claude-failover-accounts", &list);
+    w.set_option("@claude-failover-shared-dir", &w.home.join(".claude-shared").display().to_string());
+    w.set_option("@claude-failover-confirm-polls", "2");
+    w.set_option("@claude-failover-confirm-gap", "0");
+    w.set_option("@claude-failover-cooldown", &cooldown.to_string());
+    w.set_option("@claude-failover-args", "--dangerously-skip-permissions");
+    let work = w.home.join("work dir");
+    let other = w.home.join("other");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    Setup { w, a, b, c, work, other }
+}
+
+/// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
+fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
+    let id = w
+        .tmux(&[
+            "split-window".to_string(),
+            "-d".into(),
+            "-P".into(),
+            "-F".into(),
+            "#{pane_id}".into(),
+            "-t".into(),
+            "main".into(),
+            "-c".into(),
+            cwd.display().to_string(),
+            "-e".into(),
+            format!("CLAUDE_CONFIG_DIR={}", account_dir.display()),
+            "claude".into(),
+        ])
+        .trim()
+        .to_string();
+    w.tmux(&["select-layout", "-t", "main", "tiled"]);
+    w.wait_screen(&id, "Claude Code", 10);
+    id
+}
+
+fn type_line(w: &World, pane: &str, text: &str) {
+    w.tmux(&["send-keys", "-t", pane, "-l", text]);
+    w.tmux(&["send-keys", "-t", pane, "Enter"]);
+}
+
+fn turn(w: &World, pane: &str, text: &str, expect: &str) {
+    type_line(w, pane, text);
+    w.wait_screen(pane, expect, 10);
+    // The turn is over when the simulator is idle again.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
+fn set_mode(dir: &Path, mode: &str) {
+    std::fs::write(dir.join("sim-mode"), mode).unwrap();
+}
+
+fn status(w: &World) -> Value {
+    json(&w.cf(&["status", "--json"]).stdout)
+}
+
+fn pane_row(status: &Value, pane: &str) -> Value {
+    status["panes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pane"] == pane)
+        .cloned()
+        .unwrap_or_else(|| panic!("pane {pane} not in status: {status:#}"))
+}
+
+fn events(w: &World, name: &str) -> Vec<Value> {
+    let out = w.cf_ok(&["events", "--json"]);
+    out.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == name)
+        .collect()
+}
+
+/// Launch log lines of the simulator: one JSON object per launch.
+fn launches(w: &World) -> Vec<Value> {
+    w.read(&w.launch_log)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn tick(w: &World) -> String {
+    w.cf_ok(&["tick"])
+}
+
+#[test]
+fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
+    let s = setup(2, 600);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    let p2 = start_claude(w, &s.a, &s.work);
+    let p3 = start_claude(w, &s.a, &s.other);
+    turn(w, &p1, "first pane", "Sim reply to: first pane");
+    turn(w, &p2, "second pane", "Sim reply to: second pane");
+    turn(w, &p3, "third pane", "Sim reply to: third pane");
+    tick(w);
+    let before = status(w);
+    let ids: Vec<String> = [&p1, &p2, &p3]
+        .iter()
+        .map(|p| pane_row(&before, p)["session_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_ne!(ids[0], ids[1], "two panes in one folder keep their own ids");
+
+    set_mode(&s.a, "429usage5h");
+    turn(w, &p1, "hit it", "You've hit your 5-hour limit");
+    let seg = tick(w);
+    assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
+    assert!(events(w, "swap").is_empty(), "one poll never swaps");
+    let seg = tick(w);
+    assert!(seg.contains('b'), "segment shows the new account: {seg}");
+
+    let swaps = events(w, "swap");
+    assert_eq!(swaps.len(), 1, "{swaps:#?}");
+    assert_eq!(swaps[0]["from"], "a");
+    assert_eq!(swaps[0]["to"], "b");
+    assert!(swaps[0]["reason"].as_str().unwrap().contains("5-hour limit"));
+
+    // Each pane comes back in place, on b, resuming its own conversation.
+    for (pane, (id, text)) in [&p1, &p2, &p3]
+        .iter()
+        .zip(ids.iter().zip(["first pane", "second pane", "third pane"]))
+    {
+        w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
+        let launch = launches(w)
+            .into_iter()
+            .rev()
+            .find(|l| l["resume"] == id.as_str())
+            .unwrap_or_else(|| panic!("no resume launch for {id}"));
+        assert_eq!(launch["config_dir"], s.b.display().to_string());
+        let args: Vec<&str> = launch["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        assert!(args.contains(&"--dangerously-skip-permissions"), "{args:?}");
+    }
+    let panes_now = w.tmux(&["list-panes", "-a", "-F", "#{pane_id}"]);
+    for p in [&p1, &p2, &p3] {
+        assert!(panes_now.contains(p.as_str()), "pane {p} kept its id");
+    }
+    // New panes start on the new account.
+    let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
+    assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
+
+    // The resumed panes redraw the old limit: it must never count again.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for _ in 0..4 {
+        tick(w);
+    }
+    assert_eq!(events(w, "swap").len(), 1, "a replayed limit caused a second swap");
+    let st = status(w);
+    assert_eq!(st["active"], "b");
+    assert!(st["accounts"][0]["exhausted_until"].is_string(), "{st:#}");
+}
+
+#[test]
+fn server_errors_and_single_polls_never_swap() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    for (mode, expect) in [
+        ("529", "529 Overloaded"),
+        ("500", "500 Internal server error"),
+        ("429plain", "not your usage limit"),
+        ("quote", "means you are out of quota"),
+        ("warn90", "You've used 90%"),
+    ] {
+        set_mode(&s.a, mode);
+        turn(w, &p1, &format!("try {mode}"), expect);
+        for _ in 0..3 {
+            tick(w);
+        }
+    }
+    assert!(events(w, "swap").is_empty());
+    assert_eq!(status(w)["active"], "a");
+}
+
+#[test]
+fn cooldown_blocks_an_automatic_swap_but_records_the_limit() {
+    let s = setup(3, 600);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    w.cf_ok(&["swap", "--to", "c", "--reason", "test"]);
+    w.wait_screen(&p1, "Claude Code", 10);
+    // Now on c, within the cooldown of that manual swap.
+    set_mode(s.c.as_ref().unwrap(), "429weekly");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    turn(w, &p1, "hit weekly", "You've hit your weekly limit");
+    for _ in 0..3 {
+        tick(w);
+    }
+    assert_eq!(events(w, "swap").len(), 1, "only the manual swap");
+    let st = status(w);
+    assert_eq!(st["active"], "c");
+    assert!(st["accounts"][2]["exhausted_until"].is_string(), "{st:#}");
+    assert_eq!(events(w, "limit").len(), 1);
+}
+
+#[test]
+fn all_exhausted_restarts_nothing_and_warns() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    set_mode(&s.a, "429usage5h");
+    set_mode(&s.b, "429usage5h");
+    turn(w, &p1, "hit a", "You've hit your 5-hour limit");
+    tick(w);
+    tick(w);
+    assert_eq!(events(w, "swap").len(), 1);
+    // On b now: the resumed pane hits b's limit too.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    w.wait_screen(&p1, "Sim reply to", 10);
+    let launches_before = launches(w).len();
+    turn(w, &p1, "hit b", "resets");
+    // The new limit is the newest transcript record: counts.
+    for _ in 0..3 {
+        tick(w);
+    }
+    assert_eq!(events(w, "swap").len(), 1, "never back to an exhausted account");
+    assert_eq!(events(w, "all-exhausted").len(), 1);
+    assert_eq!(launches(w).len(), launches_before, "nothing restarted");
+    let seg = tick(w);
+    assert!(seg.contains("all accounts exhausted"), "{seg}");
+}
+
+#[test]
+fn pane_without_session_id_is_left_at_a_shell_with_a_message() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    turn(w, &p1, "keep me", "Sim reply to: keep me");
+    // Damage the id the CLI reports, as a lagging or corrupted session file would.
+    let pid = w.tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"]).trim().to_string();
+    let sessions = s.a.join("sessions").join(format!("{pid}.json"));
+    let mut v: Value = serde_json::from_str(&w.read(&sessions)).unwrap();
+    v["sessionId"] = Value::String("$(touch /tmp/pwned)".into());
+    std::fs::write(&sessions, v.to_string()).unwrap();
+    // And no transcript to fall back on.
+    std::fs::remove_dir_all(s.w.home.join(".claude-shared/projects")).unwrap();
+    std::fs::create_dir_all(s.w.home.join(".claude-shared/projects")).unwrap();
+    w.cf_ok(&["swap", "--reason", "test"]);
+    w.wait_screen(&p1, "session id was unknown", 10);
+    assert!(!Path::new("/tmp/pwned").exists());
+    let swaps = events(w, "swap");
+    assert_eq!(swaps[0]["panes"][0]["outcome"], "shell");
+}
+
+#[test]
+fn concurrent_ticks_swap_exactly_once() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    set_mode(&s.a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    tick(w);
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            w.command(common::BIN)
+                .args(["-L", &w.socket, "tick"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert_eq!(events(w, "swap").len(), 1);
+    let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
+    assert_eq!(state["active"], "b");
+}
+
+#[test]
+fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    let p2 = start_claude(w, &s.a, &s.other);
+    turn(w, &p1, "one", "Sim reply to: one");
+    turn(w, &p2, "two", "Sim reply to: two");
+    tick(w);
+    for point in ["journal", "pane"] {
+        let out = w
+            .command(common::BIN)
+            .args(["-L", &w.socket, "swap", "--reason", "kill test"])
+            .env("CLAUDE_FAILOVER_TEST_KILL_AT", point)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "killed at {point}");
+        let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
+        assert!(state["journal"].is_object(), "journal left by the killed run");
+        tick(w);
+        let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
+        assert!(state["journal"].is_null(), "journal finished");
+        w.wait_screen(&p1, "Sim reply to: one", 10);
+        w.wait_screen(&p2, "Sim reply to: two", 10);
+    }
+    assert_eq!(events(w, "swap").len(), 2, "one event per swap, none twice");
+    assert_eq!(status(w)["active"], "a", "a -> b -> a");
+}
+
+#[test]
+fn busy_pane_is_restarted_only_once_idle() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.a, &s.work);
+    let p2 = start_claude(w, &s.a, &s.other);
+    turn(w, &p2, "before", "Sim reply to: before");
+    std::fs::write(s.a.join("sim-delay-ms"), "4000").unwrap();
+    type_line(w, &p2, "long turn");
+    w.wait_screen(&p2, "Thinking", 5);
+    std::fs::remove_file(s.a.join("sim-delay-ms")).unwrap();
+    set_mode(&s.a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    tick(w);
+    tick(w);
+    assert_eq!(events(w, "swap").len(), 1);
+    let st = status(w);
+    assert_eq!(pane_row(&st, &p2)["state"], "waiting-idle", "{st:#}");
+    // The long turn ends (with the limit, as a's quota is gone); then the pane moves.
+    w.wait_screen(&p2, "resets", 10);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tick(w);
+    w.wait_screen(&p2, "Sim reply to: before", 10);
+    let last = launches(w).into_iter().last().unwrap();
+    assert_eq!(last["config_dir"], s.b.display().to_string());
+}
+
+#[test]
+fn detached_server_still_polls_through_the_run_shell_chain() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    w.set_option("@claude-failover-poll-interval", "1");
+    let p1 = start_claude(w, &s.a, &s.work);
+    set_mode(&s.a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.set_option("@claude-failover-chain", "t1");
+    let cmd = format!("{} hook --chain t1", common::BIN);
+    w.tmux(&["run-shell", "-b", &cmd]);
+    w.wait_for(20, "a swap with no client attached", || !events(w, "swap").is_empty());
+    // A new token stops the old chain.
+    w.set_option("@claude-failover-chain", "t2");
+}
+
+#[test]
+fn up_restores_declared_sessions_with_their_ids() {
+    let s = setup(2, 0);
+    let w = &s.w;
+    w.set_option("@claude-failover-sessions", &format!("proj='{}'", s.work.display()));
+    let out = w.cf_ok(&["up"]);
+    assert!(out.contains("created"), "{out}");
+    let pane = w.tmux(&["display", "-p", "-t", "proj", "#{pane_id}"]).trim().to_string();
+    w.wait_screen(&pane, "Claude Code", 10);
+    turn(w, &pane, "remember me", "Sim reply to: remember me");
+    tick(w);
+    let id = pane_row(&status(w), &pane)["session_id"].as_str().unwrap().to_string();
+    w.tmux(&["kill-session", "-t", "proj"]);
+    let out = w.cf_ok(&["up"]);
+    assert!(out.contains(&id), "{out}");
+    let pane = w.tmux(&["display", "-p", "-t", "proj", "#{pane_id}"]).trim().to_string();
+    w.wait_screen(&pane, "Sim reply to: remember me", 10);
+    // Already running: nothing to do.
+    assert!(w.cf_ok(&["up"]).contains("already running"));
+}

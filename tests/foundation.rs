@@ -1,0 +1,172 @@
+//! The ground: state, options, events and the tmux plumbing, through the real binary.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{json, World};
+
+#[test]
+fn status_json_works_on_an_empty_state() {
+    let w = World::new();
+    w.start_server();
+    let out = w.cf(&["status", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v["active"], "default");
+    assert_eq!(v["accounts"][0]["name"], "default");
+    assert_eq!(
+        v["accounts"][0]["dir"],
+        w.home.join(".claude").display().to_string()
+    );
+    assert!(v["accounts"][0]["exhausted_until"].is_null());
+    assert!(v["cooldown_until"].is_null());
+    assert!(v["last_swap"].is_null());
+    assert_eq!(v["panes"], serde_json::json!([]));
+    // status is read-only: it created the private folder but wrote no state.
+    assert!(!w.state_dir.join("state.json").exists());
+    let mode = std::fs::metadata(&w.state_dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+#[test]
+fn state_files_are_private_and_an_idle_tick_writes_nothing() {
+    let w = World::new();
+    w.start_server();
+    w.cf_ok(&["tick"]);
+    let state = w.state_dir.join("state.json");
+    for f in ["state.json", "lock"] {
+        let mode = std::fs::metadata(w.state_dir.join(f)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+    let before = std::fs::metadata(&state).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for _ in 0..3 {
+        w.cf_ok(&["tick"]);
+    }
+    let after = std::fs::metadata(&state).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(before.ino(), after.ino(), "state.json was rewritten");
+    assert_eq!(before.mtime_nsec(), after.mtime_nsec());
+}
+
+#[test]
+fn a_corrupt_state_file_is_kept_aside_and_replaced() {
+    let w = World::new();
+    w.start_server();
+    std::fs::create_dir_all(&w.state_dir).unwrap();
+    std::fs::set_permissions(&w.state_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let state = w.state_dir.join("state.json");
+    std::fs::write(&state, b"{\"version\": 1, \"active\": [garbage").unwrap();
+    let seg = w.cf_ok(&["tick"]);
+    assert!(seg.contains("CC"), "{seg}");
+    let kept: Vec<_> = std::fs::read_dir(&w.state_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("state.json.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept, not deleted");
+    assert_eq!(
+        std::fs::read(kept[0].path()).unwrap(),
+        b"{\"version\": 1, \"active\": [garbage"
+    );
+    let fresh = json(&std::fs::read(&state).unwrap());
+    assert_eq!(fresh["version"], 1);
+    let events = w.cf_ok(&["events", "--json"]);
+    assert_eq!(events.matches("state-corrupt").count(), 1, "{events}");
+    // Reported once: the next run finds a good state.
+    w.cf_ok(&["tick"]);
+    let events = w.cf_ok(&["events", "--json"]);
+    assert_eq!(events.matches("state-corrupt").count(), 1, "{events}");
+}
+
+#[test]
+fn bad_option_values_are_reported_with_the_option_name() {
+    let w = World::new();
+    w.start_server();
+    for (name, value, words) in [
+        ("@claude-failover-confirm-polls", "often", "not a whole number"),
+        ("@claude-failover-cooldown", "-1", "not a whole number"),
+        ("@claude-failover-accounts", "nodir", "NAME=DIR"),
+        ("@claude-failover-accounts", "a=/x a=/y", "twice"),
+        ("@claude-failover-args", "'unbalanced", "quote"),
+    ] {
+        w.set_option(name, value);
+        let out = w.cf(&["status"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(name) && err.contains(words), "{name}={value}: {err}");
+        // The status segment still prints and exits 0.
+        let tick = w.cf(&["tick"]);
+        assert!(tick.status.success());
+        assert!(String::from_utf8_lossy(&tick.stdout).contains("CC"));
+        w.tmux(&["set", "-gu", name]);
+    }
+}
+
+#[test]
+fn a_dead_or_missing_server_never_breaks_the_status_line() {
+    let w = World::new();
+    w.start_server();
+    w.cf_ok(&["tick"]);
+    w.tmux(&["kill-server"]);
+    let out = w.cf(&["tick"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CC"));
+    // A hook prints nothing and exits 0.
+    let out = w.cf(&["hook", "--event", "client-attached"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    // Commands that need the server say so and exit 2.
+    let out = w.cf(&["status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no server running"));
+}
+
+#[test]
+fn events_are_listed_as_text_json_and_tail() {
+    let w = World::new();
+    w.start_server();
+    w.set_option("@claude-failover-cooldown", "x");
+    w.cf_ok(&["tick"]);
+    w.tmux(&["set", "-gu", "@claude-failover-cooldown"]);
+    w.set_option("@claude-failover-confirm-gap", "y");
+    w.cf_ok(&["tick"]);
+    let all = w.cf_ok(&["events", "--json"]);
+    let lines: Vec<_> = all.lines().collect();
+    assert_eq!(lines.len(), 2, "{all}");
+    for l in &lines {
+        let v = json(l.as_bytes());
+        assert!(v["ts"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(v["event"], "error");
+    }
+    let last = w.cf_ok(&["events", "-n", "1"]);
+    assert!(last.contains("confirm-gap") && !last.contains("cooldown"), "{last}");
+}
+
+#[test]
+fn state_dir_owned_by_someone_else_or_a_symlink_is_refused() {
+    let w = World::new();
+    w.start_server();
+    let real = w.root.join("elsewhere");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::create_dir_all(w.state_dir.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&real, &w.state_dir).unwrap();
+    let out = w.cf(&["status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a folder"));
+    let tick = w.cf(&["tick"]);
+    assert!(tick.status.success());
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0, "nothing written through the link");
+}
+
+#[test]
+fn help_describes_every_command() {
+    let w = World::new();
+    let out = w.cf_ok(&["--help"]);
+    for cmd in ["tick", "detect", "swap", "status", "links", "up", "events", "demo"] {
+        assert!(out.contains(cmd), "{cmd} missing from --help");
+    }
+    let out = w.cf(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
