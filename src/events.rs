@@ -29,10 +29,7 @@ pub fn append_at(path: &Path, event: &str, fields: Value) -> Option<Value> {
 
 pub fn record(event: &str, fields: Value) -> Value {
     let mut obj = Map::new();
-    obj.insert(
-        "ts".into(),
-        Value::String(now_rfc3339()),
-    );
+    obj.insert("ts".into(), Value::String(now_rfc3339()));
     obj.insert("event".into(), Value::String(event.into()));
     if let Value::Object(fields) = fields {
         for (k, v) in fields {
@@ -76,5 +73,7 @@ pub fn read_all(store: &Store) -> Result<Vec<Value>> {
 /// Now, RFC 3339 in UTC with millisecond precision.
 pub fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
-    now.round(jiff::Unit::Millisecond).unwrap_or(now).to_string()
+    now.round(jiff::Unit::Millisecond)
+        .unwrap_or(now)
+        .to_string()
 }

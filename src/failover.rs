@@ -152,7 +152,7 @@ pub fn tick(
         }
     }
     resolve_missing_ids(scan, state, config);
-    prune(scan, state);
+    prune(scan, state, captures);
 
     // Confirmed limits: mark the account exhausted, then swap away from it (once per account).
     let mut handled = BTreeSet::new();
@@ -181,8 +181,12 @@ pub fn tick(
             continue;
         }
         let has_panes = scan.claude.iter().any(|cp| {
-            pane_account(cp, locked.state.panes.get(&cp.pane.id), &active(config, &locked.state))
-                .as_deref()
+            pane_account(
+                cp,
+                locked.state.panes.get(&cp.pane.id),
+                &active(config, &locked.state),
+            )
+            .as_deref()
                 == Some(account.as_str())
         });
         if is_active || has_panes {
@@ -268,7 +272,7 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
             return Freshness::Vetoed;
         }
     }
-    if ps.stale.iter().any(|s| *s == line) {
+    if ps.stale.contains(&line) {
         return Freshness::Replay;
     }
     if new_process && ps.restarted_at.is_some() {
@@ -299,14 +303,17 @@ fn resolve_missing_ids(scan: &Scan, state: &mut State, config: &Config) {
         .filter_map(|p| p.session_id.clone())
         .collect();
     for cp in &scan.claude {
-        let Some(ps) = state.panes.get(&cp.pane.id) else { continue };
+        let Some(ps) = state.panes.get(&cp.pane.id) else {
+            continue;
+        };
         if ps.session_id.is_some() {
             continue;
         }
         let Some(dir) = &cp.config_dir else { continue };
-        let shared = scan.claude.iter().any(|o| {
-            o.pane.id != cp.pane.id && o.cwd == cp.cwd && o.config_dir == cp.config_dir
-        });
+        let shared = scan
+            .claude
+            .iter()
+            .any(|o| o.pane.id != cp.pane.id && o.cwd == cp.cwd && o.config_dir == cp.config_dir);
         if shared {
             continue;
         }
@@ -348,14 +355,21 @@ fn newest_transcript(
     best.map(|(_, id)| id)
 }
 
-/// Forget panes that no longer exist.
-fn prune(scan: &Scan, state: &mut State) {
+/// Forget panes that no longer exist; for panes Claude has left, keep the id, taking it from the
+/// exit hint (`claude --resume <uuid>`) when the CLI printed one.
+fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
     let live: BTreeSet<&str> = scan.panes.iter().map(|p| p.id.as_str()).collect();
     state.panes.retain(|id, _| live.contains(id.as_str()));
     let claude: BTreeSet<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
     for (id, ps) in state.panes.iter_mut() {
         if !claude.contains(id.as_str()) && ps.pid.is_some() {
             // Claude left this pane (exited, or a shell waits): keep the id to resume later.
+            if let Some(id) = captures
+                .get(id.as_str())
+                .and_then(|screen| panes::session_id_from_exit_hint(screen))
+            {
+                ps.session_id = Some(id);
+            }
             ps.pid = None;
             ps.started_at = None;
             ps.pending = None;
@@ -369,7 +383,11 @@ fn prune(scan: &Scan, state: &mut State) {
 /// The next account after `from`, in order, that is not exhausted and whose links are right.
 pub fn next_account(config: &Config, state: &State, from: &str, now: Timestamp) -> Option<String> {
     let n = config.accounts.len();
-    let start = config.accounts.iter().position(|a| a.name == from).unwrap_or(n - 1);
+    let start = config
+        .accounts
+        .iter()
+        .position(|a| a.name == from)
+        .unwrap_or(n - 1);
     (1..n)
         .map(|k| &config.accounts[(start + k) % n])
         .find(|a| {
@@ -474,9 +492,13 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     let to_dir = config
         .account(&journal.to)
         .map(|a| a.dir.clone())
-        .with_context(|| format!("the swap's target account `{}` is no longer configured", journal.to))?;
-    let live: HashMap<&str, &panes::Pane> =
-        scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
+        .with_context(|| {
+            format!(
+                "the swap's target account `{}` is no longer configured",
+                journal.to
+            )
+        })?;
+    let live: HashMap<&str, &panes::Pane> = scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
     for (i, jp) in journal.panes.iter().enumerate() {
         if jp.done {
             continue;
@@ -557,7 +579,9 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     }
     let state = &mut locked.state;
     state.active = Some(journal.to.clone());
-    state.cooldown_until = now.checked_add(SignedDuration::from_secs(ctx.config.cooldown as i64)).ok();
+    state.cooldown_until = now
+        .checked_add(SignedDuration::from_secs(ctx.config.cooldown as i64))
+        .ok();
     state.last_swap = Some(SwapSummary {
         at: Some(now),
         from: journal.from.clone(),
@@ -623,8 +647,12 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 /// Restart panes whose swap waited for them to finish their turn.
 fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     for cp in &scan.claude {
-        let Some(ps) = locked.state.panes.get(&cp.pane.id) else { continue };
-        let Some(to) = ps.restart_to.clone() else { continue };
+        let Some(ps) = locked.state.panes.get(&cp.pane.id) else {
+            continue;
+        };
+        let Some(to) = ps.restart_to.clone() else {
+            continue;
+        };
         if cp.busy && ps.pending.is_none() {
             continue;
         }

@@ -10,10 +10,13 @@ use crate::tmux::{Tmux, SEP};
 pub struct Spec {
     pub name: &'static str,
     pub default: &'static str,
+    /// Documentation: a unit test holds README.md's option table to this one.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub meaning: &'static str,
 }
 
-pub const DEFAULT_STATUS_FORMAT: &str = "{state}CC {swap}{account}{confirming}{cooldown}{exhausted}";
+pub const DEFAULT_STATUS_FORMAT: &str =
+    "{state}CC {swap}{account}{confirming}{cooldown}{exhausted}";
 
 /// Every option, in the order README.md documents them.
 pub const OPTIONS: &[Spec] = &[
@@ -51,8 +54,12 @@ pub struct Config {
     pub cooldown: u64,
     pub notify: String,
     pub sessions: Vec<DeclaredSession>,
+    /// Validated here; the tmux entry file binds it.
+    #[allow(dead_code)]
     pub swap_key: String,
     pub status_format: String,
+    /// Validated here; the detached polling chain (`hook --chain`) reads it with its token.
+    #[allow(dead_code)]
     pub poll_interval: u64,
 }
 
@@ -124,7 +131,10 @@ pub fn parse_prefix(output: &str) -> (Result<Config>, &str) {
 }
 
 fn value<'a>(values: &'a [String], name: &str) -> &'a str {
-    let i = OPTIONS.iter().position(|s| s.name == name).expect("known option");
+    let i = OPTIONS
+        .iter()
+        .position(|s| s.name == name)
+        .expect("known option");
     let v = values[i].as_str();
     if v.trim().is_empty() {
         OPTIONS[i].default
@@ -133,9 +143,9 @@ fn value<'a>(values: &'a [String], name: &str) -> &'a str {
     }
 }
 
-fn number<T: std::str::FromStr>(values: &[String], name: &str, min: T) -> Result<T>
+fn number<T>(values: &[String], name: &str, min: T) -> Result<T>
 where
-    T: PartialOrd + std::fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
     let raw = value(values, name).trim();
     let n: T = raw
@@ -184,7 +194,9 @@ pub fn from_values(values: &[String]) -> Result<Config> {
             dir: accounts::expand_path(dir)?,
         });
     }
-    let swap_key = value(values, "@claude-failover-swap-key").trim().to_string();
+    let swap_key = value(values, "@claude-failover-swap-key")
+        .trim()
+        .to_string();
     if swap_key.chars().any(char::is_whitespace) {
         bail!("@claude-failover-swap-key `{swap_key}` holds white space");
     }
@@ -218,7 +230,13 @@ mod tests {
     fn with(name: &str, v: &str) -> Vec<String> {
         OPTIONS
             .iter()
-            .map(|s| if s.name == name { v.to_string() } else { String::new() })
+            .map(|s| {
+                if s.name == name {
+                    v.to_string()
+                } else {
+                    String::new()
+                }
+            })
             .collect()
     }
 
@@ -245,6 +263,31 @@ mod tests {
         ] {
             let err = format!("{:#}", from_values(&with(name, v)).unwrap_err());
             assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn readme_documents_every_option_with_its_default() {
+        let readme = include_str!("../README.md");
+        for spec in OPTIONS {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}`", spec.name)))
+                .unwrap_or_else(|| panic!("README.md has no row for {}", spec.name));
+            let default = if spec.default.is_empty() {
+                "(empty)".to_string()
+            } else {
+                format!("`{}`", spec.default)
+            };
+            assert!(
+                row.contains(&default),
+                "README row of {} lacks {default}: {row}",
+                spec.name
+            );
+            assert!(
+                row.contains(spec.meaning.split(',').next().unwrap()),
+                "{row}"
+            );
         }
     }
 

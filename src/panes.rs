@@ -68,7 +68,6 @@ pub struct Scan {
     pub panes: Vec<Pane>,
     pub clients: Vec<String>,
     pub claude: Vec<ClaudePane>,
-    pub procs: Procs,
 }
 
 /// List options, panes and clients in one tmux call, then find Claude in each pane.
@@ -119,7 +118,6 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
         panes,
         clients,
         claude,
-        procs,
     })
 }
 
@@ -135,9 +133,7 @@ fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<Claude
         let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
         for process in candidates.iter().rev() {
             let dir = config_dir_of(procs, process.pid);
-            let file = dir
-                .as_ref()
-                .and_then(|d| read_session_file(d, process.pid));
+            let file = dir.as_ref().and_then(|d| read_session_file(d, process.pid));
             let has_file = file.is_some();
             if chosen.is_none() || has_file {
                 chosen = Some((process.clone(), dir, file));
@@ -183,9 +179,9 @@ fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<Claude
 fn config_dir_of(procs: &mut Procs, pid: u32) -> Option<PathBuf> {
     match procs.env_var(pid, "CLAUDE_CONFIG_DIR") {
         EnvLookup::Set(dir) if !dir.is_empty() => crate::accounts::expand_path(&dir).ok(),
-        EnvLookup::Set(_) | EnvLookup::Unset => crate::accounts::home()
-            .ok()
-            .map(|h| h.join(".claude")),
+        EnvLookup::Set(_) | EnvLookup::Unset => {
+            crate::accounts::home().ok().map(|h| h.join(".claude"))
+        }
         EnvLookup::Unknown => None,
     }
 }
@@ -299,7 +295,9 @@ pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>> {
             id.to_string(),
         ]);
     }
-    let text = tmux.batch(&commands).context("could not capture the Claude panes")?;
+    let text = tmux
+        .batch(&commands)
+        .context("could not capture the Claude panes")?;
     let mut current: Option<String> = None;
     let mut buf = String::new();
     for line in text.split_inclusive('\n') {
@@ -326,23 +324,36 @@ mod tests {
     fn ids_from_args_are_validated() {
         let id = "cc2f0417-2ae8-48a3-a00a-f75185159949";
         let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(session_id_from_args(&argv(&["claude", "--resume", id])), Some(id.into()));
-        assert_eq!(session_id_from_args(&argv(&["claude", "-r", id])), Some(id.into()));
+        assert_eq!(
+            session_id_from_args(&argv(&["claude", "--resume", id])),
+            Some(id.into())
+        );
+        assert_eq!(
+            session_id_from_args(&argv(&["claude", "-r", id])),
+            Some(id.into())
+        );
         assert_eq!(
             session_id_from_args(&argv(&["claude", &format!("--resume={id}")])),
             Some(id.into())
         );
-        assert_eq!(session_id_from_args(&argv(&["claude", "--resume", "$(rm -rf ~)"])), None);
+        assert_eq!(
+            session_id_from_args(&argv(&["claude", "--resume", "$(rm -rf ~)"])),
+            None
+        );
         assert_eq!(session_id_from_args(&argv(&["claude"])), None);
     }
 
     #[test]
     fn exit_hint_gives_the_id() {
-        let screen = "\nResume this session with:\nclaude --resume cc2f0417-2ae8-48a3-a00a-f75185159949\n";
+        let screen =
+            "\nResume this session with:\nclaude --resume cc2f0417-2ae8-48a3-a00a-f75185159949\n";
         assert_eq!(
             session_id_from_exit_hint(screen).as_deref(),
             Some("cc2f0417-2ae8-48a3-a00a-f75185159949")
         );
-        assert_eq!(session_id_from_exit_hint("claude --resume $(rm -rf ~)\n"), None);
+        assert_eq!(
+            session_id_from_exit_hint("claude --resume $(rm -rf ~)\n"),
+            None
+        );
     }
 }

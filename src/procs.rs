@@ -44,7 +44,13 @@ impl Procs {
             .filter(|s| !s.is_empty())
             .map(|s| String::from_utf8_lossy(s).into_owned())
             .collect();
-        Some(ProcInfo { pid, ppid, name, argv, started_at })
+        Some(ProcInfo {
+            pid,
+            ppid,
+            name,
+            argv,
+            started_at,
+        })
     }
 
     pub fn claude_processes(&mut self, root: u32, command: &str) -> Vec<ProcInfo> {
@@ -57,7 +63,11 @@ impl Procs {
         while let Some(pid) = queue.first().copied() {
             queue.remove(0);
             if let Some(info) = Self::info(pid) {
-                let arg0 = info.argv.first().map(|a| a.rsplit('/').next().unwrap_or("").to_string()).unwrap_or_default();
+                let arg0 = info
+                    .argv
+                    .first()
+                    .map(|a| a.rsplit('/').next().unwrap_or("").to_string())
+                    .unwrap_or_default();
                 if info.name == "claude" || arg0 == "claude" || arg0 == base {
                     out.push(info);
                 }

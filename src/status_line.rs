@@ -28,7 +28,10 @@ pub fn render(config: &Config, state: &State, now: Timestamp) -> String {
         .take(1)
         .collect();
     let cooldown = match state.cooldown_until {
-        Some(t) if t > now => format!(" cooldown {}", short_duration(t.as_second() - now.as_second())),
+        Some(t) if t > now => format!(
+            " cooldown {}",
+            short_duration(t.as_second() - now.as_second())
+        ),
         _ => String::new(),
     };
     let mut exhausted = String::new();
@@ -44,7 +47,10 @@ pub fn render(config: &Config, state: &State, now: Timestamp) -> String {
         }
     }
     let swap = match &state.last_swap {
-        Some(s) if s.at.is_some_and(|t| now.as_second() - t.as_second() < SWAP_SHOWN_FOR) => {
+        Some(s)
+            if s.at
+                .is_some_and(|t| now.as_second() - t.as_second() < SWAP_SHOWN_FOR) =>
+        {
             format!("{}→", s.from)
         }
         _ => String::new(),

@@ -122,16 +122,3 @@ impl Tmux {
         Ok(String::from_utf8_lossy(&out).into_owned())
     }
 }
-
-/// Quote a word for tmux's command parser (used when we hand tmux a command string, e.g. a
-/// hook body). Single quotes inside are closed, escaped and reopened.
-pub fn quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./%@:=+,".contains(c))
-    {
-        return word.to_string();
-    }
-    format!("'{}'", word.replace('\'', r"'\''"))
-}

@@ -97,7 +97,7 @@ mod tests {
         let long = format!("/{}", "a".repeat(250));
         let s = slug(&long);
         assert!(s.starts_with(&format!("-{}", "a".repeat(199))));
-        assert_eq!(s.len() > 201, true);
+        assert!(s.len() > 201);
     }
 
     #[test]

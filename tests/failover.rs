@@ -43,7 +43,10 @@ fn setup(accounts: usize, cooldown: u64) -> Setup {
         list.push_str(&format!(" c={}", c.display()));
     }
     w.set_option("@claude-failover-accounts", &list);
-    w.set_option("@claude-failover-shared-dir", &w.home.join(".claude-shared").display().to_string());
+    w.set_option(
+        "@claude-failover-shared-dir",
+        &w.home.join(".claude-shared").display().to_string(),
+    );
     w.set_option("@claude-failover-confirm-polls", "2");
     w.set_option("@claude-failover-confirm-gap", "0");
     w.set_option("@claude-failover-cooldown", &cooldown.to_string());
@@ -52,7 +55,14 @@ fn setup(accounts: usize, cooldown: u64) -> Setup {
     let other = w.home.join("other");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::create_dir_all(&other).unwrap();
-    Setup { w, a, b, c, work, other }
+    Setup {
+        w,
+        a,
+        b,
+        c,
+        work,
+        other,
+    }
 }
 
 /// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
@@ -143,7 +153,12 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
     let before = status(w);
     let ids: Vec<String> = [&p1, &p2, &p3]
         .iter()
-        .map(|p| pane_row(&before, p)["session_id"].as_str().unwrap().to_string())
+        .map(|p| {
+            pane_row(&before, p)["session_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_ne!(ids[0], ids[1], "two panes in one folder keep their own ids");
 
@@ -159,12 +174,16 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
     assert_eq!(swaps[0]["from"], "a");
     assert_eq!(swaps[0]["to"], "b");
-    assert!(swaps[0]["reason"].as_str().unwrap().contains("5-hour limit"));
+    assert!(swaps[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("5-hour limit"));
 
     // Each pane comes back in place, on b, resuming its own conversation.
-    for (pane, (id, text)) in [&p1, &p2, &p3]
-        .iter()
-        .zip(ids.iter().zip(["first pane", "second pane", "third pane"]))
+    for (pane, (id, text)) in
+        [&p1, &p2, &p3]
+            .iter()
+            .zip(ids.iter().zip(["first pane", "second pane", "third pane"]))
     {
         w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
         let launch = launches(w)
@@ -173,7 +192,12 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
             .find(|l| l["resume"] == id.as_str())
             .unwrap_or_else(|| panic!("no resume launch for {id}"));
         assert_eq!(launch["config_dir"], s.b.display().to_string());
-        let args: Vec<&str> = launch["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        let args: Vec<&str> = launch["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
         assert!(args.contains(&"--dangerously-skip-permissions"), "{args:?}");
     }
     let panes_now = w.tmux(&["list-panes", "-a", "-F", "#{pane_id}"]);
@@ -189,7 +213,11 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
     for _ in 0..4 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1, "a replayed limit caused a second swap");
+    assert_eq!(
+        events(w, "swap").len(),
+        1,
+        "a replayed limit caused a second swap"
+    );
     let st = status(w);
     assert_eq!(st["active"], "b");
     assert!(st["accounts"][0]["exhausted_until"].is_string(), "{st:#}");
@@ -258,7 +286,11 @@ fn all_exhausted_restarts_nothing_and_warns() {
     for _ in 0..3 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1, "never back to an exhausted account");
+    assert_eq!(
+        events(w, "swap").len(),
+        1,
+        "never back to an exhausted account"
+    );
     assert_eq!(events(w, "all-exhausted").len(), 1);
     assert_eq!(launches(w).len(), launches_before, "nothing restarted");
     let seg = tick(w);
@@ -272,7 +304,10 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message() {
     let p1 = start_claude(w, &s.a, &s.work);
     turn(w, &p1, "keep me", "Sim reply to: keep me");
     // Damage the id the CLI reports, as a lagging or corrupted session file would.
-    let pid = w.tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"]).trim().to_string();
+    let pid = w
+        .tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"])
+        .trim()
+        .to_string();
     let sessions = s.a.join("sessions").join(format!("{pid}.json"));
     let mut v: Value = serde_json::from_str(&w.read(&sessions)).unwrap();
     v["sessionId"] = Value::String("$(touch /tmp/pwned)".into());
@@ -330,7 +365,10 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick() {
             .unwrap();
         assert!(!out.status.success(), "killed at {point}");
         let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
-        assert!(state["journal"].is_object(), "journal left by the killed run");
+        assert!(
+            state["journal"].is_object(),
+            "journal left by the killed run"
+        );
         tick(w);
         let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
         assert!(state["journal"].is_null(), "journal finished");
@@ -379,7 +417,9 @@ fn detached_server_still_polls_through_the_run_shell_chain() {
     w.set_option("@claude-failover-chain", "t1");
     let cmd = format!("{} hook --chain t1", common::BIN);
     w.tmux(&["run-shell", "-b", &cmd]);
-    w.wait_for(20, "a swap with no client attached", || !events(w, "swap").is_empty());
+    w.wait_for(20, "a swap with no client attached", || {
+        !events(w, "swap").is_empty()
+    });
     // A new token stops the old chain.
     w.set_option("@claude-failover-chain", "t2");
 }
@@ -388,18 +428,30 @@ fn detached_server_still_polls_through_the_run_shell_chain() {
 fn up_restores_declared_sessions_with_their_ids() {
     let s = setup(2, 0);
     let w = &s.w;
-    w.set_option("@claude-failover-sessions", &format!("proj='{}'", s.work.display()));
+    w.set_option(
+        "@claude-failover-sessions",
+        &format!("proj='{}'", s.work.display()),
+    );
     let out = w.cf_ok(&["up"]);
     assert!(out.contains("created"), "{out}");
-    let pane = w.tmux(&["display", "-p", "-t", "proj", "#{pane_id}"]).trim().to_string();
+    let pane = w
+        .tmux(&["display", "-p", "-t", "proj", "#{pane_id}"])
+        .trim()
+        .to_string();
     w.wait_screen(&pane, "Claude Code", 10);
     turn(w, &pane, "remember me", "Sim reply to: remember me");
     tick(w);
-    let id = pane_row(&status(w), &pane)["session_id"].as_str().unwrap().to_string();
+    let id = pane_row(&status(w), &pane)["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     w.tmux(&["kill-session", "-t", "proj"]);
     let out = w.cf_ok(&["up"]);
     assert!(out.contains(&id), "{out}");
-    let pane = w.tmux(&["display", "-p", "-t", "proj", "#{pane_id}"]).trim().to_string();
+    let pane = w
+        .tmux(&["display", "-p", "-t", "proj", "#{pane_id}"])
+        .trim()
+        .to_string();
     w.wait_screen(&pane, "Sim reply to: remember me", 10);
     // Already running: nothing to do.
     assert!(w.cf_ok(&["up"]).contains("already running"));

@@ -11,7 +11,11 @@ fn status_json_works_on_an_empty_state() {
     let w = World::new();
     w.start_server();
     let out = w.cf(&["status", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out.stdout);
     assert_eq!(v["active"], "default");
     assert_eq!(v["accounts"][0]["name"], "default");
@@ -25,7 +29,10 @@ fn status_json_works_on_an_empty_state() {
     assert_eq!(v["panes"], serde_json::json!([]));
     // status is read-only: it created the private folder but wrote no state.
     assert!(!w.state_dir.join("state.json").exists());
-    let mode = std::fs::metadata(&w.state_dir).unwrap().permissions().mode();
+    let mode = std::fs::metadata(&w.state_dir)
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o700);
 }
 
@@ -36,7 +43,10 @@ fn state_files_are_private_and_an_idle_tick_writes_nothing() {
     w.cf_ok(&["tick"]);
     let state = w.state_dir.join("state.json");
     for f in ["state.json", "lock"] {
-        let mode = std::fs::metadata(w.state_dir.join(f)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(w.state_dir.join(f))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{f}");
     }
     let before = std::fs::metadata(&state).unwrap();
@@ -63,7 +73,11 @@ fn a_corrupt_state_file_is_kept_aside_and_replaced() {
     let kept: Vec<_> = std::fs::read_dir(&w.state_dir)
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("state.json.corrupt-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("state.json.corrupt-")
+        })
         .collect();
     assert_eq!(kept.len(), 1, "the damaged file is kept, not deleted");
     assert_eq!(
@@ -85,7 +99,11 @@ fn bad_option_values_are_reported_with_the_option_name() {
     let w = World::new();
     w.start_server();
     for (name, value, words) in [
-        ("@claude-failover-confirm-polls", "often", "not a whole number"),
+        (
+            "@claude-failover-confirm-polls",
+            "often",
+            "not a whole number",
+        ),
         ("@claude-failover-cooldown", "-1", "not a whole number"),
         ("@claude-failover-accounts", "nodir", "NAME=DIR"),
         ("@claude-failover-accounts", "a=/x a=/y", "twice"),
@@ -95,7 +113,10 @@ fn bad_option_values_are_reported_with_the_option_name() {
         let out = w.cf(&["status"]);
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(name) && err.contains(words), "{name}={value}: {err}");
+        assert!(
+            err.contains(name) && err.contains(words),
+            "{name}={value}: {err}"
+        );
         // The status segment still prints and exits 0.
         let tick = w.cf(&["tick"]);
         assert!(tick.status.success());
@@ -141,7 +162,10 @@ fn events_are_listed_as_text_json_and_tail() {
         assert_eq!(v["event"], "error");
     }
     let last = w.cf_ok(&["events", "-n", "1"]);
-    assert!(last.contains("confirm-gap") && !last.contains("cooldown"), "{last}");
+    assert!(
+        last.contains("confirm-gap") && !last.contains("cooldown"),
+        "{last}"
+    );
 }
 
 #[test]
@@ -157,14 +181,20 @@ fn state_dir_owned_by_someone_else_or_a_symlink_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a folder"));
     let tick = w.cf(&["tick"]);
     assert!(tick.status.success());
-    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0, "nothing written through the link");
+    assert_eq!(
+        std::fs::read_dir(&real).unwrap().count(),
+        0,
+        "nothing written through the link"
+    );
 }
 
 #[test]
 fn help_describes_every_command() {
     let w = World::new();
     let out = w.cf_ok(&["--help"]);
-    for cmd in ["tick", "detect", "swap", "status", "links", "up", "events", "demo"] {
+    for cmd in [
+        "tick", "detect", "swap", "status", "links", "up", "events", "demo",
+    ] {
         assert!(out.contains(cmd), "{cmd} missing from --help");
     }
     let out = w.cf(&["frobnicate"]);

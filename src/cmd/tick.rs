@@ -32,7 +32,15 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         Ok(c) => c.clone(),
         Err(err) => anyhow::bail!("{err:#}"),
     };
-    let ids: Vec<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    // Claude panes, plus panes Claude left since the last poll (their exit hint names the id).
+    let mut ids: Vec<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    let known = store.read();
+    for p in &scan.panes {
+        if known.panes.get(&p.id).is_some_and(|s| s.pid.is_some()) && !ids.contains(&p.id.as_str())
+        {
+            ids.push(&p.id);
+        }
+    }
     let captures = panes::capture(tmux, &ids)?;
     let observed_at = Timestamp::now();
     let mut locked = store.lock()?;
@@ -52,7 +60,9 @@ pub fn report_error(err: &anyhow::Error) {
     let text = format!("{err:#}");
     eprintln!("claude-failover: {text}");
     // Only into a state folder that passes the ownership checks: never through a planted link.
-    let Ok(store) = crate::state::Store::open() else { return };
+    let Ok(store) = crate::state::Store::open() else {
+        return;
+    };
     let marker = store.dir.join("last-error");
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(text.as_str()) {
         return;

@@ -37,7 +37,11 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
             continue;
         }
         if !s.dir.is_dir() {
-            eprintln!("{}: folder {} does not exist; not created", s.name, s.dir.display());
+            eprintln!(
+                "{}: folder {} does not exist; not created",
+                s.name,
+                s.dir.display()
+            );
             failed += 1;
             continue;
         }
