@@ -529,14 +529,11 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                     "deferred"
                 } else {
                     let cwd = jp.cwd.clone().unwrap_or_default();
-                    restart_pane(ctx, &jp.pane, &cwd, &to_dir, jp.session_id.as_deref())?;
+                    let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
+                    restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch)?;
                     let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
-                    after_restart(ps, &journal.to, ctx.now, jp.session_id.is_some());
-                    if jp.session_id.is_some() {
-                        "resumed"
-                    } else {
-                        "shell"
-                    }
+                    after_restart(ps, &journal.to, ctx.now, !matches!(launch, Launch::Message));
+                    launch.outcome()
                 }
             }
         };
@@ -660,9 +657,10 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             continue;
         };
         let id = ps.session_id.clone();
-        restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, id.as_deref())?;
+        let launch = Launch::for_pane(&dir, &cp.cwd, id.as_deref());
+        restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, &launch)?;
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
-        after_restart(ps, &to, ctx.now, id.is_some());
+        after_restart(ps, &to, ctx.now, !matches!(launch, Launch::Message));
         events::append_at(
             &locked.store.events_path(),
             "pane-restarted",
@@ -672,19 +670,55 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     Ok(())
 }
 
-/// The POSIX sh script a restarted pane runs: Claude on the new account resuming its own
-/// session, then the user's shell (so `/exit` leaves a prompt, not a closed pane). Without a
-/// valid id nothing is launched: a message says how to resume, and a shell waits.
-pub fn pane_script(config: &Config, dir: &Path, session_id: Option<&str>) -> String {
+/// What a (re)started pane runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Launch {
+    /// Claude resuming this session (its transcript is reachable from the account).
+    Resume(String),
+    /// Claude with a new conversation: the session never had a turn, so there is nothing to
+    /// resume (Claude writes the transcript at the first prompt).
+    Fresh,
+    /// No valid session id: nothing is launched blind; a message says how to resume.
+    Message,
+}
+
+impl Launch {
+    pub fn for_pane(dir: &Path, cwd: &str, session_id: Option<&str>) -> Launch {
+        match session_id.filter(|id| transcript::is_session_id(id)) {
+            Some(id) if transcript::transcript_path(dir, cwd, id).is_file() => {
+                Launch::Resume(id.to_string())
+            }
+            Some(_) => Launch::Fresh,
+            None => Launch::Message,
+        }
+    }
+
+    fn outcome(&self) -> &'static str {
+        match self {
+            Launch::Resume(_) => "resumed",
+            Launch::Fresh => "fresh",
+            Launch::Message => "shell",
+        }
+    }
+}
+
+/// The POSIX sh script a (re)started pane runs: Claude on the account, then the user's shell
+/// (so `/exit` leaves a prompt, not a closed pane). Every word is shell-quoted; the session id
+/// is a validated UUID.
+pub fn pane_script(config: &Config, dir: &Path, launch: &Launch) -> String {
     let mut s = env_prefix(dir);
-    match session_id.filter(|id| transcript::is_session_id(id)) {
-        Some(id) => {
+    match launch {
+        Launch::Resume(id) if transcript::is_session_id(id) => {
             s.push_str(&claude_words(config));
             s.push_str(" --resume ");
             s.push_str(id);
             s.push_str("; ");
         }
-        None => {
+        Launch::Fresh => {
+            s.push_str(&claude_words(config));
+            s.push_str("; ");
+        }
+        _ => {
             let msg = format!(
                 "claude-failover: this pane now uses {} but its Claude session id was unknown, \
                  so nothing was resumed. Run `{} --resume` to pick the conversation.",
@@ -698,19 +732,6 @@ pub fn pane_script(config: &Config, dir: &Path, session_id: Option<&str>) -> Str
     }
     s.push_str("exec \"${SHELL:-/bin/sh}\"");
     s
-}
-
-/// The script of a newly created pane: Claude on `dir`, resuming `session_id` when given (a new
-/// conversation otherwise), then the user's shell.
-pub fn launch_script(config: &Config, dir: &Path, session_id: Option<&str>) -> String {
-    match session_id.filter(|id| transcript::is_session_id(id)) {
-        Some(id) => pane_script(config, dir, Some(id)),
-        None => format!(
-            "{}{}; exec \"${{SHELL:-/bin/sh}}\"",
-            env_prefix(dir),
-            claude_words(config)
-        ),
-    }
 }
 
 fn env_prefix(dir: &Path) -> String {
@@ -732,14 +753,8 @@ fn claude_words(config: &Config) -> String {
 
 /// `respawn-pane -k` keeps the pane id, window, layout and position; the command is given as
 /// separate words so tmux runs `/bin/sh` directly, whatever the user's default shell.
-fn restart_pane(
-    ctx: &Ctx,
-    pane: &str,
-    cwd: &str,
-    dir: &Path,
-    session_id: Option<&str>,
-) -> Result<()> {
-    let script = pane_script(ctx.config, dir, session_id);
+fn restart_pane(ctx: &Ctx, pane: &str, cwd: &str, dir: &Path, launch: &Launch) -> Result<()> {
+    let script = pane_script(ctx.config, dir, launch);
     let mut cmd: Vec<String> = vec!["respawn-pane".into(), "-k".into(), "-t".into(), pane.into()];
     if !cwd.is_empty() && Path::new(cwd).is_dir() {
         cmd.push("-c".into());
@@ -833,4 +848,95 @@ fn kill_point(point: &str) {
 /// The binary's own path, for commands tmux runs later.
 pub fn self_path() -> PathBuf {
     std::env::current_exe().unwrap_or_else(|_| PathBuf::from("claude-failover"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &str) -> Config {
+        let mut values: Vec<String> = crate::options::OPTIONS
+            .iter()
+            .map(|_| String::new())
+            .collect();
+        values[0] = "a=/x b=/y".into();
+        values[4] = args.into();
+        crate::options::from_values(&values).unwrap()
+    }
+
+    #[test]
+    fn pane_scripts_quote_every_word() {
+        let c = config(r#"--model "opus 5" '$(rm -rf ~)'"#);
+        let dir = Path::new("/home/me/it's a dir");
+        let id = "cc2f0417-2ae8-48a3-a00a-f75185159949";
+        let s = pane_script(&c, dir, &Launch::Resume(id.into()));
+        assert_eq!(
+            s,
+            format!(
+                "CLAUDE_CONFIG_DIR='/home/me/it'\\''s a dir'; export CLAUDE_CONFIG_DIR; \
+                 claude --model 'opus 5' '$(rm -rf ~)' --resume {id}; exec \"${{SHELL:-/bin/sh}}\""
+            )
+        );
+        // Run it through a real sh with `claude` replaced by a recorder: the words arrive intact.
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(
+                s.replace("claude --model", "printf '<%s>' --model")
+                    .replace("; exec \"${SHELL:-/bin/sh}\"", ""),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("<--model><opus 5><$(rm -rf ~)><--resume><{id}>")
+        );
+    }
+
+    #[test]
+    fn an_invalid_id_never_reaches_the_command_line() {
+        let c = config("");
+        let s = pane_script(&c, Path::new("/x"), &Launch::Resume("$(reboot)".into()));
+        assert!(!s.contains("reboot"), "{s}");
+        assert!(s.contains("nothing was resumed"));
+        assert_eq!(
+            Launch::for_pane(Path::new("/x"), "/w", Some("not-a-uuid")),
+            Launch::Message
+        );
+        assert_eq!(
+            Launch::for_pane(Path::new("/x"), "/w", None),
+            Launch::Message
+        );
+        assert_eq!(
+            Launch::for_pane(
+                Path::new("/nonexistent"),
+                "/w",
+                Some("cc2f0417-2ae8-48a3-a00a-f75185159949")
+            ),
+            Launch::Fresh
+        );
+    }
+
+    #[test]
+    fn next_account_skips_exhausted_ones_and_wraps() {
+        let mut values: Vec<String> = crate::options::OPTIONS
+            .iter()
+            .map(|_| String::new())
+            .collect();
+        values[0] = "a=/nonexistent/a b=/nonexistent/b c=/nonexistent/c".into();
+        let c = crate::options::from_values(&values).unwrap();
+        let now = Timestamp::now();
+        let mut st = crate::state::fresh();
+        assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
+        assert_eq!(next_account(&c, &st, "c", now).as_deref(), Some("a"));
+        st.accounts.entry("b".into()).or_default().exhausted_until =
+            Some(now.checked_add(SignedDuration::from_hours(1)).unwrap());
+        assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("c"));
+        st.accounts.entry("c".into()).or_default().exhausted_until =
+            Some(now.checked_add(SignedDuration::from_hours(1)).unwrap());
+        assert_eq!(next_account(&c, &st, "a", now), None);
+        // A past reset no longer counts.
+        st.accounts.entry("b".into()).or_default().exhausted_until =
+            Some(now.checked_sub(SignedDuration::from_secs(1)).unwrap());
+        assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
+    }
 }

@@ -230,7 +230,11 @@ pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
             .get("startedAt")
             .and_then(|t| t.as_i64())
             .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
-        busy: v.get("status").and_then(|s| s.as_str()) == Some("busy"),
+        // `waiting` is mid-turn too (a permission prompt, a question): not to be cut off.
+        busy: matches!(
+            v.get("status").and_then(|s| s.as_str()),
+            Some("busy" | "waiting")
+        ),
     })
 }
 

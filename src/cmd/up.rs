@@ -53,7 +53,11 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
             .get(&s.name)
             .filter(|id| transcript::transcript_path(&dir, &cwd, id).is_file())
             .cloned();
-        let script = failover::launch_script(&config, &dir, id.as_deref());
+        let launch = match &id {
+            Some(id) => failover::Launch::Resume(id.clone()),
+            None => failover::Launch::Fresh,
+        };
+        let script = failover::pane_script(&config, &dir, &launch);
         let result = tmux.run(&[
             "new-session",
             "-d",
