@@ -456,3 +456,83 @@ fn up_restores_declared_sessions_with_their_ids() {
     // Already running: nothing to do.
     assert!(w.cf_ok(&["up"]).contains("already running"));
 }
+
+#[test]
+fn manual_swap_notifies_and_refuses_sensibly() {
+    let s = setup(2, 600);
+    let w = &s.w;
+    let log = w.root.join("notified.jsonl");
+    w.set_option(
+        "@claude-failover-notify",
+        &format!("cat >> '{}'", log.display()),
+    );
+    let out = w.cf(&["swap", "--to", "nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account `nobody`"));
+    let out = w.cf(&["swap", "--to", "a"]);
+    assert_eq!(out.status.code(), Some(1), "already active");
+    w.cf_ok(&["swap", "--reason", "by hand"]);
+    w.wait_for(5, "the notify command", || {
+        w.read(&log).contains("\"swap\"")
+    });
+    let ev: Value = serde_json::from_str(w.read(&log).lines().next().unwrap()).unwrap();
+    assert_eq!(ev["from"], "a");
+    assert_eq!(ev["to"], "b");
+    assert_eq!(ev["reason"], "by hand");
+    // Manual swaps ignore the cooldown.
+    w.cf_ok(&["swap"]);
+    assert_eq!(status(w)["active"], "a");
+}
+
+#[test]
+fn telegram_notifier_never_puts_the_token_on_a_command_line() {
+    let w = World::new();
+    let fake = w.bin.join("curl");
+    let record = w.root.join("curl.txt");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nprintf 'ARGS:%s\\n' \"$*\" >> '{0}'\ncat >> '{0}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/notify-telegram.sh");
+    let mut child = w
+        .command(&script)
+        .env("TELEGRAM_BOT_TOKEN", "123:SECRET")
+        .env("TELEGRAM_CHAT_ID", "42")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"event":"swap","from":"a","to":"b","reason":"usage limit"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec = w.read(&record);
+    let args = rec.lines().find(|l| l.starts_with("ARGS:")).unwrap();
+    assert!(
+        !args.contains("SECRET"),
+        "token on the command line: {args}"
+    );
+    assert!(args.contains("swapped a -> b"), "{args}");
+    assert!(
+        rec.contains("bot123:SECRET/sendMessage"),
+        "token given on stdin: {rec}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRET"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET"));
+}
