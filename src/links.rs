@@ -200,17 +200,21 @@ impl Slot<'_> {
     }
 
     /// A conflict found while adopting: `path` on the account side, `target` on the shared side.
-    fn conflict(&self, path: &Path, target: &Path, why: &str) -> Problem {
+    /// (Found while applying means it appeared after the plan; the rest was still moved.)
+    fn conflict(&self, path: &Path, target: &Path, why: &str, mode: Mode) -> Problem {
+        let outcome = match mode {
+            Mode::Plan => format!("nothing of {} was moved", shown(&self.link)),
+            Mode::Apply => "it was left in place".to_string(),
+        };
         self.problem_at(
             Kind::Conflict,
             path,
             target,
             format!(
-                "Adopting {} stopped: {} and {} {why}; nothing more of {} was moved.",
+                "Adopting {} stopped: {} and {} {why}; {outcome}.",
                 self.item,
                 shown(path),
                 shown(target),
-                shown(&self.link)
             ),
             format!(
                 "Compare them (e.g. `cmp {} {}`), keep what you need in the shared copy, move the \
@@ -640,7 +644,7 @@ impl Mover {
         };
         let (st, dt) = (sm.file_type(), dm.file_type());
         if same_inode(&sm, &dm) && st.is_dir() {
-            out.push(slot.conflict(s, d, "are the same folder (a bind mount?)"));
+            out.push(slot.conflict(s, d, "are the same folder (a bind mount?)", mode));
             return false;
         }
         if st.is_dir() && dt.is_dir() {
@@ -660,7 +664,7 @@ impl Mover {
                         sm.len(),
                         dm.len()
                     );
-                    out.push(slot.conflict(s, d, &why));
+                    out.push(slot.conflict(s, d, &why, mode));
                     false
                 }
                 Err(e) => {
@@ -681,7 +685,7 @@ impl Mover {
                         shown(&a),
                         shown(&b)
                     );
-                    out.push(slot.conflict(s, d, &why));
+                    out.push(slot.conflict(s, d, &why, mode));
                     false
                 }
                 (Err(e), _) | (_, Err(e)) => {
@@ -695,7 +699,7 @@ impl Mover {
             describe(&sm),
             describe(&dm)
         );
-        out.push(slot.conflict(s, d, &why));
+        out.push(slot.conflict(s, d, &why, mode));
         false
     }
 

@@ -272,6 +272,10 @@ fn lived_in(acct: &Path, shared: &Path) {
         acct.join("projects/-home-me-work/lnk"),
     )
     .unwrap();
+    // A link to real data outside: moved as a link, never followed.
+    let outside = outside(acct);
+    write(&outside.join("keep.txt"), b"outside data");
+    symlink(&outside, acct.join("projects/-home-me-work/data-link")).unwrap();
     write(&acct.join("file-history/f1/v1"), b"version one");
     write(&acct.join("file-history/f2"), b"");
     fs::create_dir_all(acct.join("session-env")).unwrap();
@@ -285,6 +289,10 @@ fn lived_in(acct: &Path, shared: &Path) {
         b"shared before",
     );
     write(&shared.join("projects/-home-me-work/sub/other.txt"), b"x");
+}
+
+fn outside(acct: &Path) -> PathBuf {
+    acct.with_file_name("outside")
 }
 
 /// Every file of every item, from both sides, as one map (item/rel -> content); a file
@@ -345,7 +353,13 @@ fn a_real_folder_is_reported_without_adopt_and_merged_with_it() {
     assert_linked(&a, &shared);
     let after = all_data(&a, &shared);
     assert_eq!(after, before, "every byte is still there");
-    assert_eq!(tree(&shared.join("projects")).len(), 8);
+    assert_eq!(tree(&shared.join("projects")).len(), 9);
+    let moved_link = shared.join("projects/-home-me-work/data-link");
+    assert_eq!(fs::read_link(&moved_link).unwrap(), outside(&a));
+    assert_eq!(
+        tree(&outside(&a)),
+        BTreeMap::from([(PathBuf::from("keep.txt"), b"outside data".to_vec())])
+    );
     assert_eq!(fs::read(a.join("settings.json")).unwrap(), b"{}");
     assert_eq!(links(&w, &["check"], None).status.code(), Some(0));
 }

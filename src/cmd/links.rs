@@ -1,4 +1,3 @@
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -81,12 +80,17 @@ fn summary(config: &crate::options::Config, problems: &[Problem]) -> String {
             config.shared_dir.display()
         );
     }
-    let accounts: BTreeSet<&str> = problems.iter().map(|p| p.account.as_str()).collect();
+    let accounts: Vec<&str> = config
+        .accounts
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|name| problems.iter().any(|p| p.account == *name))
+        .collect();
     format!(
         "{} problem(s) in {} of {} account(s): {}",
         problems.len(),
         accounts.len(),
         config.accounts.len(),
-        accounts.into_iter().collect::<Vec<_>>().join(", ")
+        accounts.join(", ")
     )
 }
