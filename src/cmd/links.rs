@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::links::Problem;
 use crate::tmux::Tmux;
 
 #[derive(clap::Args, Debug)]
@@ -31,34 +32,65 @@ pub enum Action {
 
 pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     let config = crate::options::read(tmux)?;
-    let (problems, json) = match args.action {
-        Action::Check { json } => (crate::links::check(&config), json),
-        Action::Ensure { adopt, json } => (crate::links::ensure(&config, adopt), json),
+    let (outcome, json) = match args.action {
+        Action::Check { json } => (
+            crate::links::Outcome {
+                done: Vec::new(),
+                problems: crate::links::check(&config),
+            },
+            json,
+        ),
+        Action::Ensure { adopt, json } => (crate::links::ensure_outcome(&config, adopt), json),
     };
+    let problems = &outcome.problems;
     if json {
-        println!("{}", serde_json::to_string_pretty(&problems)?);
-    } else if problems.is_empty() {
-        println!(
-            "links ok: {} account(s) share {} in {}",
-            config.accounts.len(),
-            config.shared_items.join(", "),
-            config.shared_dir.display()
-        );
+        println!("{}", serde_json::to_string_pretty(problems)?);
     } else {
-        for p in &problems {
-            println!(
-                "{}: {} ({}): {} {}",
-                p.account,
-                p.path.display(),
-                p.item,
-                p.problem,
-                p.fix
-            );
+        for line in &outcome.done {
+            println!("{line}");
         }
+        for p in problems {
+            println!("{}", line(p));
+        }
+        println!("{}", summary(&config, problems));
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn line(p: &Problem) -> String {
+    format!(
+        "{}: {}: {} Fix: {}",
+        p.account,
+        p.path.display(),
+        p.problem,
+        p.fix
+    )
+}
+
+fn summary(config: &crate::options::Config, problems: &[Problem]) -> String {
+    if problems.is_empty() {
+        return format!(
+            "links ok: {} account(s) share {} in {}",
+            config.accounts.len(),
+            config.shared_items.join(", "),
+            config.shared_dir.display()
+        );
+    }
+    let accounts: Vec<&str> = config
+        .accounts
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|name| problems.iter().any(|p| p.account == *name))
+        .collect();
+    format!(
+        "{} problem(s) in {} of {} account(s): {}",
+        problems.len(),
+        accounts.len(),
+        config.accounts.len(),
+        accounts.join(", ")
+    )
 }
