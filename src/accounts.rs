@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
@@ -20,8 +20,9 @@ pub fn home() -> Result<PathBuf> {
     }
 }
 
-/// Expand a leading `~` and make the path absolute (relative to the current folder), then
-/// drop `.` and resolve `..` lexically.
+/// Expand a leading `~` and make the path absolute, then drop `.` and resolve `..` lexically.
+/// A relative path is taken from the home folder, not the current one: tmux runs us from
+/// whatever folder its server started in, and every run must see the same accounts.
 pub fn expand_path(raw: &str) -> Result<PathBuf> {
     let path = if raw == "~" {
         home()?
@@ -33,9 +34,7 @@ pub fn expand_path(raw: &str) -> Result<PathBuf> {
     let path = if path.is_absolute() {
         path
     } else {
-        std::env::current_dir()
-            .context("the current folder is unreadable, so a relative path cannot be resolved")?
-            .join(path)
+        home()?.join(path)
     };
     Ok(normalize(&path))
 }
@@ -101,9 +100,11 @@ mod tests {
     #[test]
     fn parses_accounts_in_order() {
         std::env::set_var("HOME", "/home/me");
-        let a = parse_list("main=~/.claude  work=/srv/c/../claude-work 'sp=/a b'").unwrap();
+        let a = parse_list("main=~/.claude  work=/srv/c/../claude-work 'sp=/a b' rel=.claude-r")
+            .unwrap();
         let names: Vec<_> = a.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["main", "work", "sp"]);
+        assert_eq!(names, ["main", "work", "sp", "rel"]);
+        assert_eq!(a[3].dir, PathBuf::from("/home/me/.claude-r"));
         assert_eq!(a[0].dir, PathBuf::from("/home/me/.claude"));
         assert_eq!(a[1].dir, PathBuf::from("/srv/claude-work"));
         assert_eq!(a[2].dir, PathBuf::from("/a b"));
