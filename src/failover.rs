@@ -922,8 +922,11 @@ mod tests {
             .iter()
             .map(|_| String::new())
             .collect();
-        values[0] = "a=/nonexistent/a b=/nonexistent/b c=/nonexistent/c".into();
+        let root = std::env::temp_dir().join(format!("cf-next-{}", std::process::id()));
+        values[0] = format!("a={0}/a b={0}/b c={0}/c", root.display());
+        values[1] = format!("{}/shared", root.display());
         let c = crate::options::from_values(&values).unwrap();
+        assert!(crate::links::ensure(&c, false).is_empty());
         let now = Timestamp::now();
         let mut st = crate::state::fresh();
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
@@ -938,5 +941,9 @@ mod tests {
         st.accounts.entry("b".into()).or_default().exhausted_until =
             Some(now.checked_sub(SignedDuration::from_secs(1)).unwrap());
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
+        // An account whose links are wrong is never a target.
+        std::fs::remove_file(root.join("b/projects")).unwrap();
+        assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("c"));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
