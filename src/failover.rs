@@ -943,6 +943,8 @@ mod tests {
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
         // An account whose links are wrong is never a target.
         std::fs::remove_file(root.join("b/projects")).unwrap();
+        assert_eq!(next_account(&c, &st, "a", now), None);
+        st.accounts.remove("c");
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("c"));
         let _ = std::fs::remove_dir_all(&root);
     }
