@@ -82,7 +82,8 @@ pub fn tick(
         if ps.restarted_at.is_some_and(|t| t >= observed_at) {
             continue;
         }
-        let new_process = ps.pid != Some(cp.process.pid) || ps.started_at != cp.started_at;
+        let new_process = ps.pid != Some(cp.process.pid)
+            || !crate::procs::same_start(ps.started_at, cp.started_at);
         if new_process {
             ps.pid = Some(cp.process.pid);
             ps.started_at = cp.started_at;

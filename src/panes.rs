@@ -65,6 +65,8 @@ pub struct ClaudePane {
 
 pub struct Scan {
     pub config: Result<Config>,
+    /// How processes were read (`/proc` or `ps`), for `status`.
+    pub procs_backend: crate::procs::Backend,
     pub panes: Vec<Pane>,
     pub clients: Vec<String>,
     pub claude: Vec<ClaudePane>,
@@ -114,6 +116,7 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
         Err(_) => Vec::new(),
     };
     Ok(Scan {
+        procs_backend: procs.backend(),
         config,
         panes,
         clients,

@@ -72,6 +72,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         "last_swap": state.last_swap,
         "all_exhausted": state.all_exhausted_since.is_some(),
         "swap_in_progress": state.journal.is_some(),
+        "procs": format!("{:?}", scan.procs_backend).to_lowercase(),
         "panes": pane_rows,
     });
     if args.json {
