@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Instant;
 
 use common::{World, BIN};
@@ -17,18 +17,23 @@ fn entry() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("claude-failover.tmux")
 }
 
-/// One word for `sh`, with `#` doubled because run-shell expands formats before `sh` sees it.
-fn shell_word(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''").replace('#', "##"))
+/// One word for `sh`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// One word for a run-shell command: `#` doubled because run-shell expands formats first.
+fn run_shell_word(s: &str) -> String {
+    sh_quote(s).replace('#', "##")
 }
 
 /// Run the entry with `run-shell`, as TPM does, with extra environment assignments.
 fn run_entry(w: &World, env: &[(&str, &str)]) {
     let mut cmd = String::new();
     for (name, value) in env {
-        cmd.push_str(&format!("{name}={} ", shell_word(value)));
+        cmd.push_str(&format!("{name}={} ", run_shell_word(value)));
     }
-    cmd.push_str(&shell_word(&entry().display().to_string()));
+    cmd.push_str(&run_shell_word(&entry().display().to_string()));
     w.tmux(&["run-shell", &cmd]);
 }
 
@@ -150,7 +155,9 @@ fn messages(w: &World) -> String {
 fn tools_dir(w: &World) -> PathBuf {
     let dir = w.root.join("tools");
     std::fs::create_dir_all(&dir).unwrap();
-    for tool in ["bash", "sh", "tmux", "mkdir", "cat", "rm", "cp", "sleep"] {
+    for tool in [
+        "bash", "sh", "tmux", "mkdir", "cat", "rm", "cp", "sleep", "dirname", "sed",
+    ] {
         let found = ["/usr/bin", "/bin", "/usr/local/bin"]
             .iter()
             .map(|d| Path::new(d).join(tool))
@@ -159,6 +166,11 @@ fn tools_dir(w: &World) -> PathBuf {
         std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
     }
     dir
+}
+
+/// A CARGO_HOME with nothing in it, so that neither cargo nor an installed binary is found there.
+fn no_cargo_home(w: &World) -> String {
+    w.root.join("no-cargo-home").display().to_string()
 }
 
 /// Run a command tmux stored (as `show-hooks` / `list-keys` print it, which is tmux syntax)
@@ -316,7 +328,7 @@ fn bad_swap_key_is_reported_and_the_rest_is_installed() {
     assert_eq!(tick_commands(&global(&w, "status-right")).len(), 1);
     let msgs = messages(&w);
     assert!(
-        msgs.contains("claude-failover: setting up tmux failed (swap key 'NoSuchKey'?)"),
+        msgs.contains("claude-failover: tmux refused part of the setup: unknown key: NoSuchKey (swap key from @claude-failover-swap-key: 'NoSuchKey')"),
         "{msgs}"
     );
 }
@@ -374,13 +386,12 @@ fn missing_binary_without_cargo_says_so_and_exits_0() {
     let tools = tools_dir(&w);
     let plugin_dir = w.root.join("plugin");
     std::fs::create_dir_all(&plugin_dir).unwrap();
-    let no_cargo_home = w.root.join("no-cargo-home").display().to_string();
     // run_entry asserts that tmux (and so the entry) exited 0.
     run_entry(
         &w,
         &[
             ("PATH", &tools.display().to_string()),
-            ("CARGO_HOME", &no_cargo_home),
+            ("CARGO_HOME", &no_cargo_home(&w)),
             (
                 "CLAUDE_FAILOVER_PLUGIN_DIR",
                 &plugin_dir.display().to_string(),
@@ -413,6 +424,7 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
         &w,
         &[
             ("PATH", &tools.display().to_string()),
+            ("CARGO_HOME", &no_cargo_home(&w)),
             (
                 "CLAUDE_FAILOVER_PLUGIN_DIR",
                 &plugin_dir.display().to_string(),
@@ -440,7 +452,7 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
         &cargo,
         format!(
             "#!/bin/sh\necho \"fake cargo $*\"\nsleep 1\nmkdir -p target/release && cp {} target/release/claude-failover\n",
-            shell_word(BIN)
+            sh_quote(BIN)
         ),
     )
     .unwrap();
@@ -455,6 +467,7 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
         &w,
         &[
             ("PATH", &tools.display().to_string()),
+            ("CARGO_HOME", &no_cargo_home(&w)),
             (
                 "CLAUDE_FAILOVER_PLUGIN_DIR",
                 &plugin_dir.display().to_string(),
@@ -485,4 +498,221 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
     w.wait_for(5, "the build lock to go", || {
         !w.state_dir.join("build.lock").exists()
     });
+}
+
+/// Run `script` (a path) with bash, in this world's environment plus `env`.
+fn run_script(w: &World, script: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = w.command("bash");
+    cmd.arg(script).args(args).current_dir(&w.root);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("bash runs")
+}
+
+/// Call the entry's bash helpers directly: `body` runs after sourcing tmux/quote.sh and
+/// tmux/apply.sh, with the test's strings as $1, $2, ...
+fn bash_helpers(body: &str, args: &[&str]) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let script = format!(
+        "source {root}/tmux/quote.sh && source {root}/tmux/apply.sh && {body}",
+        root = sh_quote(root)
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("bash")
+        .args(args)
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn shell_quoting_round_trips_through_sh() {
+    for word in [
+        "/plain/path",
+        "/a b/c",
+        "it's",
+        "''",
+        "(x) y)",
+        "a\nb",
+        "$HOME `id` \\ \"q\" & ; | * ? [x] ~",
+        "é ü 日本",
+        "",
+    ] {
+        let printed = bash_helpers(r#"cf_shq "$1" && sh -c "printf %s $REPLY""#, &[word]);
+        assert_eq!(printed, word);
+    }
+}
+
+#[test]
+fn placeholder_replacement_is_literal() {
+    let out = bash_helpers(
+        r#"cf_replace_all "$1" "$2" && printf %s "$REPLY""#,
+        &["a #{claude_failover} b #{claude_failover}", "[& \\1 #{x}]"],
+    );
+    assert_eq!(out, "a [& \\1 #{x}] b [& \\1 #{x}]");
+    let out = bash_helpers(
+        r#"cf_replace_all "$1" X && printf %s "$REPLY""#,
+        &["#{claude_failover_other} #{claude-failover}"],
+    );
+    assert_eq!(out, "#{claude_failover_other} #{claude-failover}");
+}
+
+#[test]
+fn uninstall_removes_only_what_the_entry_set() {
+    let w = World::new();
+    w.start_server();
+    w.tmux(&["set-hook", "-g", "session-created[0]", "display hi"]);
+    run_entry_with_bin(&w);
+    assert_eq!(our_hook_lines(&w).len(), OUR_HOOKS.len());
+    let out = run_script(
+        &w,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tmux/uninstall.sh"),
+        &[],
+        &[("TMUX", &tmux_env(&w))],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(our_hook_lines(&w).is_empty(), "{:?}", our_hook_lines(&w));
+    assert_eq!(
+        hook_lines(&w),
+        vec!["session-created[0] display-message hi"]
+    );
+    assert_eq!(binding(&w, "S"), None);
+    assert_eq!(global(&w, "@claude-failover-chain"), "");
+    assert_eq!(global(&w, "@claude-failover-bound-key"), "");
+}
+
+/// $TMUX for a script run outside the server: the socket path is all a tmux client needs.
+fn tmux_env(w: &World) -> String {
+    let socket = w.tmux(&["display-message", "-p", "#{socket_path}"]);
+    format!("{},0,0", socket.trim())
+}
+
+#[test]
+fn install_script_without_cargo_fails_clearly() {
+    let w = World::new();
+    let tools = tools_dir(&w);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh");
+    let out = run_script(
+        &w,
+        &script,
+        &[],
+        &[
+            ("PATH", &tools.display().to_string()),
+            ("CARGO_HOME", &no_cargo_home(&w)),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cargo (the Rust build tool) was not found"),
+        "{err}"
+    );
+    assert!(err.contains("https://rustup.rs"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+/// As above, cargo is a script here ("installing" = recording its arguments): what is under test
+/// is install.sh's plumbing and the tmux.conf lines it prints, which are then fed to tmux.
+#[test]
+fn install_script_runs_cargo_and_prints_working_tmux_lines() {
+    let w = World::new();
+    w.start_server();
+    // A checkout whose path needs quoting at every layer.
+    let repo = w.root.join("it's #S (checkout");
+    std::fs::create_dir_all(repo.join("scripts")).unwrap();
+    std::fs::create_dir_all(repo.join("tmux")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "claude-failover.tmux",
+        "scripts/install.sh",
+        "tmux/quote.sh",
+        "tmux/common.sh",
+        "tmux/binary.sh",
+        "tmux/apply.sh",
+    ] {
+        std::fs::copy(src.join(file), repo.join(file)).unwrap();
+    }
+    let tools = tools_dir(&w);
+    let args_log = w.root.join("cargo-args");
+    std::fs::write(
+        tools.join("cargo"),
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$PWD\" \"$@\" > {}\n",
+            sh_quote(&args_log.display().to_string())
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(tools.join("cargo"))
+        .status()
+        .unwrap();
+    let env = [
+        ("PATH", tools.display().to_string()),
+        ("CARGO_HOME", no_cargo_home(&w)),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let out = run_script(&w, &repo.join("scripts/install.sh"), &[], &env);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repo_s = repo.display().to_string();
+    assert_eq!(
+        w.read(&args_log),
+        format!("{}|install|--path|{repo_s}|--locked|", w.root.display())
+    );
+    for line in [
+        "set -g @plugin 'tmux-claude-failover'",
+        "set -g status-right '#{claude_failover} %H:%M'",
+        "set -g @claude-failover-accounts 'personal=~/.claude work=~/.claude-work'",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let run_line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("run-shell "))
+        .unwrap_or_else(|| panic!("no run-shell line in:\n{text}"))
+        .to_string();
+
+    // The printed line, sourced by tmux as tmux.conf would be, runs the entry.
+    w.tmux(&["set-environment", "-g", "CLAUDE_FAILOVER_BIN", BIN]);
+    let conf = w.root.join("tmux.conf");
+    std::fs::write(&conf, format!("{run_line}\n")).unwrap();
+    w.tmux(&["source-file", &conf.display().to_string()]);
+    w.wait_for(5, "the printed run-shell line to install the hooks", || {
+        our_hook_lines(&w).len() == OUR_HOOKS.len()
+    });
+
+    let out = run_script(
+        &w,
+        &repo.join("scripts/install.sh"),
+        &["--build-only"],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        w.read(&args_log),
+        format!("{repo_s}|build|--release|--locked|")
+    );
 }

@@ -8,6 +8,7 @@ CF_PLACEHOLDER='#{claude_failover}'
 CF_HOOK_INDEX=4210
 CF_HOOKS=(client-attached session-created)
 CF_DEFAULT_KEY=S
+CF_SWAP_ARGS="swap --reason 'manual (key)' --display"
 
 # Replace every placeholder in $1 with $2; bash's own ${x//p/r} would read `&` in the
 # replacement as "the match" (bash 5.2) and needs the pattern's `#` and braces quoted.
@@ -56,6 +57,13 @@ cf_batch_add() {
 	done
 }
 
+# Whether the prefix binding of key $1 is still the swap binding this plugin made.
+cf_key_is_ours() {
+	local out
+	out=$(tmux list-keys -T prefix "$1" 2>/dev/null) &&
+		[[ $out == *" $CF_SWAP_ARGS"* ]]
+}
+
 # A shell command for run-shell / #(): the quoted binary plus fixed arguments, format-escaped.
 cf_bin_command() {
 	cf_shq "$CF_BIN"
@@ -63,7 +71,7 @@ cf_bin_command() {
 }
 
 cf_apply() {
-	local segment hook hook_cmd token swap_cmd chain_cmd key out
+	local segment hook token key out
 	cf_read_options || return 0
 	CF_BATCH=()
 
@@ -82,28 +90,24 @@ cf_apply() {
 
 	# A fresh token ends the chain of an earlier run: its next link sees another token and stops.
 	token=${EPOCHSECONDS:-0}.$$.$RANDOM
-	cf_bin_command "hook --event load --chain $token"
-	chain_cmd=$REPLY
 	cf_batch_add set-option -g @claude-failover-chain "$token"
-	cf_batch_add run-shell -b "$chain_cmd"
+	cf_bin_command "hook --event load --chain $token"
+	cf_batch_add run-shell -b "$REPLY"
 
 	key=${CF_KEY:-$CF_DEFAULT_KEY}
 	if [[ -n $CF_BOUND_KEY && $CF_BOUND_KEY != "$key" ]]; then
 		# The key option changed since the last run: drop the old binding, but only while it is
 		# still ours (the user may have rebound that key meanwhile).
-		out=$(tmux list-keys -T prefix "$CF_BOUND_KEY" 2>/dev/null)
-		[[ $out == *" swap --reason "*"--display"* ]] &&
-			cf_batch_add unbind-key -T prefix "$CF_BOUND_KEY"
+		cf_key_is_ours "$CF_BOUND_KEY" && cf_batch_add unbind-key -T prefix "$CF_BOUND_KEY"
 	fi
-	cf_bin_command "swap --reason 'manual (key)' --display"
-	swap_cmd=$REPLY
 	# Last, because tmux stops a batch at the first failing command and a mistyped key name is
 	# the likeliest failure.
-	cf_batch_add bind-key -T prefix "$key" run-shell -b "$swap_cmd"
+	cf_bin_command "$CF_SWAP_ARGS"
+	cf_batch_add bind-key -T prefix "$key" run-shell -b "$REPLY"
 	cf_batch_add set-option -g @claude-failover-bound-key "$key"
 
 	if ! out=$(tmux "${CF_BATCH[@]}" 2>&1); then
-		cf_say "claude-failover: setting up tmux failed (swap key '$key'?): ${out//$'\n'/ }"
+		cf_say "claude-failover: tmux refused part of the setup: ${out//$'\n'/ } (swap key from @claude-failover-swap-key: '$key')"
 	fi
 	return 0
 }

@@ -2,26 +2,24 @@
 # Finding the claude-failover binary, or building it without holding up tmux start-up.
 
 # Sets CF_BIN to the binary's absolute path; fails when there is none. Order: $CLAUDE_FAILOVER_BIN,
-# the plugin's own release build (what TPM users get after the first build), then PATH.
+# the plugin's own release build (what TPM users get after the first build), PATH, then where
+# `cargo install` puts it (a tmux server started from a desktop session often has a PATH
+# without ~/.cargo/bin).
 cf_find_binary() {
 	local candidate
-	for candidate in "${CLAUDE_FAILOVER_BIN:-}" "$CF_PLUGIN_DIR/target/release/claude-failover"; do
+	for candidate in "${CLAUDE_FAILOVER_BIN:-}" "$CF_PLUGIN_DIR/target/release/claude-failover" \
+		"$(command -v claude-failover 2>/dev/null)" \
+		${CARGO_HOME:+"$CARGO_HOME/bin/claude-failover"} ${HOME:+"$HOME/.cargo/bin/claude-failover"}; do
 		if [[ -n $candidate && -f $candidate && -x $candidate ]]; then
 			cf_abs "$candidate"
 			CF_BIN=$REPLY
 			return 0
 		fi
 	done
-	if candidate=$(command -v claude-failover 2>/dev/null) && [[ -n $candidate ]]; then
-		cf_abs "$candidate"
-		CF_BIN=$REPLY
-		return 0
-	fi
 	return 1
 }
 
-# Cargo from PATH, or from rustup's usual place: a tmux server started from a desktop session
-# often has a PATH without ~/.cargo/bin.
+# Cargo from PATH, or from rustup's usual place (PATH may lack it, as above).
 cf_find_cargo() {
 	local candidate
 	if candidate=$(command -v cargo 2>/dev/null) && [[ -n $candidate ]]; then
