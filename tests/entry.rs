@@ -272,6 +272,22 @@ fn twice_installs_exactly_one_set_and_keeps_user_settings() {
 }
 
 #[test]
+fn entry_run_by_relative_path_finds_its_helpers() {
+    let w = World::new();
+    w.start_server();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    w.tmux(&[
+        "run-shell",
+        &format!(
+            "cd {} && CLAUDE_FAILOVER_BIN={} bash claude-failover.tmux",
+            run_shell_word(repo),
+            run_shell_word(BIN)
+        ),
+    ]);
+    assert_eq!(our_hook_lines(&w).len(), OUR_HOOKS.len());
+}
+
+#[test]
 fn status_value_ending_in_semicolon_keeps_it() {
     let w = World::new();
     w.start_server();

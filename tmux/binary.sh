@@ -64,6 +64,8 @@ cf_build_or_explain() {
 		rm -rf -- "$lock"
 		mkdir -- "$lock" 2>/dev/null || return 0
 	fi
+	# This entry's pid until the builder writes its own, so that a run in between sees a live pid.
+	printf '%s\n' "$$" >"$lock/pid"
 	cf_say "claude-failover: building … (cargo build --release, log: $log)"
 	(
 		trap 'rm -rf -- "$lock"' EXIT

@@ -16,10 +16,12 @@ cf_state_dir() {
 	REPLY=$dir
 }
 
-# Tell the user: a tmux message (held 8 s when tmux supports -d, else the default time) and a
-# line in <state>/entry.log, because at tmux start-up no client may be attached to see it.
+# Tell the user: a tmux message (held 8 s when tmux supports -d, else the default time), a line
+# in <state>/entry.log because at tmux start-up no client may be attached to see it, and stderr
+# when someone runs the entry from a terminal.
 cf_say() {
 	local msg=$1 stamp
+	[[ -t 2 ]] && printf '%s\n' "$msg" >&2
 	cf_state_dir
 	printf -v stamp '%(%Y-%m-%dT%H:%M:%S%z)T' -1
 	printf '%s %s\n' "$stamp" "$msg" >>"$REPLY/entry.log" 2>/dev/null
