@@ -451,69 +451,139 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
     assert_eq!(tick_commands(&global(&w, "status-right")), vec![expected]);
 }
 
-/// cargo itself is replaced here by a script that "builds" by copying the real binary into
-/// target/release: a real release build would take minutes. What is under test is the entry:
-/// that it starts the build in the background, returns at once, and re-runs itself afterwards.
-#[test]
-fn missing_binary_with_cargo_builds_in_background_then_installs() {
-    let w = World::new();
-    w.start_server();
-    let _client = ControlClient::attach(&w);
-    w.set_option("status-right", "#{claude_failover}");
-    let tools = tools_dir(&w);
-    let plugin_dir = w.root.join("plugin");
-    std::fs::create_dir_all(&plugin_dir).unwrap();
-    let cargo = tools.join("cargo");
-    std::fs::write(
-        &cargo,
-        format!(
-            "#!/bin/sh\necho \"fake cargo $*\"\nsleep 1\nmkdir -p target/release && cp {} target/release/claude-failover\n",
-            sh_quote(BIN)
-        ),
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(&cargo)
-        .status()
-        .unwrap();
+/// A world whose PATH has no claude-failover and whose cargo is a script (`body`, run in the
+/// plugin folder): a real release build would take minutes, and what is under test is the
+/// entry: that it starts the build in the background, returns at once, guards against a second
+/// build, and re-runs itself (or explains) afterwards.
+struct BuildWorld {
+    w: World,
+    _client: ControlClient,
+    env: Vec<(&'static str, String)>,
+    plugin_dir: PathBuf,
+}
 
-    let started = Instant::now();
-    run_entry(
-        &w,
-        &[
-            ("PATH", &tools.display().to_string()),
-            ("CARGO_HOME", &no_cargo_home(&w)),
+impl BuildWorld {
+    fn new(cargo_body: &str) -> BuildWorld {
+        let w = World::new();
+        w.start_server();
+        let client = ControlClient::attach(&w);
+        w.set_option("status-right", "#{claude_failover}");
+        let tools = tools_dir(&w);
+        let plugin_dir = w.root.join("plugin");
+        std::fs::create_dir_all(&plugin_dir).unwrap();
+        let cargo = tools.join("cargo");
+        std::fs::write(
+            &cargo,
+            format!("#!/bin/sh\necho \"fake cargo $*\"\n{cargo_body}\n"),
+        )
+        .unwrap();
+        Command::new("chmod")
+            .arg("+x")
+            .arg(&cargo)
+            .status()
+            .unwrap();
+        let env = vec![
+            ("PATH", tools.display().to_string()),
+            ("CARGO_HOME", no_cargo_home(&w)),
             (
                 "CLAUDE_FAILOVER_PLUGIN_DIR",
-                &plugin_dir.display().to_string(),
+                plugin_dir.display().to_string(),
             ),
-        ],
-    );
-    let returned_after = started.elapsed();
+        ];
+        BuildWorld {
+            w,
+            _client: client,
+            env,
+            plugin_dir,
+        }
+    }
+
+    /// Run the entry; returns how long it took.
+    fn run_entry(&self) -> std::time::Duration {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let started = Instant::now();
+        run_entry(&self.w, &env);
+        started.elapsed()
+    }
+
+    fn build_log(&self) -> String {
+        self.w.read(&self.w.state_dir.join("build.log"))
+    }
+
+    fn wait_lock_gone(&self) {
+        self.w.wait_for(10, "the build lock to go", || {
+            !self.w.state_dir.join("build.lock").exists()
+        });
+    }
+}
+
+#[test]
+fn missing_binary_with_cargo_builds_in_background_then_installs() {
+    let b = BuildWorld::new(&format!(
+        "sleep 1\nmkdir -p target/release && cp {} target/release/claude-failover",
+        sh_quote(BIN)
+    ));
+    let w = &b.w;
+    let took = b.run_entry();
     assert!(
-        returned_after.as_millis() < 900,
-        "the entry waited for the build ({returned_after:?})"
+        took.as_millis() < 900,
+        "the entry waited for the build ({took:?})"
     );
-    assert!(our_hook_lines(&w).is_empty(), "installed before the build");
-    let msgs = messages(&w);
-    assert!(msgs.contains("claude-failover: building"), "{msgs}");
+    assert!(our_hook_lines(w).is_empty(), "installed before the build");
+    assert!(
+        messages(w).contains("claude-failover: building"),
+        "{}",
+        messages(w)
+    );
+
+    // A reload while the build runs does not start a second one.
+    b.run_entry();
+    assert!(
+        messages(w).contains("claude-failover: still building"),
+        "{}",
+        messages(w)
+    );
 
     w.wait_for(15, "the entry to re-run after the build", || {
-        our_hook_lines(&w).len() == OUR_HOOKS.len()
+        our_hook_lines(w).len() == OUR_HOOKS.len()
     });
-    let built = plugin_dir.join("target/release/claude-failover");
+    let built = b.plugin_dir.join("target/release/claude-failover");
     w.wait_for(5, "the status segment", || {
-        tick_commands(&global(&w, "status-right")) == vec![built.display().to_string()]
+        tick_commands(&global(w, "status-right")) == vec![built.display().to_string()]
     });
-    let log = w.read(&w.state_dir.join("build.log"));
-    assert!(
-        log.contains("fake cargo build --release --locked"),
+    b.wait_lock_gone();
+    let log = b.build_log();
+    assert_eq!(
+        log.matches("fake cargo build --release --locked").count(),
+        1,
         "build.log: {log:?}"
     );
-    w.wait_for(5, "the build lock to go", || {
-        !w.state_dir.join("build.lock").exists()
+}
+
+#[test]
+fn failed_build_is_reported() {
+    let b = BuildWorld::new("echo 'error[E0308]: mismatched types' >&2; exit 101");
+    b.run_entry();
+    b.wait_lock_gone();
+    let w = &b.w;
+    w.wait_for(5, "the failure message", || {
+        messages(w).contains("claude-failover: cargo build failed; see ")
     });
+    assert!(b.build_log().contains("error[E0308]"), "{}", b.build_log());
+    assert!(our_hook_lines(w).is_empty());
+}
+
+#[test]
+fn build_that_leaves_no_binary_does_not_loop() {
+    let b = BuildWorld::new("exit 0");
+    b.run_entry();
+    b.wait_lock_gone();
+    let w = &b.w;
+    w.wait_for(5, "the explanation", || {
+        messages(w).contains("the build finished but ")
+    });
+    assert_eq!(b.build_log().matches("fake cargo").count(), 1);
+    assert!(our_hook_lines(w).is_empty());
 }
 
 /// Run `script` (a path) with bash, in this world's environment plus `env`.
