@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
-use super::outcome::{outcome, Clock, Mode};
-use super::records::{Transcript, INTERRUPTED_SHOWN};
+use super::outcome::{outcome, Clock, Mode, Reply, CANCELLED};
+use super::records::{worked_for, System, Transcript, INTERRUPTED_SHOWN};
 use super::screen::{self, Bottom, Item, PROMPT};
 use super::session::LiveFile;
 use super::{out, term, Ctx, Start};
@@ -36,14 +36,21 @@ enum Quit {
 }
 
 enum View {
-    Tui { rows: usize, cols: usize },
+    Tui {
+        rows: usize,
+        cols: usize,
+    },
     /// Items already printed and the status lines last printed.
-    Plain { shown: usize, status: Vec<String> },
+    Plain {
+        shown: usize,
+        status: Vec<String>,
+    },
 }
 
 struct Turn {
     mode: Mode,
     prompt: String,
+    started: Instant,
     deadline: Instant,
 }
 
@@ -57,6 +64,8 @@ struct App {
     turn: Option<Turn>,
     queue: VecDeque<String>,
     last_limited: bool,
+    /// A limit's automatic continue is pending (until Esc or the next turn).
+    waiting_to_continue: bool,
     exit_armed: Option<Instant>,
     view: View,
     dirty: bool,
@@ -93,6 +102,7 @@ pub fn run(ctx: Ctx, start: Start, initial: Option<String>) -> ExitCode {
         turn: None,
         queue: VecDeque::new(),
         last_limited: false,
+        waiting_to_continue: false,
         exit_armed: None,
         view,
         dirty: true,
@@ -197,7 +207,11 @@ impl App {
                 self.dirty = true;
             }
         }
-        if self.turn.as_ref().is_some_and(|t| Instant::now() >= t.deadline) {
+        if self
+            .turn
+            .as_ref()
+            .is_some_and(|t| Instant::now() >= t.deadline)
+        {
             self.finish_turn();
             // Shown before a queued prompt starts, or plain output would skip this answer's
             // footer lines.
@@ -330,8 +344,9 @@ impl App {
     fn escape(&mut self) {
         if self.turn.is_some() {
             self.interrupt();
-        } else if self.last_limited {
+        } else if self.waiting_to_continue {
             // "Esc to cancel" the automatic continue.
+            self.waiting_to_continue = false;
             self.bottom.notices.clear();
         }
     }
@@ -354,10 +369,13 @@ impl App {
         self.bottom.busy = true;
         self.bottom.notices.clear();
         self.bottom.placeholder = None;
+        self.waiting_to_continue = false;
+        let started = Instant::now();
         self.turn = Some(Turn {
             mode,
             prompt,
-            deadline: Instant::now() + self.ctx.delay(),
+            started,
+            deadline: started + self.ctx.delay(),
         });
         self.dirty = true;
         // Plain output shows the spinner even when the answer comes at once.
@@ -376,12 +394,23 @@ impl App {
         };
         let o = outcome(turn.mode, &turn.prompt, &clock, self.last_limited);
         self.items.extend(o.items);
-        if let Err(e) = self.transcript.append_reply(&o.reply) {
+        let mut written = self.transcript.append_reply(&o.reply);
+        if let Some(status) = o.status_record {
+            written = written.and(self.system(System::Informational(status)));
+        }
+        if let Reply::Text(_) = o.reply {
+            let ms = u64::try_from(turn.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.items
+                .push(Item::Status(worked_for(ms, now, &self.ctx.tz)));
+            written = written.and(self.system(System::TurnDuration { ms }));
+        }
+        if let Err(e) = written {
             self.transcript_failed(e);
         }
         self.bottom.notices = o.notices;
         self.bottom.placeholder = o.placeholder.map(str::to_string);
         self.last_limited = o.limited;
+        self.waiting_to_continue = o.limited;
         self.idle();
     }
 
@@ -400,6 +429,10 @@ impl App {
         self.bottom.busy = false;
         self.live.set_busy(false);
         self.dirty = true;
+    }
+
+    fn system(&mut self, record: System) -> std::io::Result<()> {
+        self.transcript.append_system(&record)
     }
 
     fn transcript_failed(&mut self, e: std::io::Error) {
@@ -463,6 +496,10 @@ impl App {
         self.live.remove();
         match how {
             Quit::Normal => {
+                // Only a clean exit gets to say so; a killed process leaves the wait as it was.
+                if self.waiting_to_continue {
+                    let _ = self.system(System::Informational(CANCELLED.to_string()));
+                }
                 if self.has_messages {
                     let cmd = std::env::var("CLAUDE_CODE_RESUME_HINT_COMMAND")
                         .ok()

@@ -104,7 +104,10 @@ mod tests {
         let id = "cc2f0417-2ae8-48a3-a00a-f75185159949";
         assert_eq!(p(&["--resume", id]).resume, Some(Some(id.into())));
         assert_eq!(p(&["-r", id]).resume, Some(Some(id.into())));
-        assert_eq!(p(&[&format!("--resume={id}")]).resume, Some(Some(id.into())));
+        assert_eq!(
+            p(&[&format!("--resume={id}")]).resume,
+            Some(Some(id.into()))
+        );
         assert_eq!(p(&["--resume"]).resume, Some(None));
         let a = p(&["--resume", "--dangerously-skip-permissions"]);
         assert_eq!(a.resume, Some(None));

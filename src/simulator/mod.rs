@@ -153,9 +153,11 @@ pub struct Start {
 fn resolve(ctx: &Ctx, args: &args::Args) -> Result<Start, String> {
     let (id, resumed) = if let Some(resume) = &args.resume {
         let Some(id) = resume else {
-            return Err("Error: --resume without a session ID opens a session picker, which the \
+            return Err(
+                "Error: --resume without a session ID opens a session picker, which the \
                         simulator does not have; pass the session ID"
-                .to_string());
+                    .to_string(),
+            );
         };
         if !is_session_id(id) {
             let print = if args.print {
@@ -192,7 +194,7 @@ fn resolve(ctx: &Ctx, args: &args::Args) -> Result<Start, String> {
         let text = std::fs::read(&path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        replay = records::replay(&text, Timestamp::now(), &ctx.tz);
+        replay = records::replay(&text, &ctx.tz);
         if replay.messages == 0 {
             return Err(format!("No conversation found with session ID: {id}"));
         }

@@ -12,9 +12,11 @@ const THROTTLE: &str = "API Error: Server is temporarily limiting requests (not 
 const SPEND_URL: &str = "https://claude.ai/settings/usage";
 pub const RESEND: &str = "Resend your message to try again";
 pub const THINKING: &str = "\u{273b} Thinking\u{2026} (esc to interrupt)";
-const RETRYING: &str = "\u{273b} 500 Internal server error \u{b7} retrying in 35s \u{b7} attempt 7/10";
-/// Shown when a resumed session's last turn had hit a limit: the wait died with the process.
-pub const CANCELLED: &str = "Automatic continue cancelled \u{b7} Claude Code exited during the wait, send a message to continue";
+const RETRYING: &str =
+    "\u{273b} 500 Internal server error \u{b7} retrying in 35s \u{b7} attempt 7/10";
+/// Recorded when the process exits while it waits to continue after a limit; a resumed CLI
+/// redraws it.
+pub const CANCELLED: &str = "Automatic continue cancelled \u{b7} Claude Code exited during the wait, so the task will not resume on its own when the usage limit resets (send a prompt after the reset to continue)";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -104,6 +106,9 @@ pub struct Outcome {
     pub notices: Vec<String>,
     pub placeholder: Option<&'static str>,
     pub limited: bool,
+    /// The status line the transcript keeps after the reply (`Usage limit reached · set to
+    /// continue automatically at 1am`).
+    pub status_record: Option<String>,
 }
 
 /// The reset time and the clock the texts are written against.
@@ -147,15 +152,26 @@ pub fn outcome(mode: Mode, prompt: &str, clock: &Clock, again: bool) -> Outcome 
         }
     };
     let text = match mode {
-        Mode::Credits => format!("You're out of usage credits \u{b7} resets {}", clock.at(true)),
-        Mode::Spend => format!("You've hit your monthly spend limit \u{b7} raise it at {SPEND_URL}"),
+        Mode::Credits => format!(
+            "You're out of usage credits \u{b7} resets {}",
+            clock.at(true)
+        ),
+        Mode::Spend => {
+            format!("You've hit your monthly spend limit \u{b7} raise it at {SPEND_URL}")
+        }
         _ => format!("You've hit your {name} \u{b7} resets {}", clock.at(true)),
     };
     let when = format!("at {}", clock.at(false));
+    let again = if again { " again" } else { "" };
+    let status = format!("Usage limit reached{again} \u{b7} set to continue automatically {when}");
     Outcome {
-        items: limit_items(&text, &when, again),
+        items: vec![Item::Result(text.clone()), Item::Assistant(status.clone())],
+        status_record: Some(status),
         notices: vec![
-            format!("  \u{26a0} Usage limit reached \u{b7} limit resets {}", clock.at(false)),
+            format!(
+                "  \u{26a0} Usage limit reached \u{b7} limit resets {}",
+                clock.at(false)
+            ),
             format!("    Continuing automatically {when} \u{b7} Esc to cancel"),
         ],
         reply: Reply::ApiError {
@@ -172,18 +188,6 @@ pub fn outcome(mode: Mode, prompt: &str, clock: &Clock, again: bool) -> Outcome 
         placeholder: None,
         limited: true,
     }
-}
-
-/// The screen lines of a usage limit, live or replayed: the message under the prompt, then
-/// the auto-continue line (`when` is `at 1am` or `shortly`).
-pub fn limit_items(text: &str, when: &str, again: bool) -> Vec<Item> {
-    let again = if again { " again" } else { "" };
-    vec![
-        Item::Result(text.to_string()),
-        Item::Assistant(format!(
-            "Usage limit reached{again} \u{b7} set to continue automatically {when}"
-        )),
-    ]
 }
 
 fn answer(mode: Mode, prompt: &str, clock: &Clock) -> Outcome {
@@ -210,10 +214,16 @@ fn answer(mode: Mode, prompt: &str, clock: &Clock) -> Outcome {
         notices,
         placeholder: None,
         limited: false,
+        status_record: None,
     }
 }
 
-fn server_error(text: String, error: &'static str, status: u16, error_type: &'static str) -> Outcome {
+fn server_error(
+    text: String,
+    error: &'static str,
+    status: u16,
+    error_type: &'static str,
+) -> Outcome {
     Outcome {
         items: vec![Item::Assistant(text.clone())],
         reply: Reply::ApiError {
@@ -227,6 +237,7 @@ fn server_error(text: String, error: &'static str, status: u16, error_type: &'st
         notices: vec![],
         placeholder: Some(RESEND),
         limited: false,
+        status_record: None,
     }
 }
 
@@ -257,8 +268,12 @@ mod tests {
         assert_eq!(
             o.items,
             vec![
-                Item::Result("You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)".into()),
-                Item::Assistant("Usage limit reached \u{b7} set to continue automatically at 1am".into()),
+                Item::Result(
+                    "You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)".into()
+                ),
+                Item::Assistant(
+                    "Usage limit reached \u{b7} set to continue automatically at 1am".into()
+                ),
             ]
         );
         assert_eq!(
@@ -269,21 +284,35 @@ mod tests {
             ]
         );
         match &o.reply {
-            Reply::ApiError { status, api_error, rate_limit, .. } => {
+            Reply::ApiError {
+                status,
+                api_error,
+                rate_limit,
+                ..
+            } => {
                 assert_eq!(*status, 429);
                 assert_eq!(*api_error, Some("usage_limit_reached"));
                 assert_eq!(
                     rate_limit.as_ref().unwrap(),
-                    &RateLimit { resets_at: 1_795_651_200, kind: "five_hour" }
+                    &RateLimit {
+                        resets_at: 1_795_651_200,
+                        kind: "five_hour"
+                    }
                 );
             }
             r => panic!("not an API error: {r:?}"),
         }
         assert!(o.limited);
+        assert_eq!(
+            o.status_record.as_deref(),
+            Some("Usage limit reached \u{b7} set to continue automatically at 1am")
+        );
         let again = outcome(Mode::Weekly, "hi", &clock(&tz), true);
         assert_eq!(
             again.items[1],
-            Item::Assistant("Usage limit reached again \u{b7} set to continue automatically at 1am".into())
+            Item::Assistant(
+                "Usage limit reached again \u{b7} set to continue automatically at 1am".into()
+            )
         );
         assert_eq!(
             again.reply.text(),
@@ -304,7 +333,12 @@ mod tests {
             assert!(!o.limited);
             assert_eq!(o.placeholder, Some(RESEND));
             match o.reply {
-                Reply::ApiError { status: s, api_error, rate_limit, .. } => {
+                Reply::ApiError {
+                    status: s,
+                    api_error,
+                    rate_limit,
+                    ..
+                } => {
                     assert_eq!(s, status);
                     assert_eq!(api_error, None);
                     assert_eq!(rate_limit, None);
@@ -322,7 +356,10 @@ mod tests {
         let o = outcome(Mode::Ok, "hello", &clock(&tz), false);
         assert_eq!(o.reply, Reply::Text("Sim reply to: hello".into()));
         let o = outcome(Mode::Warn90, "hello", &clock(&tz), false);
-        assert_eq!(o.notices, vec!["  You've used 90% of your 5-hour limit \u{b7} resets 12am".to_string()]);
+        assert_eq!(
+            o.notices,
+            vec!["  You've used 90% of your 5-hour limit \u{b7} resets 12am".to_string()]
+        );
         let o = outcome(Mode::Quote, "hello", &clock(&tz), false);
         assert_eq!(
             o.items,

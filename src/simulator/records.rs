@@ -9,8 +9,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use super::outcome::{limit_items, Reply, CANCELLED};
-use super::reset::format_reset;
+use super::outcome::Reply;
 use super::screen::{Item, VERSION};
 
 const INTERRUPTED: &str = "[Request interrupted by user]";
@@ -41,6 +40,14 @@ impl Transcript {
         self.append(rec, uuid)
     }
 
+    /// A `system` record: `informational` status lines (the auto-continue notices, which a
+    /// resumed CLI redraws) or `turn_duration`.
+    pub fn append_system(&mut self, system: &System) -> std::io::Result<()> {
+        let uuid = super::uuid_v4();
+        let rec = system_record(self.base(&uuid), system);
+        self.append(rec, uuid)
+    }
+
     fn base(&self, uuid: &str) -> Base {
         Base {
             parent: self.last_uuid.clone(),
@@ -58,7 +65,10 @@ impl Transcript {
         let mut line = rec.to_string();
         line.push('\n');
         // One write of a whole line on an O_APPEND file: readers never see half a record.
-        let mut f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
         f.write_all(line.as_bytes())?;
         self.last_uuid = Some(uuid);
         Ok(())
@@ -83,6 +93,7 @@ fn base_record(b: Base, kind: &str) -> serde_json::Map<String, Value> {
         "parentUuid": b.parent,
         "isSidechain": false,
         "userType": "external",
+        "entrypoint": "cli",
         "cwd": b.cwd,
         "sessionId": b.session_id,
         "version": VERSION,
@@ -100,6 +111,28 @@ fn base_record(b: Base, kind: &str) -> serde_json::Map<String, Value> {
 pub fn user_record(b: Base, text: &str) -> Value {
     let mut m = base_record(b, "user");
     m.insert("message".into(), json!({"role": "user", "content": text}));
+    Value::Object(m)
+}
+
+pub enum System {
+    Informational(String),
+    TurnDuration { ms: u64 },
+}
+
+pub fn system_record(b: Base, system: &System) -> Value {
+    let mut m = base_record(b, "system");
+    match system {
+        System::Informational(text) => {
+            m.insert("subtype".into(), json!("informational"));
+            m.insert("content".into(), json!(text));
+            m.insert("level".into(), json!("notice"));
+        }
+        System::TurnDuration { ms } => {
+            m.insert("subtype".into(), json!("turn_duration"));
+            m.insert("durationMs".into(), json!(ms));
+        }
+    }
+    m.insert("isMeta".into(), json!(false));
     Value::Object(m)
 }
 
@@ -150,10 +183,17 @@ pub fn reply_record(b: Base, reply: &Reply, message_id: &str) -> Value {
                     "content": [{"type": "text", "text": text}],
                 }),
             );
+            m.insert(
+                "requestId".into(),
+                json!(format!("req_sim_{}", message_id.replace('-', ""))),
+            );
             m.insert("error".into(), json!(error));
             m.insert("isApiErrorMessage".into(), json!(true));
             if let Some(a) = api_error {
                 m.insert("apiError".into(), json!(a));
+            } else if *status == 429 {
+                // A throttle, not a quota: the real record says it will pass.
+                m.insert("apiErrorIsTransient".into(), json!(true));
             }
             if let Some(rl) = rate_limit {
                 m.insert(
@@ -162,6 +202,9 @@ pub fn reply_record(b: Base, reply: &Reply, message_id: &str) -> Value {
                         "status": "rejected",
                         "resetsAt": rl.resets_at,
                         "rateLimitType": rl.kind,
+                        "overageStatus": "rejected",
+                        "overageDisabledReason": "out_of_credits",
+                        "isUsingOverage": false,
                     }}),
                 );
             }
@@ -182,11 +225,12 @@ pub struct Replay {
 }
 
 /// Replays transcript text; lines that are not JSON records (a torn write, junk) are skipped.
-pub fn replay(text: &str, now: Timestamp, tz: &TimeZone) -> Replay {
+/// Like the real CLI, an old usage limit comes back as its message (plus the upsell line the
+/// resumed CLI adds) and the status lines recorded after it, e.g. `Usage limit reached · set
+/// to continue automatically at 1am` and, when that process exited during the wait,
+/// `Automatic continue cancelled · …`.
+pub fn replay(text: &str, tz: &TimeZone) -> Replay {
     let mut r = Replay::default();
-    // Whether the last conversational record was a usage limit, whose wait died with the
-    // process that showed it.
-    let mut limit_last = false;
     for line in text.lines() {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -195,48 +239,68 @@ pub fn replay(text: &str, now: Timestamp, tz: &TimeZone) -> Replay {
             r.last_uuid = Some(u.to_string());
         }
         let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
-        if !matches!(kind, "user" | "assistant") || v.get("isMeta") == Some(&Value::Bool(true)) {
+        if v.get("isMeta") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        if kind == "system" {
+            r.items.extend(system_item(&v, tz));
+            continue;
+        }
+        if !matches!(kind, "user" | "assistant") {
             continue;
         }
         r.messages += 1;
-        let content = v.get("message").and_then(|m| m.get("content"));
-        let texts = texts_of(content);
+        let texts = texts_of(v.get("message").and_then(|m| m.get("content")));
         if kind == "user" {
             for t in texts {
-                limit_last = false;
                 if t.starts_with(INTERRUPTED) {
                     r.items.push(Item::Result(INTERRUPTED_SHOWN.into()));
                 } else {
                     r.items.push(Item::User(t));
                 }
             }
-            continue;
-        }
-        let is_error = v.get("isApiErrorMessage") == Some(&Value::Bool(true));
-        let is_limit = v.get("apiError").and_then(Value::as_str) == Some("usage_limit_reached");
-        if is_error && is_limit {
-            let text = texts.join("\n");
-            let resets = v
-                .pointer("/apiErrorParams/rate_limit_info/resetsAt")
-                .and_then(Value::as_i64)
-                .and_then(|s| Timestamp::from_second(s).ok());
-            let when = match resets {
-                Some(t) => format!("at {}", format_reset(t, now, tz, false)),
-                None => "shortly".to_string(),
-            };
-            r.items.extend(limit_items(&text, &when, false));
-            limit_last = true;
+        } else if v.get("apiError").and_then(Value::as_str) == Some("usage_limit_reached") {
+            r.items
+                .push(Item::Result(format!("{}\n{UPSELL}", texts.join("\n"))));
         } else {
-            for t in texts {
-                limit_last = false;
-                r.items.push(Item::Assistant(t));
-            }
+            r.items.extend(texts.into_iter().map(Item::Assistant));
         }
-    }
-    if limit_last {
-        r.items.push(Item::Assistant(CANCELLED.into()));
     }
     r
+}
+
+const UPSELL: &str = "/upgrade to increase your usage limit.";
+
+fn system_item(v: &Value, tz: &TimeZone) -> Option<Item> {
+    match v.get("subtype").and_then(Value::as_str)? {
+        "informational" => Some(Item::Assistant(v.get("content")?.as_str()?.to_string())),
+        "turn_duration" => {
+            let ms = v.get("durationMs").and_then(Value::as_u64).unwrap_or(0);
+            let at: Timestamp = v.get("timestamp")?.as_str()?.parse().ok()?;
+            Some(Item::Status(worked_for(ms, at, tz)))
+        }
+        _ => None,
+    }
+}
+
+/// `Worked for 3s · done 10:47 PM`, the line under a finished turn.
+pub fn worked_for(ms: u64, done: Timestamp, tz: &TimeZone) -> String {
+    format!(
+        "Worked for {}s \u{b7} done {}",
+        ms / 1000,
+        clock_time(done, tz)
+    )
+}
+
+/// `10:47 PM`: JavaScript's `toLocaleTimeString("en-US", {hour, minute})`.
+fn clock_time(t: Timestamp, tz: &TimeZone) -> String {
+    let z = t.to_zoned(tz.clone());
+    let h = match z.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    let ampm = if z.hour() < 12 { "AM" } else { "PM" };
+    format!("{h}:{:02} {ampm}", z.minute())
 }
 
 /// The text blocks of a message's content (a plain string or an array of blocks); tool calls
@@ -309,10 +373,12 @@ mod tests {
         assert_eq!(v["apiError"], "usage_limit_reached");
         assert_eq!(v["apiErrorStatus"], 429);
         assert_eq!(v["apiErrorType"], "rate_limit_error");
-        assert_eq!(
-            v["apiErrorParams"]["rate_limit_info"],
-            json!({"status": "rejected", "resetsAt": 1_795_651_200, "rateLimitType": "five_hour"})
-        );
+        let info = &v["apiErrorParams"]["rate_limit_info"];
+        assert_eq!(info["status"], "rejected");
+        assert_eq!(info["resetsAt"], 1_795_651_200);
+        assert_eq!(info["rateLimitType"], "five_hour");
+        assert!(v["requestId"].as_str().unwrap().starts_with("req_"));
+        assert!(v.get("apiErrorIsTransient").is_none());
         assert_eq!(v["sessionId"], "cc2f0417-2ae8-48a3-a00a-f75185159949");
         assert_eq!(v["cwd"], "/home/me/work");
         assert_eq!(v["timestamp"], "2026-11-25T22:16:00.000Z");
@@ -322,47 +388,90 @@ mod tests {
         );
     }
 
+    fn system(uuid: &str, text: &str) -> String {
+        system_record(base(uuid, None), &System::Informational(text.into())).to_string()
+    }
+
     #[test]
     fn replay_redraws_an_old_limit_and_tolerates_junk() {
         let tz = TimeZone::get("Europe/Paris").unwrap();
-        let now: Timestamp = "2026-11-25T22:00:00Z".parse().unwrap();
+        let mut done = base("u3", Some("u2"));
+        done.timestamp = "2026-11-25T21:47:10.000Z".into();
         let lines = [
             "{\"type\":\"summary\",\"summary\":\"x\"}".to_string(),
             user_record(base("u1", None), "hi").to_string(),
             reply_record(base("u2", Some("u1")), &Reply::Text("hello".into()), "m").to_string(),
+            system_record(done, &System::TurnDuration { ms: 1400 }).to_string(),
             "{not json".to_string(),
-            user_record(base("u3", Some("u2")), "more").to_string(),
-            reply_record(base("u4", Some("u3")), &limit(), "m").to_string(),
-            "{\"type\":\"user\",\"message\":{\"content\":[{\"type\":\"tool_result\"}]}}".to_string(),
+            "null".to_string(),
+            user_record(base("u4", Some("u3")), "more").to_string(),
+            reply_record(base("u5", Some("u4")), &limit(), "m").to_string(),
+            system(
+                "u6",
+                "Usage limit reached \u{b7} set to continue automatically at 1am",
+            ),
+            "{\"type\":\"user\",\"message\":{\"content\":[{\"type\":\"tool_result\"}]}}"
+                .to_string(),
+            system(
+                "u7",
+                "Automatic continue cancelled \u{b7} Claude Code exited during the wait",
+            ),
+            "{\"type\":\"last-prompt\",\"lastPrompt\":\"more\"}".to_string(),
         ];
-        let r = replay(&lines.join("\n"), now, &tz);
+        let r = replay(&lines.join("\n"), &tz);
         assert_eq!(
             r.items,
             vec![
                 Item::User("hi".into()),
                 Item::Assistant("hello".into()),
+                Item::Status("Worked for 1s \u{b7} done 10:47 PM".into()),
                 Item::User("more".into()),
-                Item::Result("You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)".into()),
+                Item::Result(
+                    "You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)\n/upgrade to increase your usage limit."
+                        .into()
+                ),
                 Item::Assistant("Usage limit reached \u{b7} set to continue automatically at 1am".into()),
-                Item::Assistant(CANCELLED.into()),
+                Item::Assistant("Automatic continue cancelled \u{b7} Claude Code exited during the wait".into()),
             ]
         );
-        assert_eq!(r.last_uuid.as_deref(), Some("u4"));
+        assert_eq!(r.last_uuid.as_deref(), Some("u7"));
         assert_eq!(r.messages, 5);
     }
 
     #[test]
-    fn a_limit_followed_by_more_talk_is_not_cancelled_and_interrupts_show() {
+    fn interrupts_show_and_nothing_comes_from_nothing() {
         let tz = TimeZone::UTC;
-        let now = Timestamp::now();
-        let lines = [
-            reply_record(base("u1", None), &limit(), "m").to_string(),
-            user_record(base("u2", Some("u1")), INTERRUPTED).to_string(),
-        ];
-        let r = replay(&lines.join("\n"), now, &tz);
-        assert_eq!(r.items.len(), 3);
-        assert_eq!(r.items[2], Item::Result(INTERRUPTED_SHOWN.into()));
-        assert_eq!(replay("", now, &tz), Replay::default());
-        assert_eq!(replay("\u{0}\u{ffff}[]", now, &tz).items, vec![]);
+        let lines = [user_record(base("u2", None), INTERRUPTED).to_string()];
+        let r = replay(&lines.join("\n"), &tz);
+        assert_eq!(r.items, vec![Item::Result(INTERRUPTED_SHOWN.into())]);
+        assert_eq!(replay("", &tz), Replay::default());
+        assert_eq!(replay("\u{0}\u{ffff}[]", &tz).items, vec![]);
+        assert_eq!(
+            replay("{\"type\":\"system\",\"subtype\":\"turn_duration\"}", &tz).items,
+            vec![]
+        );
+    }
+
+    #[test]
+    fn throttles_say_transient_and_system_records_carry_their_fields() {
+        let throttle = Reply::ApiError {
+            text: "API Error: Server is temporarily limiting requests (not your usage limit)"
+                .into(),
+            error: "rate_limit",
+            api_error: None,
+            status: 429,
+            error_type: "rate_limit_error",
+            rate_limit: None,
+        };
+        let v = reply_record(base("u", None), &throttle, "m");
+        assert_eq!(v["apiErrorIsTransient"], true);
+        assert!(v.get("apiError").is_none());
+        assert!(v.get("apiErrorParams").is_none());
+        let v: Value = serde_json::from_str(&system("u", "x")).unwrap();
+        assert_eq!(v["type"], "system");
+        assert_eq!(v["subtype"], "informational");
+        assert_eq!(v["level"], "notice");
+        assert_eq!(v["content"], "x");
+        assert_eq!(v["timestamp"], "2026-11-25T22:16:00.000Z");
     }
 }

@@ -49,8 +49,8 @@ pub fn zone_name(tz: &TimeZone) -> String {
     match tz.iana_name() {
         Some(
             "Etc/UTC" | "Etc/GMT" | "GMT" | "Etc/Universal" | "Universal" | "Etc/Zulu" | "Zulu"
-            | "Etc/UCT" | "UCT" | "Etc/Greenwich" | "Greenwich" | "Etc/GMT0" | "GMT0"
-            | "Etc/GMT+0" | "Etc/GMT-0" | "GMT+0" | "GMT-0",
+            | "Etc/UCT" | "UCT" | "Etc/Greenwich" | "Greenwich" | "Etc/GMT0" | "GMT0" | "Etc/GMT+0"
+            | "Etc/GMT-0" | "GMT+0" | "GMT-0",
         )
         | None => "UTC".to_string(),
         Some(name) => name.to_string(),
@@ -107,7 +107,10 @@ mod tests {
         assert_eq!(format_reset(r, now, &paris(), false), "Jan 2, 2027, 1am");
         let ny = TimeZone::get("America/New_York").unwrap();
         let r = ts("2026-12-01T18:00:00Z");
-        assert_eq!(format_reset(r, now, &ny, true), "Dec 1, 1pm (America/New_York)");
+        assert_eq!(
+            format_reset(r, now, &ny, true),
+            "Dec 1, 1pm (America/New_York)"
+        );
     }
 
     #[test]

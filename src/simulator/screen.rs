@@ -11,7 +11,8 @@ const NOTICE: [&str; 3] = [
     "https://code.claude.com/docs/en/permission-modes",
 ];
 const MODE_IDLE: &str = "  \u{23f5}\u{23f5} auto mode on (shift+tab to cycle)";
-const MODE_BUSY: &str = "  \u{23f5}\u{23f5} auto mode on (shift+tab to cycle) \u{b7} esc to interrupt";
+const MODE_BUSY: &str =
+    "  \u{23f5}\u{23f5} auto mode on (shift+tab to cycle) \u{b7} esc to interrupt";
 const USER_BG: &str = "\x1b[48;5;237m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
@@ -25,6 +26,8 @@ pub enum Item {
     Assistant(String),
     /// A result under the previous item, e.g. the usage-limit message: `  ⎿  text`.
     Result(String),
+    /// A status line under a finished turn: `✻ Worked for 1s · done 10:47 PM`.
+    Status(String),
     /// A line of the simulator itself (a bad `sim-mode`), drawn as a warning.
     Warning(String),
 }
@@ -81,6 +84,10 @@ pub fn conversation(items: &[Item], width: usize, styled: bool) -> Vec<String> {
                 lines.extend(prefixed(text, "\u{25cf} ", "  ", width));
             }
             Item::Result(text) => lines.extend(prefixed(text, "  \u{23bf} \u{a0}", "     ", width)),
+            Item::Status(text) => {
+                lines.push(String::new());
+                lines.extend(prefixed(text, "\u{273b} ", "  ", width));
+            }
             Item::Warning(text) => {
                 lines.push(String::new());
                 lines.extend(prefixed(text, "\u{26a0} ", "  ", width));
@@ -122,7 +129,10 @@ pub fn bottom(b: &Bottom, width: usize, styled: bool) -> (Vec<String>, (usize, u
         }
         let last = (chars.len().max(1) - 1) / per;
         let col = 2 + chars.len() - last * per;
-        cursor = (lines.len() - 1 - (chars.len().div_ceil(per) - 1 - last), col);
+        cursor = (
+            lines.len() - 1 - (chars.len().div_ceil(per) - 1 - last),
+            col,
+        );
     }
     lines.push(rule);
     for n in &b.notices {
@@ -139,7 +149,12 @@ pub fn bottom(b: &Bottom, width: usize, styled: bool) -> (Vec<String>, (usize, u
 /// The whole screen, `rows` lines: the top (banner and conversation) from its start, or its
 /// end when it does not fit, and the bottom block on the last rows. Also the cursor (row, col),
 /// both from 0.
-pub fn compose(top: &[String], bottom: &[String], cursor: (usize, usize), rows: usize) -> (Vec<String>, (usize, usize)) {
+pub fn compose(
+    top: &[String],
+    bottom: &[String],
+    cursor: (usize, usize),
+    rows: usize,
+) -> (Vec<String>, (usize, usize)) {
     let room = rows.saturating_sub(bottom.len());
     let shown = &top[top.len().saturating_sub(room)..];
     let mut lines: Vec<String> = shown.to_vec();
@@ -219,14 +234,17 @@ mod tests {
         let items = vec![
             Item::User("hi".into()),
             Item::Result("You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)".into()),
-            Item::Assistant("Usage limit reached \u{b7} set to continue automatically at 1am".into()),
+            Item::Assistant(
+                "Usage limit reached \u{b7} set to continue automatically at 1am".into(),
+            ),
         ];
         assert_eq!(
             conversation(&items, 200, false),
             vec![
                 "".to_string(),
                 "\u{276f} hi".into(),
-                "  \u{23bf} \u{a0}You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)".into(),
+                "  \u{23bf} \u{a0}You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)"
+                    .into(),
                 "".into(),
                 "\u{25cf} Usage limit reached \u{b7} set to continue automatically at 1am".into(),
             ]
