@@ -93,27 +93,26 @@ impl World {
             .expect("tmux runs")
     }
 
-    /// Start the server with one session (`main`, a shell, 200x50).
+    /// Start the server with one session (`main`, a plain `sh`, 200x50). Panes run a non-login
+    /// `sh`: a login shell would read /etc/profile, which resets PATH and hides `bin/claude`.
     pub fn start_server(&self) {
-        self.tmux(
-            &[
-                "new-session",
-                "-d",
-                "-s",
-                "main",
-                "-x",
-                "200",
-                "-y",
-                "50",
-                "-c",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([self.home.display().to_string()])
-            .collect::<Vec<_>>(),
-        );
+        let home = self.home.display().to_string();
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "-c",
+            &home,
+            "/bin/sh",
+        ]);
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
+        self.tmux(&["set", "-g", "default-command", "/bin/sh"]);
     }
 
     /// Run the real binary against this world's server.
