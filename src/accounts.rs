@@ -111,7 +111,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_lists() {
-        for bad in ["", "noequals", "=/x", "a=", "a=/x a=/y", "a=/x b=/x", "a b=/x", "x=/a 'b"] {
+        for bad in [
+            "",
+            "noequals",
+            "=/x",
+            "a=",
+            "a=/x a=/y",
+            "a=/x b=/x",
+            "a b=/x",
+            "x=/a 'b",
+        ] {
             assert!(parse_list(bad).is_err(), "{bad:?}");
         }
     }

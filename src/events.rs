@@ -20,7 +20,12 @@ pub fn record(event: &str, fields: Value) -> Value {
     let mut obj = Map::new();
     obj.insert(
         "ts".into(),
-        Value::String(jiff::Timestamp::now().round(jiff::Unit::Millisecond).unwrap_or(jiff::Timestamp::now()).to_string()),
+        Value::String(
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Millisecond)
+                .unwrap_or(jiff::Timestamp::now())
+                .to_string(),
+        ),
     );
     obj.insert("event".into(), Value::String(event.into()));
     if let Value::Object(fields) = fields {

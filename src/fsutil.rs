@@ -29,7 +29,10 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     let meta = fs::symlink_metadata(dir)
         .with_context(|| format!("could not read the folder {}", dir.display()))?;
     if !meta.is_dir() {
-        bail!("{} is not a folder (a link or a file sits there)", dir.display());
+        bail!(
+            "{} is not a folder (a link or a file sits there)",
+            dir.display()
+        );
     }
     if meta.uid() != euid() {
         bail!(
@@ -70,7 +73,11 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
             .with_context(|| format!("could not flush {} to disk", tmp.display()))?;
         // rename replaces a planted symlink itself rather than writing through it.
         fs::rename(&tmp, path).with_context(|| {
-            format!("could not move {} into place as {}", tmp.display(), path.display())
+            format!(
+                "could not move {} into place as {}",
+                tmp.display(),
+                path.display()
+            )
         })?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();

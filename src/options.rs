@@ -17,18 +17,66 @@ pub const DEFAULT_STATUS_FORMAT: &str = "#{state}#{account}#{confirming}#{cooldo
 
 /// Every option, in the order README.md documents them.
 pub const OPTIONS: &[Spec] = &[
-    Spec { name: "@claude-failover-accounts", default: "default=~/.claude", meaning: "whitespace-separated NAME=DIR, in failover order; ~ expands" },
-    Spec { name: "@claude-failover-shared-dir", default: "~/.claude-shared", meaning: "the one shared target folder" },
-    Spec { name: "@claude-failover-shared-items", default: "projects file-history session-env", meaning: "entries every account home links into the shared folder" },
-    Spec { name: "@claude-failover-command", default: "claude", meaning: "program started in panes (a path or a name on PATH)" },
-    Spec { name: "@claude-failover-args", default: "", meaning: "extra arguments on every (re)launch, e.g. --dangerously-skip-permissions" },
-    Spec { name: "@claude-failover-confirm-polls", default: "2", meaning: "polls in a row that must see the same limit before a swap" },
-    Spec { name: "@claude-failover-confirm-gap", default: "10", meaning: "minimum seconds between two polls that count as confirmation" },
-    Spec { name: "@claude-failover-cooldown", default: "600", meaning: "seconds after a swap during which no automatic swap happens" },
-    Spec { name: "@claude-failover-notify", default: "", meaning: "command run detached on each swap-related event, event JSON on stdin" },
-    Spec { name: "@claude-failover-sessions", default: "", meaning: "declared sessions, NAME=DIR list, started/restored by `up`" },
-    Spec { name: "@claude-failover-swap-key", default: "S", meaning: "key (under the prefix) for a manual swap" },
-    Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format" },
+    Spec {
+        name: "@claude-failover-accounts",
+        default: "default=~/.claude",
+        meaning: "whitespace-separated NAME=DIR, in failover order; ~ expands",
+    },
+    Spec {
+        name: "@claude-failover-shared-dir",
+        default: "~/.claude-shared",
+        meaning: "the one shared target folder",
+    },
+    Spec {
+        name: "@claude-failover-shared-items",
+        default: "projects file-history session-env",
+        meaning: "entries every account home links into the shared folder",
+    },
+    Spec {
+        name: "@claude-failover-command",
+        default: "claude",
+        meaning: "program started in panes (a path or a name on PATH)",
+    },
+    Spec {
+        name: "@claude-failover-args",
+        default: "",
+        meaning: "extra arguments on every (re)launch, e.g. --dangerously-skip-permissions",
+    },
+    Spec {
+        name: "@claude-failover-confirm-polls",
+        default: "2",
+        meaning: "polls in a row that must see the same limit before a swap",
+    },
+    Spec {
+        name: "@claude-failover-confirm-gap",
+        default: "10",
+        meaning: "minimum seconds between two polls that count as confirmation",
+    },
+    Spec {
+        name: "@claude-failover-cooldown",
+        default: "600",
+        meaning: "seconds after a swap during which no automatic swap happens",
+    },
+    Spec {
+        name: "@claude-failover-notify",
+        default: "",
+        meaning: "command run detached on each swap-related event, event JSON on stdin",
+    },
+    Spec {
+        name: "@claude-failover-sessions",
+        default: "",
+        meaning: "declared sessions, NAME=DIR list, started/restored by `up`",
+    },
+    Spec {
+        name: "@claude-failover-swap-key",
+        default: "S",
+        meaning: "key (under the prefix) for a manual swap",
+    },
+    Spec {
+        name: "@claude-failover-status-format",
+        default: DEFAULT_STATUS_FORMAT,
+        meaning: "the status segment's format",
+    },
 ];
 
 /// A declared session of `@claude-failover-sessions`.
@@ -122,7 +170,10 @@ pub fn parse_prefix(output: &str) -> (Result<Config>, &str) {
 }
 
 fn value<'a>(values: &'a [String], name: &str) -> &'a str {
-    let i = OPTIONS.iter().position(|s| s.name == name).expect("known option");
+    let i = OPTIONS
+        .iter()
+        .position(|s| s.name == name)
+        .expect("known option");
     let v = values[i].as_str();
     if v.trim().is_empty() {
         OPTIONS[i].default
@@ -182,7 +233,9 @@ pub fn from_values(values: &[String]) -> Result<Config> {
             dir: accounts::expand_path(dir)?,
         });
     }
-    let swap_key = value(values, "@claude-failover-swap-key").trim().to_string();
+    let swap_key = value(values, "@claude-failover-swap-key")
+        .trim()
+        .to_string();
     if swap_key.chars().any(char::is_whitespace) {
         bail!("@claude-failover-swap-key `{swap_key}` holds white space");
     }
@@ -215,7 +268,13 @@ mod tests {
     fn with(name: &str, v: &str) -> Vec<String> {
         OPTIONS
             .iter()
-            .map(|s| if s.name == name { v.to_string() } else { String::new() })
+            .map(|s| {
+                if s.name == name {
+                    v.to_string()
+                } else {
+                    String::new()
+                }
+            })
             .collect()
     }
 

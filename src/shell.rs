@@ -83,7 +83,16 @@ mod tests {
 
     #[test]
     fn quote_round_trips_through_split() {
-        for w in ["plain", "with space", "it's", "$(rm -rf ~)", "`x`", "a\"b", "", "ü ñ"] {
+        for w in [
+            "plain",
+            "with space",
+            "it's",
+            "$(rm -rf ~)",
+            "`x`",
+            "a\"b",
+            "",
+            "ü ñ",
+        ] {
             assert_eq!(split(&quote(w)).unwrap(), vec![w.to_string()], "{w}");
         }
     }

@@ -1,9 +1,13 @@
 //! Claude Code transcripts: where they live and what their newest API error was.
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use jiff::Timestamp;
+use serde_json::Value;
 
 /// The newest API-error record of a transcript (`isApiErrorMessage: true`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,11 +27,163 @@ impl ApiError {
     pub fn is_usage_limit(&self) -> bool {
         self.api_error.as_deref() == Some("usage_limit_reached")
     }
+
+    /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 that is not a usage
+    /// limit (the server throttling, or an API-key rate limit): never a reason to swap.
+    pub fn is_server_error(&self) -> bool {
+        if self.is_usage_limit() {
+            return false;
+        }
+        let status = self.status.unwrap_or(0);
+        self.error.as_deref() == Some("server_error") || status >= 500 || status == 429
+    }
+
+    /// The quota kind (`session`, `weekly`, `opus`, …) of a usage-limit record: from its
+    /// `rateLimitType`, else from its text; `None` for other errors.
+    pub fn kind(&self) -> Option<String> {
+        if !self.is_usage_limit() {
+            return None;
+        }
+        let from_type = self
+            .rate_limit_type
+            .as_deref()
+            .and_then(crate::detect::kind_for_rate_limit_type);
+        if let Some(kind) = from_type {
+            return Some(kind.to_string());
+        }
+        let text = self.text.as_deref().unwrap_or("");
+        let found = crate::detect::detect(text);
+        let kind = if found.is_quota() { found.kind } else { None };
+        Some(kind.unwrap_or_else(|| "usage".into()))
+    }
 }
 
-/// The newest API-error record of the transcript at `path`, reading from the end.
-pub fn newest_api_error(_path: &Path) -> Result<Option<ApiError>> {
-    Ok(None)
+/// Bytes read per step from the end of a transcript.
+const CHUNK: usize = 256 * 1024;
+/// Longer lines are skipped unread: an API-error record is a few KB, while a line holding a
+/// pasted file or image can be tens of MB.
+const MAX_RECORD: usize = 4 * 1024 * 1024;
+
+/// The newest API-error record of the transcript at `path`, reading from the end in chunks, so a
+/// 100 MB transcript costs one chunk when its last turn failed, and memory stays bounded by
+/// `CHUNK + MAX_RECORD` whatever the file holds. Malformed and over-long lines are skipped.
+pub fn newest_api_error(path: &Path) -> Result<Option<ApiError>> {
+    let mut file =
+        File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("could not read the size of {}", path.display()))?
+        .len();
+    let mut pos = len;
+    let mut buf = vec![0u8; CHUNK];
+    // The end part of the line being assembled (it continues in later chunks), newest piece
+    // last; `None` while skipping an over-long line.
+    let mut pieces: Option<Vec<Vec<u8>>> = Some(Vec::new());
+    let mut pieces_len = 0usize;
+    while pos > 0 {
+        let start = pos.saturating_sub(CHUNK as u64);
+        let n = (pos - start) as usize;
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut buf[..n]))
+            .with_context(|| format!("could not read {}", path.display()))?;
+        pos = start;
+        let chunk = &buf[..n];
+        let mut end = n;
+        while let Some(nl) = chunk[..end].iter().rposition(|&b| b == b'\n') {
+            if let Some(p) = pieces.as_mut() {
+                if let Some(found) = record_from(&chunk[nl + 1..end], p, pieces_len) {
+                    return Ok(Some(found));
+                }
+            }
+            pieces = Some(Vec::new());
+            pieces_len = 0;
+            end = nl;
+        }
+        // What is left is the start of a line whose beginning lies in earlier chunks.
+        if let Some(p) = pieces.as_mut() {
+            pieces_len += end;
+            if pieces_len > MAX_RECORD {
+                pieces = None;
+            } else {
+                p.push(chunk[..end].to_vec());
+            }
+        }
+    }
+    Ok(pieces.and_then(|p| record_from(&[], &p, pieces_len)))
+}
+
+/// The line made of `head` followed by `pieces` (newest last), if it is an API-error record.
+fn record_from(head: &[u8], pieces: &[Vec<u8>], pieces_len: usize) -> Option<ApiError> {
+    if head.len() + pieces_len > MAX_RECORD {
+        return None;
+    }
+    let line: Cow<[u8]> = if pieces.is_empty() {
+        Cow::Borrowed(head)
+    } else {
+        let mut v = Vec::with_capacity(head.len() + pieces_len);
+        v.extend_from_slice(head);
+        for p in pieces.iter().rev() {
+            v.extend_from_slice(p);
+        }
+        Cow::Owned(v)
+    };
+    let text = std::str::from_utf8(&line).ok()?;
+    // Cheap test first: most lines are ordinary turns.
+    if !text.contains("isApiErrorMessage") {
+        return None;
+    }
+    parse_record(text)
+}
+
+/// One transcript line as an `ApiError`, if it is a record with `isApiErrorMessage: true`.
+pub fn parse_record(line: &str) -> Option<ApiError> {
+    let v: Value = serde_json::from_str(line.trim()).ok()?;
+    if v.get("isApiErrorMessage")?.as_bool() != Some(true) {
+        return None;
+    }
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let info = v.pointer("/apiErrorParams/rate_limit_info");
+    let resets_at = info
+        .and_then(|i| i.get("resetsAt"))
+        .and_then(epoch_to_timestamp);
+    let content = v.pointer("/message/content");
+    let text = match content {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(c) => string(c.pointer("/0/text")),
+        None => None,
+    };
+    Some(ApiError {
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok()),
+        error: string(v.get("error")),
+        api_error: string(v.get("apiError")),
+        status: v
+            .get("apiErrorStatus")
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok()),
+        resets_at,
+        rate_limit_type: string(info.and_then(|i| i.get("rateLimitType"))),
+        text,
+    })
+}
+
+/// `resetsAt` is epoch seconds (facts §6); tolerate milliseconds and a numeric string.
+fn epoch_to_timestamp(v: &Value) -> Option<Timestamp> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    if n > 100_000_000_000.0 {
+        Timestamp::from_millisecond(n as i64).ok()
+    } else {
+        Timestamp::from_second(n as i64).ok()
+    }
 }
 
 /// Claude Code's project folder name for a working directory: every character that is not an
