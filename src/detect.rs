@@ -1677,10 +1677,8 @@ mod tests {
     fn terminal_noise_does_not_matter() {
         let msg = "You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)";
         // ANSI colours around the marker and inside the text.
-        let ansi = format!(
-            "\x1b[2m\u{276f}\x1b[0m hi\n  \x1b[38;5;246m\u{23bf}\x1b[39m \u{a0}\x1b[31mYou've hit your 5-hour limit\x1b[0m \u{b7} resets 1am (Europe/Paris)\x1b[K\n\x1b]0;title\x07\n"
-        );
-        quota(&d(&ansi), "session", Some("2025-11-29T00:00:00Z"));
+        let ansi = "\x1b[2m\u{276f}\x1b[0m hi\n  \x1b[38;5;246m\u{23bf}\x1b[39m \u{a0}\x1b[31mYou've hit your 5-hour limit\x1b[0m \u{b7} resets 1am (Europe/Paris)\x1b[K\n\x1b]0;title\x07\n";
+        quota(&d(ansi), "session", Some("2025-11-29T00:00:00Z"));
         // CRLF line ends and trailing spaces.
         let crlf = tui(&["\u{276f} hi    ", &format!("{}   ", result(msg))]).replace('\n', "\r\n");
         quota(&d(&crlf), "session", Some("2025-11-29T00:00:00Z"));
@@ -1718,6 +1716,9 @@ mod tests {
             ("Claude usage limit reached. Your limit will reset at 12am.", "usage", Some("2025-11-28T23:00:00Z")),
             ("Claude usage limit reached. Your limit will reset at 1pm (Etc/GMT+5).", "usage", Some("2025-11-29T18:00:00Z")),
             ("Claude usage limit reached.", "usage", None),
+            ("Claude Max usage limit reached. Your limit will reset at 5pm (Europe/Warsaw).", "usage", Some("2025-11-29T16:00:00Z")),
+            ("Daily limit reached \u{b7} resets 1am", "usage", Some("2025-11-29T00:00:00Z")),
+            ("Sonnet weekly limit reached \u{2219} resets Dec 2, 7pm", "sonnet", Some("2025-12-02T18:00:00Z")),
             ("Claude AI usage limit reached|1764374400", "usage", Some("2025-11-29T00:00:00Z")),
             ("5-hour limit reached \u{2219} resets 3pm", "session", Some("2025-11-29T14:00:00Z")),
             ("5-hour limit reached \u{b7} resets 2pm (Pacific/Auckland) \u{b7} /upgrade to Max 20x or turn on /extra-usage", "session", Some("2025-11-29T01:00:00Z")),

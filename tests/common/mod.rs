@@ -77,7 +77,9 @@ impl World {
         assert!(
             out.status.success(),
             "tmux {:?} failed: {}",
-            args.iter().map(|a| a.as_ref().to_owned()).collect::<Vec<_>>(),
+            args.iter()
+                .map(|a| a.as_ref().to_owned())
+                .collect::<Vec<_>>(),
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -93,9 +95,23 @@ impl World {
 
     /// Start the server with one session (`main`, a shell, 200x50).
     pub fn start_server(&self) {
-        self.tmux(&[
-            "new-session", "-d", "-s", "main", "-x", "200", "-y", "50", "-c",
-        ].iter().map(|s| s.to_string()).chain([self.home.display().to_string()]).collect::<Vec<_>>());
+        self.tmux(
+            &[
+                "new-session",
+                "-d",
+                "-s",
+                "main",
+                "-x",
+                "200",
+                "-y",
+                "50",
+                "-c",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([self.home.display().to_string()])
+            .collect::<Vec<_>>(),
+        );
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
     }
@@ -115,7 +131,9 @@ impl World {
         assert!(
             out.status.success(),
             "claude-failover {:?} failed ({:?}): {}{}",
-            args.iter().map(|a| a.as_ref().to_owned()).collect::<Vec<_>>(),
+            args.iter()
+                .map(|a| a.as_ref().to_owned())
+                .collect::<Vec<_>>(),
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
@@ -178,7 +196,6 @@ impl Drop for World {
 
 /// The text of a JSON command output.
 pub fn json(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(out))
-    })
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
