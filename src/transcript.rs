@@ -1,9 +1,13 @@
 //! Claude Code transcripts: where they live and what their newest API error was.
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use jiff::Timestamp;
+use serde_json::Value;
 
 /// The newest API-error record of a transcript (`isApiErrorMessage: true`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,11 +27,163 @@ impl ApiError {
     pub fn is_usage_limit(&self) -> bool {
         self.api_error.as_deref() == Some("usage_limit_reached")
     }
+
+    /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 that is not a usage
+    /// limit (the server throttling, or an API-key rate limit): never a reason to swap.
+    pub fn is_server_error(&self) -> bool {
+        if self.is_usage_limit() {
+            return false;
+        }
+        let status = self.status.unwrap_or(0);
+        self.error.as_deref() == Some("server_error") || status >= 500 || status == 429
+    }
+
+    /// The quota kind (`session`, `weekly`, `opus`, …) of a usage-limit record: from its
+    /// `rateLimitType`, else from its text; `None` for other errors.
+    pub fn kind(&self) -> Option<String> {
+        if !self.is_usage_limit() {
+            return None;
+        }
+        let from_type = self
+            .rate_limit_type
+            .as_deref()
+            .and_then(crate::detect::kind_for_rate_limit_type);
+        if let Some(kind) = from_type {
+            return Some(kind.to_string());
+        }
+        let text = self.text.as_deref().unwrap_or("");
+        let found = crate::detect::detect(text);
+        let kind = if found.is_quota() { found.kind } else { None };
+        Some(kind.unwrap_or_else(|| "usage".into()))
+    }
 }
 
-/// The newest API-error record of the transcript at `path`, reading from the end.
-pub fn newest_api_error(_path: &Path) -> Result<Option<ApiError>> {
-    Ok(None)
+/// Bytes read per step from the end of a transcript.
+const CHUNK: usize = 256 * 1024;
+/// Longer lines are skipped unread: an API-error record is a few KB, while a line holding a
+/// pasted file or image can be tens of MB.
+const MAX_RECORD: usize = 4 * 1024 * 1024;
+
+/// The newest API-error record of the transcript at `path`, reading from the end in chunks, so a
+/// 100 MB transcript costs one chunk when its last turn failed, and memory stays bounded by
+/// `CHUNK + MAX_RECORD` whatever the file holds. Malformed and over-long lines are skipped.
+pub fn newest_api_error(path: &Path) -> Result<Option<ApiError>> {
+    let mut file =
+        File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("could not read the size of {}", path.display()))?
+        .len();
+    let mut pos = len;
+    let mut buf = vec![0u8; CHUNK];
+    // The end part of the line being assembled (it continues in later chunks), newest piece
+    // last; `None` while skipping an over-long line.
+    let mut pieces: Option<Vec<Vec<u8>>> = Some(Vec::new());
+    let mut pieces_len = 0usize;
+    while pos > 0 {
+        let start = pos.saturating_sub(CHUNK as u64);
+        let n = (pos - start) as usize;
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut buf[..n]))
+            .with_context(|| format!("could not read {}", path.display()))?;
+        pos = start;
+        let chunk = &buf[..n];
+        let mut end = n;
+        while let Some(nl) = chunk[..end].iter().rposition(|&b| b == b'\n') {
+            if let Some(p) = pieces.as_mut() {
+                if let Some(found) = record_from(&chunk[nl + 1..end], p, pieces_len) {
+                    return Ok(Some(found));
+                }
+            }
+            pieces = Some(Vec::new());
+            pieces_len = 0;
+            end = nl;
+        }
+        // What is left is the start of a line whose beginning lies in earlier chunks.
+        if let Some(p) = pieces.as_mut() {
+            pieces_len += end;
+            if pieces_len > MAX_RECORD {
+                pieces = None;
+            } else {
+                p.push(chunk[..end].to_vec());
+            }
+        }
+    }
+    Ok(pieces.and_then(|p| record_from(&[], &p, pieces_len)))
+}
+
+/// The line made of `head` followed by `pieces` (newest last), if it is an API-error record.
+fn record_from(head: &[u8], pieces: &[Vec<u8>], pieces_len: usize) -> Option<ApiError> {
+    if head.len() + pieces_len > MAX_RECORD {
+        return None;
+    }
+    let line: Cow<[u8]> = if pieces.is_empty() {
+        Cow::Borrowed(head)
+    } else {
+        let mut v = Vec::with_capacity(head.len() + pieces_len);
+        v.extend_from_slice(head);
+        for p in pieces.iter().rev() {
+            v.extend_from_slice(p);
+        }
+        Cow::Owned(v)
+    };
+    let text = std::str::from_utf8(&line).ok()?;
+    // Cheap test first: most lines are ordinary turns.
+    if !text.contains("isApiErrorMessage") {
+        return None;
+    }
+    parse_record(text)
+}
+
+/// One transcript line as an `ApiError`, if it is a record with `isApiErrorMessage: true`.
+pub fn parse_record(line: &str) -> Option<ApiError> {
+    let v: Value = serde_json::from_str(line.trim()).ok()?;
+    if v.get("isApiErrorMessage")?.as_bool() != Some(true) {
+        return None;
+    }
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let info = v.pointer("/apiErrorParams/rate_limit_info");
+    let resets_at = info
+        .and_then(|i| i.get("resetsAt"))
+        .and_then(epoch_to_timestamp);
+    let content = v.pointer("/message/content");
+    let text = match content {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(c) => string(c.pointer("/0/text")),
+        None => None,
+    };
+    Some(ApiError {
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok()),
+        error: string(v.get("error")),
+        api_error: string(v.get("apiError")),
+        status: v
+            .get("apiErrorStatus")
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok()),
+        resets_at,
+        rate_limit_type: string(info.and_then(|i| i.get("rateLimitType"))),
+        text,
+    })
+}
+
+/// `resetsAt` is epoch seconds (facts §6); tolerate milliseconds and a numeric string.
+fn epoch_to_timestamp(v: &Value) -> Option<Timestamp> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    if n > 100_000_000_000.0 {
+        Timestamp::from_millisecond(n as i64).ok()
+    } else {
+        Timestamp::from_second(n as i64).ok()
+    }
 }
 
 /// Claude Code's project folder name for a working directory: every character that is not an
@@ -106,5 +262,190 @@ mod tests {
         assert!(!is_session_id("cc2f0417-2ae8-48a3-a00a-f7518515994"));
         assert!(!is_session_id("$(rm -rf ~)-2ae8-48a3-a00a-f75185159949"));
         assert!(!is_session_id("cc2f0417x2ae8-48a3-a00a-f75185159949"));
+    }
+
+    use std::io::Write;
+
+    const LIMIT: &str = r#"{"parentUuid":"a","isSidechain":false,"type":"assistant","uuid":"b","timestamp":"2025-11-28T21:00:05.123Z","sessionId":"cc2f0417-2ae8-48a3-a00a-f75185159949","cwd":"/home/me/work","message":{"id":"m","type":"message","role":"assistant","model":"<synthetic>","content":[{"type":"text","text":"You've hit your 5-hour limit · resets 1am (Europe/Paris)"}]},"isApiErrorMessage":true,"error":"rate_limit","apiError":"usage_limit_reached","apiErrorStatus":429,"apiErrorType":"rate_limit_error","apiErrorParams":{"rate_limit_info":{"status":"rejected","resetsAt":1764374400,"rateLimitType":"five_hour"}}}"#;
+    const OVERLOADED: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:10:00Z","message":{"role":"assistant","content":[{"type":"text","text":"API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment."}]},"isApiErrorMessage":true,"error":"server_error","apiErrorStatus":529,"apiErrorType":"overloaded_error"}"#;
+    const TURN: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:20:00Z","message":{"role":"assistant","content":[{"type":"text","text":"Hello! The words isApiErrorMessage and You've hit your limit appear here."}]}}"#;
+    const USER: &str = r#"{"type":"user","timestamp":"2025-11-28T21:00:00Z","message":{"role":"user","content":"hi"}}"#;
+
+    struct Temp(PathBuf);
+
+    impl Temp {
+        fn new(name: &str, body: &[u8]) -> Temp {
+            let path = std::env::temp_dir()
+                .join(format!("cf-transcript-{}-{name}.jsonl", std::process::id()));
+            std::fs::write(&path, body).unwrap();
+            Temp(path)
+        }
+    }
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn newest(name: &str, lines: &[&str]) -> Option<ApiError> {
+        let body = lines.join("\n") + "\n";
+        let t = Temp::new(name, body.as_bytes());
+        newest_api_error(&t.0).unwrap()
+    }
+
+    #[test]
+    fn reads_every_field_of_a_limit_record() {
+        let e = newest("limit", &[USER, LIMIT]).unwrap();
+        assert_eq!(
+            e.timestamp,
+            Some("2025-11-28T21:00:05.123Z".parse().unwrap())
+        );
+        assert_eq!(e.error.as_deref(), Some("rate_limit"));
+        assert_eq!(e.api_error.as_deref(), Some("usage_limit_reached"));
+        assert_eq!(e.status, Some(429));
+        assert_eq!(e.resets_at, Some("2025-11-29T00:00:00Z".parse().unwrap()));
+        assert_eq!(e.rate_limit_type.as_deref(), Some("five_hour"));
+        assert_eq!(
+            e.text.as_deref(),
+            Some("You've hit your 5-hour limit · resets 1am (Europe/Paris)")
+        );
+        assert!(e.is_usage_limit());
+        assert!(!e.is_server_error());
+        assert_eq!(e.kind().as_deref(), Some("session"));
+    }
+
+    #[test]
+    fn the_newest_record_wins_and_ordinary_lines_are_skipped() {
+        let e = newest("order", &[USER, LIMIT, USER, OVERLOADED, TURN, USER]).unwrap();
+        assert_eq!(e.status, Some(529));
+        assert!(e.is_server_error());
+        assert!(!e.is_usage_limit());
+        assert_eq!(e.kind(), None);
+        let e = newest("order2", &[OVERLOADED, USER, LIMIT, TURN]).unwrap();
+        assert!(e.is_usage_limit());
+        assert_eq!(newest("none", &[USER, TURN]), None);
+        assert_eq!(newest("empty", &[]), None);
+    }
+
+    #[test]
+    fn malformed_and_unterminated_lines() {
+        // Garbage, half a record, invalid UTF-8, and a last line without its newline.
+        let body = format!("{LIMIT}\n{{\"isApiErrorMessage\":true,\"error\n\u{0}\u{1}garbage\n");
+        let mut bytes = body.into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe{\"isApiErrorMessage\":true}\n");
+        bytes.extend_from_slice(OVERLOADED.as_bytes());
+        let t = Temp::new("malformed", &bytes);
+        assert_eq!(newest_api_error(&t.0).unwrap().unwrap().status, Some(529));
+        // `isApiErrorMessage: false` and CRLF endings.
+        let no = LIMIT.replace("\"isApiErrorMessage\":true", "\"isApiErrorMessage\":false");
+        assert_eq!(newest("false", &[&no, USER]), None);
+        let t = Temp::new("crlf", format!("{LIMIT}\r\n{USER}\r\n").as_bytes());
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_with_its_path() {
+        let err = newest_api_error(Path::new("/nonexistent/dir/x.jsonl")).unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent/dir/x.jsonl"));
+    }
+
+    #[test]
+    fn records_across_chunks_and_over_long_lines() {
+        // A record straddling chunk boundaries at every alignment near one.
+        for pad in [0usize, 1, 7, 100, 4095] {
+            let filler = "x".repeat(CHUNK - LIMIT.len() / 2 + pad);
+            let body = format!(
+                "{LIMIT}\n{}\n{LIMIT}\n{USER}\n",
+                format!("{{\"f\":\"{filler}\"}}")
+            );
+            let t = Temp::new(&format!("chunks{pad}"), body.as_bytes());
+            assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+        }
+        // A record longer than the cap is skipped; the older one is found.
+        let huge = format!(
+            "{{\"isApiErrorMessage\":true,\"apiErrorStatus\":500,\"pad\":\"{}\"}}",
+            "y".repeat(MAX_RECORD + 10)
+        );
+        let body = format!("{LIMIT}\n{huge}\n{USER}\n");
+        let t = Temp::new("huge", body.as_bytes());
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+        // The same over-long record as the first line of the file.
+        let body = format!("{huge}\n{USER}\n");
+        let t = Temp::new("hugefirst", body.as_bytes());
+        assert_eq!(newest_api_error(&t.0).unwrap(), None);
+    }
+
+    #[test]
+    fn a_100_mb_transcript_is_read_from_the_end() {
+        let path =
+            std::env::temp_dir().join(format!("cf-transcript-{}-big.jsonl", std::process::id()));
+        let t = Temp(path.clone());
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(LIMIT.as_bytes()).unwrap();
+        f.write_all(b"\n").unwrap();
+        let block = format!("{TURN}\n{USER}\n").repeat(2000);
+        let mut written = 0;
+        while written < 100 * 1024 * 1024 {
+            f.write_all(block.as_bytes()).unwrap();
+            written += block.len();
+        }
+        drop(f);
+        // No error after the first line: the whole file is scanned, in bounded memory.
+        let started = std::time::Instant::now();
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+        eprintln!(
+            "100 MB scanned back to its first line in {:?}",
+            started.elapsed()
+        );
+        // The last turn failed: one chunk from the end, whatever the size.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(OVERLOADED.as_bytes()).unwrap();
+        f.write_all(b"\n").unwrap();
+        drop(f);
+        let started = std::time::Instant::now();
+        assert_eq!(newest_api_error(&t.0).unwrap().unwrap().status, Some(529));
+        let fast = started.elapsed();
+        eprintln!("100 MB, error on the last line: {fast:?}");
+        assert!(fast < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn kinds_and_server_errors_from_records() {
+        let weekly = LIMIT.replace("five_hour", "seven_day_opus");
+        assert_eq!(
+            parse_record(&weekly).unwrap().kind().as_deref(),
+            Some("opus")
+        );
+        // No rateLimitType: the kind comes from the text.
+        let text_only = LIMIT
+            .replace(",\"rateLimitType\":\"five_hour\"", "")
+            .replace("5-hour", "weekly");
+        assert_eq!(
+            parse_record(&text_only).unwrap().kind().as_deref(),
+            Some("weekly")
+        );
+        let throttle = r#"{"isApiErrorMessage":true,"error":"rate_limit","apiErrorStatus":429,"message":{"content":"API Error: Server is temporarily limiting requests (not your usage limit)"}}"#;
+        let e = parse_record(throttle).unwrap();
+        assert!(e.is_server_error() && !e.is_usage_limit());
+        assert_eq!(
+            e.text.as_deref(),
+            Some("API Error: Server is temporarily limiting requests (not your usage limit)")
+        );
+        let e500 = r#"{"isApiErrorMessage":true,"error":"server_error","apiErrorStatus":500}"#;
+        assert!(parse_record(e500).unwrap().is_server_error());
+        let auth =
+            r#"{"isApiErrorMessage":true,"error":"authentication_failed","apiErrorStatus":401}"#;
+        assert!(!parse_record(auth).unwrap().is_server_error());
+        let ms = LIMIT.replace("1764374400", "1764374400000");
+        assert_eq!(
+            parse_record(&ms).unwrap().resets_at,
+            Some("2025-11-29T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_record("not json"), None);
+        assert_eq!(parse_record("[1,2]"), None);
     }
 }
