@@ -533,7 +533,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                     let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
                     restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch)?;
                     let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
-                    after_restart(ps, &journal.to, ctx.now, !matches!(launch, Launch::Message));
+                    after_restart(ps, &journal.to, !matches!(launch, Launch::Message));
                     launch.outcome()
                 }
             }
@@ -548,12 +548,14 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     complete_swap(ctx, scan, locked)
 }
 
-fn after_restart(ps: &mut PaneState, to: &str, now: Timestamp, resumed: bool) {
+fn after_restart(ps: &mut PaneState, to: &str, resumed: bool) {
     if let Some(p) = ps.pending.take() {
         remember_stale(ps, &p.line);
     }
     ps.account = Some(to.to_string());
-    ps.restarted_at = Some(now);
+    // Taken after the respawn returned: any observation older than this (a concurrent run that
+    // captured the pane while we restarted it) is history and is skipped.
+    ps.restarted_at = Some(Timestamp::now());
     ps.restart_to = None;
     ps.pid = None;
     ps.started_at = None;
@@ -661,7 +663,7 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let launch = Launch::for_pane(&dir, &cp.cwd, id.as_deref());
         restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, &launch)?;
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
-        after_restart(ps, &to, ctx.now, !matches!(launch, Launch::Message));
+        after_restart(ps, &to, !matches!(launch, Launch::Message));
         events::append_at(
             &locked.store.events_path(),
             "pane-restarted",

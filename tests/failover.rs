@@ -306,7 +306,7 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     assert_eq!(events(w, "swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
     std::thread::sleep(std::time::Duration::from_millis(500));
-    w.wait_screen(&p1, "Sim reply to", 10);
+    w.wait_screen(&p1, "hit a", 10);
     let launches_before = launches(w).len();
     turn(w, &p1, "hit b", "resets");
     // The new limit is the newest transcript record: counts.
