@@ -420,13 +420,23 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     assert_eq!(events(w, "swap").len(), 1);
     let st = status(w);
     assert_eq!(pane_row(&st, &p2)["state"], "waiting-idle", "{st:#}");
-    // The long turn ends (with the limit, as a's quota is gone); then the pane moves.
-    w.wait_screen(&p2, "resets", 10);
+    let id = pane_row(&st, &p2)["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resumed_on_b = |w: &World| {
+        launches(w)
+            .iter()
+            .any(|l| l["resume"] == id.as_str() && l["config_dir"] == s.b.display().to_string())
+    };
+    assert!(!resumed_on_b(w), "the busy pane was cut off mid-turn");
+    // The long turn ends; the next poll moves the pane, resuming its conversation.
+    w.wait_screen(&p2, "Sim reply to: long turn", 10);
     std::thread::sleep(std::time::Duration::from_millis(300));
     tick(w);
-    w.wait_screen(&p2, "Sim reply to: before", 10);
-    let last = launches(w).into_iter().last().unwrap();
-    assert_eq!(last["config_dir"], s.b.display().to_string());
+    w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
+    w.wait_screen(&p2, "Sim reply to: long turn", 10);
+    assert_eq!(pane_row(&status(w), &p2)["account"], "b");
 }
 
 fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
