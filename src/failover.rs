@@ -21,8 +21,9 @@ use crate::transcript;
 
 /// How long an account stays marked exhausted when its limit message gave no reset time.
 const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(1);
-/// Clock slack when comparing a transcript record with a process start.
-const START_SLACK: SignedDuration = SignedDuration::from_secs(2);
+/// Clock slack when comparing a transcript record with a process start (a start time read
+/// from /proc or `ps` is precise to a second).
+const START_SLACK: SignedDuration = SignedDuration::from_secs(1);
 
 pub struct Ctx<'a> {
     pub tmux: &'a Tmux,
@@ -260,9 +261,16 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
     if let (Some(dir), Some(id)) = (&cp.config_dir, &ps.session_id) {
         let path = transcript::transcript_path(dir, &cp.cwd, id);
         if let Ok(Some(rec)) = transcript::newest_api_error(&path) {
-            let newer = match (rec.timestamp, cp.started_at) {
-                (Some(t), Some(start)) => t >= start.saturating_sub(START_SLACK).unwrap_or(start),
-                _ => true,
+            let newer = match rec.timestamp {
+                Some(t) => {
+                    let after_start = cp
+                        .started_at
+                        .is_none_or(|s| t >= s.saturating_sub(START_SLACK).unwrap_or(s));
+                    // Our own restart time is exact: nothing older than it is this process's.
+                    let after_restart = ps.restarted_at.is_none_or(|r| t > r);
+                    after_start && after_restart
+                }
+                None => !ps.stale.contains(&line),
             };
             if !newer {
                 return Freshness::Replay;
