@@ -12,6 +12,7 @@
 #   CLAUDE_E2E_MOCK     the mock API script (default: scripts/mock-anthropic.py in the repo,
 #                       else /work/shared/tools/mock-anthropic.py)
 #   CLAUDE_E2E_TZ       time zone of the CLI (default: Europe/Paris)
+#   CLAUDE_E2E_CONFIRM_POLLS  @claude-failover-confirm-polls until the swap (default: 2)
 #   CLAUDE_E2E_KEEP=1   keep the temporary folder (it is always kept when the run fails)
 # exit: 0 all checks passed, 1 a check failed or the CLI could not be installed, 2 usage.
 set -euo pipefail
@@ -25,7 +26,7 @@ REPO=$(cd -P -- "$HERE/.." && pwd)
 
 case "${1:-}" in
 -h | --help)
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
 	exit 0
 	;;
 esac
@@ -156,7 +157,8 @@ e2e_tmux new-session -d -s e2e -x 200 -y 50 -c "$WORK" -n claude "bash --noprofi
 while IFS= read -r kv; do e2e_tmux set-environment -g "${kv%%=*}" "${kv#*=}"; done < <(cfe_mock_env "$PORT" "$TZ_E2E")
 e2e_tmux set-option -g @claude-failover-accounts "a=$A b=$B"
 e2e_tmux set-option -g @claude-failover-shared-dir "$SHARED"
-e2e_tmux set-option -g @claude-failover-confirm-polls 2
+CONFIRM_POLLS=${CLAUDE_E2E_CONFIRM_POLLS:-2}
+e2e_tmux set-option -g @claude-failover-confirm-polls "$CONFIRM_POLLS"
 e2e_tmux set-option -g @claude-failover-confirm-gap 1
 e2e_tmux set-option -g @claude-failover-cooldown 0
 e2e_tmux set-option -g @claude-failover-command "$CLAUDE"
@@ -205,14 +207,16 @@ TRANSCRIPT="$SHARED/projects/$(printf '%s' "$WORK" | sed 's/[^A-Za-z0-9]/-/g')/$
 e2e_check "the transcript is written into the shared folder ($TRANSCRIPT)" test -s "$TRANSCRIPT"
 
 # The event log as JSON lines, in $ROOT/events.jsonl; "?" on failure so that checks fail visibly.
-events_count() { # EVENT
+events_count() { # EVENT [FIELD VALUE]: how many EVENTs (whose FIELD is VALUE)
 	if ! cf events --json >"$ROOT/events.jsonl" 2>"$ROOT/events.err"; then
 		echo "?"
 		return 0
 	fi
 	python3 -c 'import json,sys
-print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l).get("event") == sys.argv[2]))' \
-		"$ROOT/events.jsonl" "$1" 2>/dev/null || echo "?"
+a = sys.argv
+evs = [json.loads(l) for l in open(a[1]) if l.strip()]
+print(sum(1 for e in evs if e.get("event") == a[2] and (len(a) < 5 or str(e.get(a[3])) == a[4])))' \
+		"$ROOT/events.jsonl" "$@" 2>/dev/null || echo "?"
 }
 # events_field EVENT FIELD: FIELD of the first EVENT in $ROOT/events.jsonl, as JSON.
 events_field() {
@@ -258,7 +262,8 @@ done
 [[ -n $swapped_at ]] || abort "the pane is restarted within 20 ticks of a confirmed usage limit"
 polls=$((swapped_at - first + 1))
 e2e_log "pane restarted by tick $swapped_at (the limit's poll number $polls)"
-e2e_check "the swap waits for confirmation (2 polls ≥ 1 s apart; swapped on poll $polls)" test "$polls" = 2
+e2e_check "the swap waits for confirmation ($CONFIRM_POLLS polls ≥ 1 s apart; swapped on poll $polls)" \
+	test "$polls" = "$CONFIRM_POLLS"
 
 e2e_wait_until 30 e2e_screen_prompt_ready "$PANE" || abort "the resumed claude shows its prompt"
 C2=""
@@ -284,8 +289,12 @@ e2e_check "acct-b/sessions/$C2.json carries the same session id" \
 e2e_check "tmux's global CLAUDE_CONFIG_DIR is acct-b" \
 	test "$(e2e_tmux show-environment -g CLAUDE_CONFIG_DIR 2>/dev/null)" = "CLAUDE_CONFIG_DIR=$B"
 
-# The resumed session draws the old limit again: it must not count as a new one.
+# The resumed session draws the old limit again: it must not count as a new one. From here on a
+# single sighting is enough to act (confirm-polls 1), so any miscounted limit shows up at once
+# instead of hiding behind the confirmation.
 e2e_check "the resumed screen redraws the old limit (the trap is armed)" e2e_screen_has "$PANE" "You've hit your"
+e2e_tmux set-option -g @claude-failover-confirm-polls 1
+e2e_log "confirm-polls is now 1"
 for ((i = 0; i < 5; i++)); do
 	sleep 1.5
 	tick
@@ -294,6 +303,8 @@ n=$(events_count swap)
 e2e_check "the redrawn limit does not swap again over 5 ticks (swaps: $n)" test "$n" = 1
 n=$(events_count all-exhausted)
 e2e_check "no all-exhausted event from the redrawn limit (got $n)" test "$n" = 0
+n=$(events_count limit account b)
+e2e_check "no limit is recorded for account b (got $n)" test "$n" = 0
 e2e_check "the pane still runs the same claude (pid $C2)" test "$(e2e_pane_claude_pid "$PANE")" = "$C2"
 
 # ---------------------------------------------------------------------------------------------
@@ -307,11 +318,12 @@ fresh_error_turn() { # MODE TEXT-TO-WAIT-FOR
 		tick
 		sleep 1.5
 	done
-	local s x
+	local s x l
 	s=$(events_count swap)
 	x=$(events_count all-exhausted)
-	e2e_check "$1: no swap and no all-exhausted after 4 ticks (swaps: $s, all-exhausted: $x)" \
-		test "$s/$x" = "1/0"
+	l=$(events_count limit account b)
+	e2e_check "$1: no swap, all-exhausted or limit on b after 4 ticks (swaps: $s, all-exhausted: $x, limits on b: $l)" \
+		test "$s/$x/$l" = "1/0/0"
 	e2e_check "$1: the pane still runs the same claude (pid $C2)" test "$(e2e_pane_claude_pid "$PANE")" = "$C2"
 }
 fresh_error_turn 529 "API Error: 529"
