@@ -15,7 +15,7 @@
 #   CLAUDE_E2E_CONFIRM_POLLS  @claude-failover-confirm-polls until the swap (default: 2)
 #   CLAUDE_E2E_KEEP=1   keep the temporary folder (it is always kept when the run fails)
 # exit: 0 all checks passed, 1 a check failed or the CLI could not be installed, 2 usage.
-set -euo pipefail
+set -Eeuo pipefail
 
 HERE=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -P -- "$HERE/.." && pwd)
@@ -77,6 +77,7 @@ fi
 CLAUDE_VERSION=$(timeout 30 "$CLAUDE" --version | awk '{print $1}')
 e2e_log "claude-failover: $CF"
 e2e_log "claude: $CLAUDE ($CLAUDE_VERSION)"
+E2E_T0=$(date +%s%N)
 
 # ---------------------------------------------------------------------------------------------
 # A private world: HOME, XDG folders, tmux sockets, all under one temporary folder.
@@ -88,14 +89,25 @@ KNOWN_CLAUDE_PIDS=()
 
 cleanup() {
 	local rc=$? p
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM ERR
+	if ((rc != 0)) && ((!E2E_SUMMARY_DONE)); then
+		e2e_fail "unexpected error (exit $rc) near line ${E2E_ERR_LINE:-?} of $0"
+		e2e_summary
+	fi
 	timeout 10 tmux -L "$E2E_SOCK" -f /dev/null kill-server >/dev/null 2>&1 || true
 	if [[ -n $CFE_MOCK_PID ]]; then kill "$CFE_MOCK_PID" 2>/dev/null || true; fi
-	# The CLI exits on the server's SIGHUP; end only what is still ours (same pid, our HOME).
-	sleep 0.5
-	for p in "${KNOWN_CLAUDE_PIDS[@]}"; do
-		if [[ $(e2e_proc_env "$p" HOME) == "$ROOT/home" ]]; then kill "$p" 2>/dev/null || true; fi
-	done
+	# The CLI exits on the server's SIGHUP; end only what is still ours (same pid, our HOME), and
+	# wait for it, so that nothing of this run outlives the script.
+	ours_alive() {
+		local q
+		for q in "${KNOWN_CLAUDE_PIDS[@]}"; do
+			[[ $(e2e_proc_env "$q" HOME) == "$ROOT/home" ]] && echo "$q"
+		done
+		return 0
+	}
+	e2e_wait_until 3 eval '[[ -z $(ours_alive) ]]' ||
+		for p in $(ours_alive); do kill "$p" 2>/dev/null || true; done
+	e2e_wait_until 5 eval '[[ -z $(ours_alive) ]]' || echo "still running after cleanup: $(ours_alive)"
 	if ((rc == 0 && E2E_FAILED == 0)) && [[ ${CLAUDE_E2E_KEEP:-} != 1 ]]; then
 		rm -rf -- "$ROOT"
 	else
@@ -104,6 +116,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+trap 'E2E_ERR_LINE=$LINENO' ERR
 trap 'exit 130' INT TERM
 
 export HOME="$ROOT/home"
@@ -180,7 +193,7 @@ links_ok() {
 	done
 }
 links_ok || {
-	ls -la "$A" "$B" "$SHARED" 2>&1 | sed 's/^/  | /'
+	ls -la "$A" "$B" "$SHARED" 2>&1 | sed 's/^/  | /' || true
 	abort "links ensure links projects, file-history, session-env of a and b into $SHARED"
 }
 e2e_pass "links ensure: both homes link into the shared folder"
@@ -190,7 +203,7 @@ e2e_log "starting the real claude in $PANE with CLAUDE_CONFIG_DIR=acct-a ..."
 e2e_wait_until 10 eval '[[ -n $(e2e_capture "$PANE" | tr -d "[:space:]") ]]' || abort "the pane's shell shows a prompt"
 e2e_type "$PANE" "CLAUDE_CONFIG_DIR='$A' '$CLAUDE'"
 e2e_wait_until 40 e2e_screen_prompt_ready "$PANE" || abort "claude shows its input prompt within 40 s"
-SHELL_PID=$(e2e_pane_pid "$PANE")
+SHELL_PID=$(e2e_pane_pid "$PANE") || abort "tmux reports the pane's pid"
 C1=$(e2e_pane_claude_pid "$PANE")
 [[ -n $C1 ]] || abort "a process named claude runs in the pane"
 KNOWN_CLAUDE_PIDS+=("$C1")

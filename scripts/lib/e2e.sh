@@ -5,6 +5,7 @@
 E2E_T0=$(date +%s%N)
 E2E_RESULTS=()
 E2E_FAILED=0
+E2E_SUMMARY_DONE=0
 
 e2e_elapsed() {
 	local now
@@ -49,6 +50,7 @@ e2e_wait_until() {
 
 e2e_summary() {
 	local r
+	E2E_SUMMARY_DONE=1
 	echo
 	echo "== summary"
 	for r in "${E2E_RESULTS[@]}"; do echo "  $r"; done
