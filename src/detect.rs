@@ -496,9 +496,11 @@ regex!(
     r"^(?:Invalid API key|Invalid auth token|Not logged in|Please run /login|OAuth token revoked|Login expired|Login reached its time limit|Credit balance is too low|Prompt is too long|API Error)"
 );
 regex!(RESET_DONE, r"^Your usage limit has reset\b");
+// TUI lines that go with a limit or an error (auto-continue, the limit dialog, upsells) and say
+// nothing newer: a `●` line with them is not a new reply.
 regex!(
     KNOWN,
-    r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d+\. |/[a-z]|Run /|Resend your message|Once fixed|Interrupted|Try ')"
+    r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d\. (?:Stop and wait|Wait here|Upgrade your plan)|/[a-z]|Run /|Resend your message|Once fixed|Interrupted)"
 );
 // A line that could be the first line of a message hard-wrapped over several lines.
 regex!(
@@ -1508,7 +1510,13 @@ mod tests {
             "",
             "\u{276f} continue",
         ])));
-        // A newer reply in the same turn (continued automatically).
+        // A newer reply in the same turn (continued automatically), even one that opens a list.
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &limit,
+            "",
+            "\u{25cf} 1. First, re-run the tests.",
+        ])));
         none(&d(&tui(&[
             "\u{276f} hi",
             &limit,

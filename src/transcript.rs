@@ -352,15 +352,16 @@ mod tests {
 
     #[test]
     fn records_across_chunks_and_over_long_lines() {
-        // A record straddling chunk boundaries at every alignment near one.
-        for pad in [0usize, 1, 7, 100, 4095] {
-            let filler = "x".repeat(CHUNK - LIMIT.len() / 2 + pad);
-            let body = format!(
-                "{LIMIT}\n{}\n{LIMIT}\n{USER}\n",
-                format!("{{\"f\":\"{filler}\"}}")
-            );
+        // The newest record straddles the first chunk boundary, at several alignments.
+        let half = LIMIT.len() / 2;
+        for pad in [0usize, 1, 7, 100, half - 2] {
+            let tail = format!("{{\"f\":\"{}\"}}", "x".repeat(CHUNK - half + pad - 8));
+            let body = format!("{OVERLOADED}\n{LIMIT}\n{tail}\n");
             let t = Temp::new(&format!("chunks{pad}"), body.as_bytes());
-            assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+            assert!(
+                newest_api_error(&t.0).unwrap().unwrap().is_usage_limit(),
+                "pad {pad}"
+            );
         }
         // A record longer than the cap is skipped; the older one is found.
         let huge = format!(
