@@ -502,6 +502,12 @@ regex!(
     KNOWN,
     r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d\. (?:Stop and wait|Wait here|Upgrade your plan)|/[a-z]|Run /|Resend your message|Once fixed|Interrupted)"
 );
+// Every line any pattern above can match starts like one of these: one cheap test lets the
+// common line (prose, output, code) skip the whole list.
+regex!(
+    CANDIDATE,
+    r"^(?:You|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|(?:529 )?Overloaded|\d{3} |[A-Z][\w.-]*(?: [\w.-]+){0,3} is experiencing|Invalid |Not logged|Please run|OAuth|Login |Credit balance|Prompt is too long|Automatic continue|Continuing automatically|Press |What do you want|\d\. |/|Run /|Resend|Once fixed|Interrupted)"
+);
 // A line that could be the first line of a message hard-wrapped over several lines.
 regex!(
     MESSAGE_START,
@@ -520,6 +526,9 @@ fn classify(msg: &str) -> Option<Class> {
     // `5-hour limit reached`, and it is never a confirmed limit.
     if RETRYING.is_match(msg) && ATTEMPT.is_match(msg) {
         return Some(Class::Server(server_kind_of(msg).unwrap_or("retry")));
+    }
+    if !CANDIDATE.is_match(msg) {
+        return None;
     }
     if let Some(q) = classify_quota(msg) {
         return Some(q);
