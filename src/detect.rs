@@ -276,7 +276,9 @@ fn parse_line(raw: &str) -> Line<'_> {
     let mark = match first {
         '❯' => Mark::Prompt,
         '>' if spaced && (indent == 0 || boxed) => Mark::Prompt,
-        '●' | '⏺' if spaced => Mark::Bullet,
+        // Claude Code's own bullets start the row; an indented one is text (a pasted prompt).
+        '●' | '⏺' if spaced && indent == 0 => Mark::Bullet,
+        '●' | '⏺' => return plain(Mark::Plain),
         '⎿' => Mark::Result,
         '⚠' => {
             return Line {
@@ -837,7 +839,8 @@ fn event(lines: &[Line], i: usize) -> Ev {
         Mark::Prompt => return Ev::Newer,
         Mark::Result => line.indent <= 4,
         Mark::Plain => line.indent == 0 && !line.boxed,
-        Mark::Bullet | Mark::Warn | Mark::Spinner => true,
+        Mark::Warn => line.indent <= 2,
+        Mark::Bullet | Mark::Spinner => true,
     };
     if !eligible {
         return Ev::Neutral;
@@ -1289,6 +1292,16 @@ mod tests {
             lines.extend_from_slice(conv);
             none(&d(&tui(&lines)));
         }
+        // Pasted into a sent prompt (its rows indented under `❯`), Claude already answering.
+        let pasted = [
+            "\u{276f} I saw this:",
+            "  \u{25cf} You've hit your 5-hour limit \u{b7} resets 1am",
+            "    \u{23bf}  You've hit your weekly limit",
+            "",
+            "\u{273b} Thinking\u{2026}",
+        ];
+        none(&d(&tui(&pasted)));
+        none(&d(&tui(&pasted[..2])));
         // Typed in the prompt box, not sent.
         let s = screen(
             200,
