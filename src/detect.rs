@@ -6,7 +6,7 @@
 //! Claude Code's own message lines, recognised by where it sits:
 //!
 //! - a `⎿` result line (not the first output line of a tool call),
-//! - a `●` line whose text *starts* with the message (the TUI's own status lines),
+//! - a `●` line at column 0 whose text *starts* with the message (the TUI's own status lines),
 //! - the footer `⚠ Usage limit reached · limit resets …`,
 //! - a print-mode line: the whole line is the message, from column 0.
 //!
@@ -14,9 +14,9 @@
 //! first line that says anything decides. A server error, a newer prompt, a newer reply or a
 //! spinner found first means the limit above is old (or was never confirmed).
 //!
-//! Work is linear in the input: every line is parsed once with cheap character tests, regexes
-//! (compiled once) only run on the few lines whose marker makes them candidates, and only on
-//! their first `MAX_MESSAGE` bytes.
+//! Work is bounded: only the last `MAX_LINES` lines are read, each parsed with cheap character
+//! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
+//! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
