@@ -6,7 +6,7 @@
 //! Claude Code's own message lines, recognised by where it sits:
 //!
 //! - a `⎿` result line (not the first output line of a tool call),
-//! - a `●` line whose text *starts* with the message (the TUI's own status lines),
+//! - a `●` line at column 0 whose text *starts* with the message (the TUI's own status lines),
 //! - the footer `⚠ Usage limit reached · limit resets …`,
 //! - a print-mode line: the whole line is the message, from column 0.
 //!
@@ -14,9 +14,9 @@
 //! first line that says anything decides. A server error, a newer prompt, a newer reply or a
 //! spinner found first means the limit above is old (or was never confirmed).
 //!
-//! Work is linear in the input: every line is parsed once with cheap character tests, regexes
-//! (compiled once) only run on the few lines whose marker makes them candidates, and only on
-//! their first `MAX_MESSAGE` bytes.
+//! Work is bounded: only the last `MAX_LINES` lines are read, each parsed with cheap character
+//! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
+//! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -276,7 +276,9 @@ fn parse_line(raw: &str) -> Line<'_> {
     let mark = match first {
         '❯' => Mark::Prompt,
         '>' if spaced && (indent == 0 || boxed) => Mark::Prompt,
-        '●' | '⏺' if spaced => Mark::Bullet,
+        // Claude Code's own bullets start the row; an indented one is text (a pasted prompt).
+        '●' | '⏺' if spaced && indent == 0 => Mark::Bullet,
+        '●' | '⏺' => return plain(Mark::Plain),
         '⎿' => Mark::Result,
         '⚠' => {
             return Line {
@@ -496,9 +498,17 @@ regex!(
     r"^(?:Invalid API key|Invalid auth token|Not logged in|Please run /login|OAuth token revoked|Login expired|Login reached its time limit|Credit balance is too low|Prompt is too long|API Error)"
 );
 regex!(RESET_DONE, r"^Your usage limit has reset\b");
+// TUI lines that go with a limit or an error (auto-continue, the limit dialog, upsells) and say
+// nothing newer: a `●` line with them is not a new reply.
 regex!(
     KNOWN,
-    r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d+\. |/[a-z]|Run /|Resend your message|Once fixed|Interrupted|Try ')"
+    r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d\. (?:Stop and wait|Wait here|Upgrade your plan)|/[a-z]|Run /|Resend your message|Once fixed|Interrupted)"
+);
+// Every line any pattern above can match starts like one of these: one cheap test lets the
+// common line (prose, output, code) skip the whole list.
+regex!(
+    CANDIDATE,
+    r"^(?:You|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|(?:529 )?Overloaded|\d{3} |[A-Z][\w.-]*(?: [\w.-]+){0,3} is experiencing|Invalid |Not logged|Please run|OAuth|Login |Credit balance|Prompt is too long|Automatic continue|Continuing automatically|Press |What do you want|\d\. |/|Run /|Resend|Once fixed|Interrupted)"
 );
 // A line that could be the first line of a message hard-wrapped over several lines.
 regex!(
@@ -518,6 +528,9 @@ fn classify(msg: &str) -> Option<Class> {
     // `5-hour limit reached`, and it is never a confirmed limit.
     if RETRYING.is_match(msg) && ATTEMPT.is_match(msg) {
         return Some(Class::Server(server_kind_of(msg).unwrap_or("retry")));
+    }
+    if !CANDIDATE.is_match(msg) {
+        return None;
     }
     if let Some(q) = classify_quota(msg) {
         return Some(q);
@@ -826,7 +839,8 @@ fn event(lines: &[Line], i: usize) -> Ev {
         Mark::Prompt => return Ev::Newer,
         Mark::Result => line.indent <= 4,
         Mark::Plain => line.indent == 0 && !line.boxed,
-        Mark::Bullet | Mark::Warn | Mark::Spinner => true,
+        Mark::Warn => line.indent <= 2,
+        Mark::Bullet | Mark::Spinner => true,
     };
     if !eligible {
         return Ev::Neutral;
@@ -1278,6 +1292,16 @@ mod tests {
             lines.extend_from_slice(conv);
             none(&d(&tui(&lines)));
         }
+        // Pasted into a sent prompt (its rows indented under `❯`), Claude already answering.
+        let pasted = [
+            "\u{276f} I saw this:",
+            "  \u{25cf} You've hit your 5-hour limit \u{b7} resets 1am",
+            "    \u{23bf}  You've hit your weekly limit",
+            "",
+            "\u{273b} Thinking\u{2026}",
+        ];
+        none(&d(&tui(&pasted)));
+        none(&d(&tui(&pasted[..2])));
         // Typed in the prompt box, not sent.
         let s = screen(
             200,
@@ -1508,7 +1532,13 @@ mod tests {
             "",
             "\u{276f} continue",
         ])));
-        // A newer reply in the same turn (continued automatically).
+        // A newer reply in the same turn (continued automatically), even one that opens a list.
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &limit,
+            "",
+            "\u{25cf} 1. First, re-run the tests.",
+        ])));
         none(&d(&tui(&[
             "\u{276f} hi",
             &limit,

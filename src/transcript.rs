@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use anyhow::{Context, Result};
 use jiff::Timestamp;
@@ -62,77 +63,131 @@ impl ApiError {
 const CHUNK: usize = 256 * 1024;
 /// Longer lines are skipped unread: an API-error record is a few KB, while a line holding a
 /// pasted file or image can be tens of MB.
-const MAX_RECORD: usize = 4 * 1024 * 1024;
+const MAX_RECORD: u64 = 4 * 1024 * 1024;
+/// Every API-error record holds this (Claude Code writes compact JSON); other lines almost never
+/// do, even ones quoting a transcript (there the quotes are escaped), so only the lines around
+/// its occurrences are parsed.
+const KEY: &str = r#""isApiErrorMessage":true"#;
 
-/// The newest API-error record of the transcript at `path`, reading from the end in chunks, so a
-/// 100 MB transcript costs one chunk when its last turn failed, and memory stays bounded by
-/// `CHUNK + MAX_RECORD` whatever the file holds. Malformed and over-long lines are skipped.
+/// The newest API-error record of the transcript at `path`, reading from the end: it finds
+/// `isApiErrorMessage` with a fast substring search chunk by chunk, backwards, and parses only the
+/// lines around it, each at most once. A failed last turn costs one chunk, a 100 MB transcript
+/// without errors one pass over its bytes, and memory stays under `CHUNK + MAX_RECORD`.
+/// Malformed lines and lines over `MAX_RECORD` are skipped.
 pub fn newest_api_error(path: &Path) -> Result<Option<ApiError>> {
-    let mut file =
-        File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    static FIND: LazyLock<regex::bytes::Regex> =
+        LazyLock::new(|| regex::bytes::Regex::new(&regex::escape(KEY)).expect("valid regex"));
+    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
     let len = file
         .metadata()
         .with_context(|| format!("could not read the size of {}", path.display()))?
         .len();
-    let mut pos = len;
-    let mut buf = vec![0u8; CHUNK];
-    // The end part of the line being assembled (it continues in later chunks), newest piece
-    // last; `None` while skipping an over-long line.
-    let mut pieces: Option<Vec<Vec<u8>>> = Some(Vec::new());
-    let mut pieces_len = 0usize;
-    while pos > 0 {
-        let start = pos.saturating_sub(CHUNK as u64);
-        let n = (pos - start) as usize;
-        file.seek(SeekFrom::Start(start))
-            .and_then(|_| file.read_exact(&mut buf[..n]))
-            .with_context(|| format!("could not read {}", path.display()))?;
-        pos = start;
-        let chunk = &buf[..n];
-        let mut end = n;
-        while let Some(nl) = chunk[..end].iter().rposition(|&b| b == b'\n') {
-            if let Some(p) = pieces.as_mut() {
-                if let Some(found) = record_from(&chunk[nl + 1..end], p, pieces_len) {
-                    return Ok(Some(found));
-                }
+    let reader = Reader {
+        file: &file,
+        path,
+        len,
+    };
+    let mut window = Vec::new();
+    // Occurrences at or after `limit` are done (or inside a line already looked at).
+    let mut limit = len;
+    while limit > 0 {
+        let start = limit.saturating_sub(CHUNK as u64);
+        // Overlap the next chunk by a key's length, for a key cut by the chunk boundary.
+        let end = (limit + KEY.len() as u64 - 1).min(len);
+        window.resize((end - start) as usize, 0);
+        reader.read(&mut window, start)?;
+        let hits: Vec<u64> = FIND
+            .find_iter(&window)
+            .map(|m| start + m.start() as u64)
+            .collect();
+        for &at in hits.iter().rev() {
+            if at >= limit {
+                continue;
             }
-            pieces = Some(Vec::new());
-            pieces_len = 0;
-            end = nl;
-        }
-        // What is left is the start of a line whose beginning lies in earlier chunks.
-        if let Some(p) = pieces.as_mut() {
-            pieces_len += end;
-            if pieces_len > MAX_RECORD {
-                pieces = None;
+            let line_start = reader.line_start(&window, start, at)?;
+            limit = line_start;
+            // Most records lie inside the window; a longer line is read on its own.
+            let rel = |p: u64| (p - start) as usize;
+            let in_window = if line_start >= start {
+                let after = window[rel(at)..].iter().position(|&b| b == b'\n');
+                after.map(|i| at + i as u64)
             } else {
-                p.push(chunk[..end].to_vec());
+                None
+            };
+            let line: Cow<[u8]> = match in_window {
+                Some(line_end) => Cow::Borrowed(&window[rel(line_start)..rel(line_end)]),
+                None => {
+                    let Some(line_end) = reader.line_end(at, line_start)? else {
+                        continue;
+                    };
+                    let mut line = vec![0u8; (line_end - line_start) as usize];
+                    reader.read(&mut line, line_start)?;
+                    Cow::Owned(line)
+                }
+            };
+            if let Some(found) = std::str::from_utf8(&line).ok().and_then(parse_record) {
+                return Ok(Some(found));
             }
         }
+        limit = limit.min(start);
     }
-    Ok(pieces.and_then(|p| record_from(&[], &p, pieces_len)))
+    Ok(None)
 }
 
-/// The line made of `head` followed by `pieces` (newest last), if it is an API-error record.
-fn record_from(head: &[u8], pieces: &[Vec<u8>], pieces_len: usize) -> Option<ApiError> {
-    if head.len() + pieces_len > MAX_RECORD {
-        return None;
+struct Reader<'a> {
+    file: &'a File,
+    path: &'a Path,
+    len: u64,
+}
+
+impl Reader<'_> {
+    fn read(&self, buf: &mut [u8], at: u64) -> Result<()> {
+        self.file
+            .read_exact_at(buf, at)
+            .with_context(|| format!("could not read {}", self.path.display()))
     }
-    let line: Cow<[u8]> = if pieces.is_empty() {
-        Cow::Borrowed(head)
-    } else {
-        let mut v = Vec::with_capacity(head.len() + pieces_len);
-        v.extend_from_slice(head);
-        for p in pieces.iter().rev() {
-            v.extend_from_slice(p);
+
+    /// Where the line holding byte `at` starts; `window` holds the bytes from `window_start`.
+    fn line_start(&self, window: &[u8], window_start: u64, at: u64) -> Result<u64> {
+        let rel = (at - window_start) as usize;
+        if let Some(i) = window[..rel].iter().rposition(|&b| b == b'\n') {
+            return Ok(window_start + i as u64 + 1);
         }
-        Cow::Owned(v)
-    };
-    let text = std::str::from_utf8(&line).ok()?;
-    // Cheap test first: most lines are ordinary turns.
-    if !text.contains("isApiErrorMessage") {
-        return None;
+        // A long line: walk back block by block (these bytes are then skipped, never re-read).
+        let mut block = vec![0u8; 64 * 1024];
+        let mut pos = window_start;
+        while pos > 0 {
+            let from = pos.saturating_sub(block.len() as u64);
+            let part = &mut block[..(pos - from) as usize];
+            self.read(part, from)?;
+            if let Some(i) = part.iter().rposition(|&b| b == b'\n') {
+                return Ok(from + i as u64 + 1);
+            }
+            pos = from;
+        }
+        Ok(0)
     }
-    parse_record(text)
+
+    /// Where the line holding byte `at` ends (its newline, or the end of the file); `None` when
+    /// the line is longer than `MAX_RECORD`.
+    fn line_end(&self, at: u64, line_start: u64) -> Result<Option<u64>> {
+        let mut block = vec![0u8; 16 * 1024];
+        let mut pos = at;
+        while pos < self.len {
+            if pos - line_start > MAX_RECORD {
+                return Ok(None);
+            }
+            let to = (pos + block.len() as u64).min(self.len);
+            let part = &mut block[..(to - pos) as usize];
+            self.read(part, pos)?;
+            if let Some(i) = part.iter().position(|&b| b == b'\n') {
+                let end = pos + i as u64;
+                return Ok((end - line_start <= MAX_RECORD).then_some(end));
+            }
+            pos = to;
+        }
+        Ok((self.len - line_start <= MAX_RECORD).then_some(self.len))
+    }
 }
 
 /// One transcript line as an `ApiError`, if it is a record with `isApiErrorMessage: true`.
@@ -269,6 +324,8 @@ mod tests {
     const LIMIT: &str = r#"{"parentUuid":"a","isSidechain":false,"type":"assistant","uuid":"b","timestamp":"2025-11-28T21:00:05.123Z","sessionId":"cc2f0417-2ae8-48a3-a00a-f75185159949","cwd":"/home/me/work","message":{"id":"m","type":"message","role":"assistant","model":"<synthetic>","content":[{"type":"text","text":"You've hit your 5-hour limit · resets 1am (Europe/Paris)"}]},"isApiErrorMessage":true,"error":"rate_limit","apiError":"usage_limit_reached","apiErrorStatus":429,"apiErrorType":"rate_limit_error","apiErrorParams":{"rate_limit_info":{"status":"rejected","resetsAt":1764374400,"rateLimitType":"five_hour"}}}"#;
     const OVERLOADED: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:10:00Z","message":{"role":"assistant","content":[{"type":"text","text":"API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment."}]},"isApiErrorMessage":true,"error":"server_error","apiErrorStatus":529,"apiErrorType":"overloaded_error"}"#;
     const TURN: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:20:00Z","message":{"role":"assistant","content":[{"type":"text","text":"Hello! The words isApiErrorMessage and You've hit your limit appear here."}]}}"#;
+    /// Claude reading a transcript: the record's text, quotes escaped, inside a tool result.
+    const QUOTED: &str = r#"{"type":"user","timestamp":"2025-11-28T21:30:00Z","message":{"role":"user","content":[{"type":"tool_result","content":"{\"isApiErrorMessage\":true,\"apiError\":\"usage_limit_reached\",\"apiErrorStatus\":429}"}]}}"#;
     const USER: &str = r#"{"type":"user","timestamp":"2025-11-28T21:00:00Z","message":{"role":"user","content":"hi"}}"#;
 
     struct Temp(PathBuf);
@@ -317,7 +374,11 @@ mod tests {
 
     #[test]
     fn the_newest_record_wins_and_ordinary_lines_are_skipped() {
-        let e = newest("order", &[USER, LIMIT, USER, OVERLOADED, TURN, USER]).unwrap();
+        let e = newest(
+            "order",
+            &[USER, LIMIT, USER, OVERLOADED, TURN, QUOTED, USER],
+        )
+        .unwrap();
         assert_eq!(e.status, Some(529));
         assert!(e.is_server_error());
         assert!(!e.is_usage_limit());
@@ -352,20 +413,34 @@ mod tests {
 
     #[test]
     fn records_across_chunks_and_over_long_lines() {
-        // A record straddling chunk boundaries at every alignment near one.
-        for pad in [0usize, 1, 7, 100, 4095] {
-            let filler = "x".repeat(CHUNK - LIMIT.len() / 2 + pad);
-            let body = format!(
-                "{LIMIT}\n{}\n{LIMIT}\n{USER}\n",
-                format!("{{\"f\":\"{filler}\"}}")
-            );
+        // The newest record straddles the first chunk boundary, at several alignments.
+        let half = LIMIT.len() / 2;
+        for pad in [0usize, 1, 7, 100, half - 2] {
+            let tail = format!("{{\"f\":\"{}\"}}", "x".repeat(CHUNK - half + pad - 8));
+            let body = format!("{OVERLOADED}\n{LIMIT}\n{tail}\n");
             let t = Temp::new(&format!("chunks{pad}"), body.as_bytes());
-            assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+            assert!(
+                newest_api_error(&t.0).unwrap().unwrap().is_usage_limit(),
+                "pad {pad}"
+            );
+        }
+        // The chunk boundary cuts the key itself, at every place.
+        let k = LIMIT.find(KEY).unwrap();
+        for j in 1..KEY.len() {
+            let t = CHUNK + k + j - LIMIT.len() - 2;
+            let tail = format!("{{\"f\":\"{}\"}}", "x".repeat(t - 8));
+            let body = format!("{OVERLOADED}\n{LIMIT}\n{tail}\n");
+            assert_eq!(body.len() - CHUNK, OVERLOADED.len() + 1 + k + j);
+            let t = Temp::new(&format!("key{j}"), body.as_bytes());
+            assert!(
+                newest_api_error(&t.0).unwrap().unwrap().is_usage_limit(),
+                "cut {j}"
+            );
         }
         // A record longer than the cap is skipped; the older one is found.
         let huge = format!(
             "{{\"isApiErrorMessage\":true,\"apiErrorStatus\":500,\"pad\":\"{}\"}}",
-            "y".repeat(MAX_RECORD + 10)
+            "y".repeat(MAX_RECORD as usize + 10)
         );
         let body = format!("{LIMIT}\n{huge}\n{USER}\n");
         let t = Temp::new("huge", body.as_bytes());
@@ -384,7 +459,7 @@ mod tests {
         let mut f = std::fs::File::create(&path).unwrap();
         f.write_all(LIMIT.as_bytes()).unwrap();
         f.write_all(b"\n").unwrap();
-        let block = format!("{TURN}\n{USER}\n").repeat(2000);
+        let block = format!("{TURN}\n{USER}\n{QUOTED}\n").repeat(2000);
         let mut written = 0;
         while written < 100 * 1024 * 1024 {
             f.write_all(block.as_bytes()).unwrap();
