@@ -34,10 +34,13 @@ pub struct Ctx<'a> {
 /// Is a usage limit on screen new, or a replay of one from before the pane's process started?
 #[derive(Clone, Debug, PartialEq)]
 enum Freshness {
-    Fresh(Option<Timestamp>),
+    /// New: with the reset time and kind from the transcript record, when known.
+    Fresh(Option<Timestamp>, Option<String>),
     Replay,
     /// The transcript's newest API error is a server error newer than the limit.
     Vetoed,
+    /// The transcript's newest API error is another failure, newer than the limit.
+    Superseded,
 }
 
 /// The account a Claude pane works on, as far as we know.
@@ -105,9 +108,10 @@ pub fn tick(
             _ => None,
         };
         let counted = match (&detection.verdict, &fresh) {
-            (Verdict::Quota, Some(Freshness::Fresh(resets))) => {
+            (Verdict::Quota, Some(Freshness::Fresh(resets, kind))) => {
                 let line = detection.line.clone().unwrap_or_default();
                 let resets_at = detection.resets_at.or(*resets);
+                let kind = detection.kind.clone().or(kind.clone());
                 let gap = SignedDuration::from_secs(config.confirm_gap as i64);
                 match &mut ps.pending {
                     Some(p) if p.line == line => {
@@ -119,7 +123,7 @@ pub fn tick(
                     _ => {
                         ps.pending = Some(Pending {
                             line,
-                            kind: detection.kind.clone(),
+                            kind,
                             resets_at,
                             polls: 1,
                             first_seen: Some(now),
@@ -139,6 +143,7 @@ pub fn tick(
             if p.polls >= config.confirm_polls {
                 let mut d = detection.clone();
                 d.resets_at = p.resets_at;
+                d.kind = p.kind.clone();
                 confirmed.push((account.clone(), cp.pane.id.clone(), d));
             }
         }
@@ -239,7 +244,7 @@ fn pane_state(
         return "waiting-idle";
     }
     match (d.verdict, fresh) {
-        (Verdict::Quota, Some(Freshness::Fresh(_))) => {
+        (Verdict::Quota, Some(Freshness::Fresh(..))) => {
             if ps.pending.as_ref().is_some_and(|p| p.polls >= 2) {
                 "limited"
             } else {
@@ -276,9 +281,15 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
                 return Freshness::Replay;
             }
             if rec.is_usage_limit() {
-                return Freshness::Fresh(rec.resets_at);
+                return Freshness::Fresh(rec.resets_at, rec.kind());
             }
-            return Freshness::Vetoed;
+            // A newer error than the limit on screen decides: a server error vetoes; any other
+            // (login, prompt too long) means the limit is not what the pane is stuck on.
+            return if rec.is_server_error() {
+                Freshness::Vetoed
+            } else {
+                Freshness::Superseded
+            };
         }
     }
     if ps.stale.contains(&line) {
@@ -289,7 +300,7 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
         remember_stale(ps, &line);
         return Freshness::Replay;
     }
-    Freshness::Fresh(None)
+    Freshness::Fresh(None, None)
 }
 
 fn remember_stale(ps: &mut PaneState, line: &str) {

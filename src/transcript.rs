@@ -25,8 +25,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A subscription usage limit. 2.1.332 tags it `apiError: "usage_limit_reached"`; older
+    /// releases (e.g. 2.1.197) wrote only `error: "rate_limit"` and status 429, exactly as for a
+    /// server throttle, so there the message text decides, by the same strict rules as a screen.
     pub fn is_usage_limit(&self) -> bool {
-        self.api_error.as_deref() == Some("usage_limit_reached")
+        match self.api_error.as_deref() {
+            Some(tag) => tag == "usage_limit_reached",
+            None => {
+                self.error.as_deref() == Some("rate_limit")
+                    && self
+                        .text
+                        .as_deref()
+                        .is_some_and(|t| crate::detect::detect(t).is_quota())
+            }
+        }
     }
 
     /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 that is not a usage
@@ -299,6 +311,36 @@ pub fn is_session_id(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn older_records_are_told_apart_by_their_text() {
+        // 2.1.197 wrote the same tags for a usage limit and a server throttle.
+        let limit = ApiError {
+            error: Some("rate_limit".into()),
+            status: Some(429),
+            text: Some("You've hit your session limit · resets 2am (Europe/Paris)".into()),
+            ..ApiError::default()
+        };
+        assert!(limit.is_usage_limit());
+        assert!(!limit.is_server_error());
+        assert_eq!(limit.kind().as_deref(), Some("session"));
+        let throttle = ApiError {
+            text: Some(
+                "API Error: Server is temporarily limiting requests (not your usage limit) · x"
+                    .into(),
+            ),
+            ..limit.clone()
+        };
+        assert!(!throttle.is_usage_limit());
+        assert!(throttle.is_server_error());
+        // 2.1.332 tags it: the tag decides, whatever the text.
+        let tagged = ApiError {
+            api_error: Some("usage_limit_reached".into()),
+            text: None,
+            ..limit
+        };
+        assert!(tagged.is_usage_limit());
+    }
+
     use super::*;
 
     #[test]
