@@ -498,6 +498,7 @@ regex!(
     r"^(?:Invalid API key|Invalid auth token|Not logged in|Please run /login|OAuth token revoked|Login expired|Login reached its time limit|Credit balance is too low|Prompt is too long|API Error)"
 );
 regex!(RESET_DONE, r"^Your usage limit has reset\b");
+regex!(TURN_DONE, r"^[A-Z][a-z]+ for \d+(?:\.\d+)?\s?[smh]\b");
 // TUI lines that go with a limit or an error (auto-continue, the limit dialog, upsells) and say
 // nothing newer: a `●` line with them is not a new reply.
 regex!(
@@ -824,7 +825,10 @@ fn is_tool_output(lines: &[Line], i: usize) -> bool {
 
 fn is_placeholder(msg: &str) -> bool {
     static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit)"#)
+        // `/rate-limit-options` is the limit dialog older releases (2.1.197) open by themselves.
+        Regex::new(
+            r#"^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit|/rate-limit-options\b)"#,
+        )
             .expect("valid regex")
     });
     msg.is_empty() || PLACEHOLDER.is_match(msg)
@@ -875,7 +879,10 @@ fn event(lines: &[Line], i: usize) -> Ev {
         Some(Class::Server(kind)) => Ev::Server(hit(kind, Reset::None, 0)),
         Some(Class::Other | Class::Reset) => Ev::Newer,
         Some(Class::Known) => Ev::Neutral,
-        // Assistant text and tool calls, or a spinner still working / done: newer activity.
+        // The summary of the turn that just ended (`✻ Brewed for 0s`, `✻ Worked for 4s · done
+        // 11:02 PM`) belongs to the turn above it, limit or not.
+        None if line.mark == Mark::Spinner && TURN_DONE.is_match(line.msg) => Ev::Neutral,
+        // Assistant text and tool calls, or a spinner still working: newer activity.
         None if matches!(line.mark, Mark::Bullet | Mark::Spinner) => Ev::Newer,
         None => Ev::Neutral,
     }
@@ -1471,6 +1478,46 @@ mod tests {
             "\u{273b} 5-hour limit reached \u{b7} retrying in 35s (1am) \u{b7} attempt 3/10",
         ]);
         server(&d(&s), "retry");
+    }
+
+    #[test]
+    fn older_release_limit_screens() {
+        // 2.1.197: the turn summary after the limit, then the dialog it opens by itself.
+        let limit = result("You've hit your session limit \u{b7} resets 2am (Europe/Paris)");
+        let s = tui(&["\u{276f} hi", &limit, "", "\u{273b} Brewed for 0s"]);
+        quota(&d(&s), "session", Some("2025-11-29T01:00:00Z"));
+        let s = tui(&[
+            "\u{276f} hi",
+            &limit,
+            "     /upgrade to increase your usage limit.",
+            "",
+            "\u{273b} Brewed for 0s",
+            "",
+            "\u{276f} /rate-limit-options",
+            "  What do you want to do?",
+            "",
+            "  \u{276f} 1. Stop and wait for limit to reset",
+            "    2. Upgrade your plan",
+            "",
+            "  Enter to confirm \u{b7} Esc to cancel",
+        ]);
+        quota(&d(&s), "session", Some("2025-11-29T01:00:00Z"));
+        // A finished turn after the limit is not newer activity, but a new prompt is.
+        let s = tui(&[
+            "\u{276f} hi",
+            &limit,
+            "",
+            "\u{276f} next",
+            "\u{273b} Worked for 2s",
+        ]);
+        none(&d(&s));
+        // A spinner still working is.
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &limit,
+            "",
+            "\u{273b} Thinking\u{2026} (esc to interrupt)",
+        ])));
     }
 
     #[test]
