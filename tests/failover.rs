@@ -71,23 +71,30 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
 
 /// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
-    let id = w
-        .tmux(&[
-            "split-window".to_string(),
-            "-d".into(),
-            "-P".into(),
-            "-F".into(),
-            "#{pane_id}".into(),
-            "-t".into(),
-            "main".into(),
-            "-c".into(),
-            cwd.display().to_string(),
-            "-e".into(),
-            format!("CLAUDE_CONFIG_DIR={}", account_dir.display()),
-            "claude".into(),
-        ])
-        .trim()
-        .to_string();
+    launch_claude(w, Some(account_dir), cwd)
+}
+
+fn launch_claude(w: &World, account_dir: Option<&Path>, cwd: &Path) -> String {
+    let mut args: Vec<String> = [
+        "split-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id}",
+        "-t",
+        "main",
+        "-c",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(cwd.display().to_string());
+    if let Some(dir) = account_dir {
+        args.push("-e".into());
+        args.push(format!("CLAUDE_CONFIG_DIR={}", dir.display()));
+    }
+    args.push("claude".into());
+    let id = w.tmux(&args).trim().to_string();
     w.tmux(&["select-layout", "-t", "main", "tiled"]);
     w.wait_screen(&id, "Claude Code", 10);
     id
@@ -571,23 +578,7 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
 
 /// Start `claude` with no CLAUDE_CONFIG_DIR at all (it then uses ~/.claude).
 fn start_plain_claude(w: &World, cwd: &Path) -> String {
-    let id = w
-        .tmux(&[
-            "split-window".to_string(),
-            "-d".into(),
-            "-P".into(),
-            "-F".into(),
-            "#{pane_id}".into(),
-            "-t".into(),
-            "main".into(),
-            "-c".into(),
-            cwd.display().to_string(),
-            "claude".into(),
-        ])
-        .trim()
-        .to_string();
-    w.wait_screen(&id, "Claude Code", 10);
-    id
+    launch_claude(w, None, cwd)
 }
 
 fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
