@@ -511,15 +511,22 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         return Ok(());
     };
     let config = ctx.config;
-    let to_dir = config
-        .account(&journal.to)
-        .map(|a| a.dir.clone())
-        .with_context(|| {
-            format!(
-                "the swap's target account `{}` is no longer configured",
-                journal.to
-            )
-        })?;
+    let Some(to_dir) = config.account(&journal.to).map(|a| a.dir.clone()) else {
+        // The user removed the target account meanwhile: the swap cannot be finished, and a
+        // journal that can never complete must not block every later run. Panes not yet
+        // restarted stay as they are.
+        events::append_at(
+            &locked.store.events_path(),
+            "swap-abandoned",
+            json!({
+                "journal": journal.id, "from": journal.from, "to": journal.to,
+                "why": format!("the account `{}` is no longer configured", journal.to),
+            }),
+        );
+        locked.state.journal = None;
+        locked.commit()?;
+        return Ok(());
+    };
     let live: HashMap<&str, &panes::Pane> = scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
     for (i, jp) in journal.panes.iter().enumerate() {
         if jp.done {

@@ -22,19 +22,18 @@ pub struct Pane {
     pub pid: u32,
     pub session: String,
     pub window: String,
-    pub cwd: String,
-    pub current_command: String,
     pub dead: bool,
 }
 
-const PANE_FIELDS: [&str; 7] = [
+/// The session name goes last: it is the one free-text field (it may even hold a newline or our
+/// separator), so a record is split into a fixed number of fields and may span lines. Folders
+/// come from Claude's own session file or the process, never from this line-based listing.
+const PANE_FIELDS: [&str; 5] = [
     "pane_id",
     "pane_pid",
-    "session_name",
     "window_id",
-    "pane_current_path",
-    "pane_current_command",
     "pane_dead",
+    "session_name",
 ];
 
 /// Which account a Claude process belongs to.
@@ -99,30 +98,10 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
         ])
         .context("could not list the tmux panes")?;
     let (config, rest) = options::parse_prefix(&out);
-    let mut panes = Vec::new();
-    let mut clients = Vec::new();
-    for line in rest.lines() {
-        let fields: Vec<&str> = line.split(SEP).collect();
-        match fields.as_slice() {
-            ["P", id, pid, session, window, cwd, cmd, dead] => {
-                let Ok(pid) = pid.parse() else { continue };
-                panes.push(Pane {
-                    id: id.to_string(),
-                    pid,
-                    session: session.to_string(),
-                    window: window.to_string(),
-                    cwd: cwd.to_string(),
-                    current_command: cmd.to_string(),
-                    dead: *dead == "1",
-                });
-            }
-            ["C", name] => clients.push(name.to_string()),
-            _ => {}
-        }
-    }
+    let (panes, clients) = parse_listing(rest);
     let mut procs = Procs::new();
     let claude = match &config {
-        Ok(config) => find_claude(config, &panes, &mut procs),
+        Ok(config) => find_claude(tmux, config, &panes, &mut procs),
         Err(_) => Vec::new(),
     };
     Ok(Scan {
@@ -134,7 +113,43 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
     })
 }
 
-fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
+/// Records start with `P<SEP>` (a pane) or `C<SEP>` (a client); a line starting otherwise
+/// continues the previous record (a newline inside a session name).
+fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
+    let mut records: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let starts = line.starts_with(&format!("P{SEP}")) || line.starts_with(&format!("C{SEP}"));
+        match records.last_mut() {
+            Some(last) if !starts => {
+                last.push('\n');
+                last.push_str(line);
+            }
+            _ => records.push(line.to_string()),
+        }
+    }
+    let mut panes = Vec::new();
+    let mut clients = Vec::new();
+    for rec in &records {
+        if let Some(name) = rec.strip_prefix(&format!("C{SEP}")) {
+            clients.push(name.to_string());
+            continue;
+        }
+        let fields: Vec<&str> = rec.splitn(PANE_FIELDS.len() + 1, SEP).collect();
+        if let ["P", id, pid, window, dead, session] = fields.as_slice() {
+            let Ok(pid) = pid.parse() else { continue };
+            panes.push(Pane {
+                id: id.to_string(),
+                pid,
+                session: session.to_string(),
+                window: window.to_string(),
+                dead: *dead == "1",
+            });
+        }
+    }
+    (panes, clients)
+}
+
+fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
     let mut found = Vec::new();
     for pane in panes.iter().filter(|p| !p.dead) {
         let candidates = procs.claude_processes(pane.pid, &config.command);
@@ -170,7 +185,8 @@ fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<Claude
             .as_ref()
             .and_then(|f| f.cwd.clone())
             .or_else(|| procs.cwd(process.pid).map(|p| p.display().to_string()))
-            .unwrap_or_else(|| pane.cwd.clone());
+            .or_else(|| pane_path(tmux, &pane.id))
+            .unwrap_or_default();
         found.push(ClaudePane {
             pane: pane.clone(),
             started_at: file
@@ -186,6 +202,16 @@ fn find_claude(config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<Claude
         });
     }
     found
+}
+
+/// tmux's idea of a pane's folder: the last resort (one more tmux call) when neither Claude's
+/// session file nor the process tells it. The whole output is the path, newlines and all.
+fn pane_path(tmux: &Tmux, pane: &str) -> Option<String> {
+    let out = tmux
+        .run(&["display-message", "-p", "-t", pane, "#{pane_current_path}"])
+        .ok()?;
+    let path = out.strip_suffix('\n').unwrap_or(&out);
+    (!path.is_empty()).then(|| path.to_string())
 }
 
 /// The config home of a Claude process: its `CLAUDE_CONFIG_DIR`, or `~/.claude` when unset.
@@ -358,6 +384,18 @@ mod tests {
             None
         );
         assert_eq!(session_id_from_args(&argv(&["claude"])), None);
+    }
+
+    #[test]
+    fn listings_survive_odd_session_names() {
+        let text = format!(
+            "P{SEP}%1{SEP}100{SEP}@1{SEP}0{SEP}main\nP{SEP}%2{SEP}200{SEP}@2{SEP}1{SEP}odd\nname{SEP}x\nC{SEP}/dev/pts/3\n"
+        );
+        let (panes, clients) = parse_listing(&text);
+        assert_eq!(panes.len(), 2);
+        assert_eq!(panes[1].session, format!("odd\nname{SEP}x"));
+        assert!(panes[1].dead);
+        assert_eq!(clients, ["/dev/pts/3"]);
     }
 
     #[test]
