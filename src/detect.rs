@@ -407,8 +407,58 @@ enum Class {
 
 macro_rules! regex {
     ($name:ident, $re:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).expect("valid regex"));
+        static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(&ascii_classes($re)).expect("valid regex"));
     };
+}
+
+/// Rewrite `\d`, `\w`, `\s` and `\b` as their ASCII forms. Claude Code's messages are ASCII
+/// where these classes apply (the screen's no-break spaces are normalised first), and the
+/// Unicode tables behind them made compiling the patterns the largest cost of a tick: every
+/// tick is a new process, so every tick compiled them again.
+fn ascii_classes(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 64);
+    let mut in_class = false;
+    let mut chars = re.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let (inside, outside) = match e {
+                    'd' => ("0-9", "[0-9]"),
+                    'w' => ("0-9A-Za-z_", "[0-9A-Za-z_]"),
+                    's' => ("\\t\\n\\x0B\\x0C\\r ", "[\\t\\n\\x0B\\x0C\\r ]"),
+                    'b' if !in_class => ("", "(?-u:\\b)"),
+                    _ => {
+                        out.push(c);
+                        out.push(e);
+                        continue;
+                    }
+                };
+                out.push_str(if in_class { inside } else { outside });
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // `[]` and `[^]` at the start hold a literal `]`.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().expect("peeked"));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().expect("peeked"));
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 regex!(
@@ -1478,6 +1528,15 @@ mod tests {
             "\u{273b} 5-hour limit reached \u{b7} retrying in 35s (1am) \u{b7} attempt 3/10",
         ]);
         server(&d(&s), "retry");
+    }
+
+    #[test]
+    fn ascii_classes_rewrites_only_escapes() {
+        assert_eq!(ascii_classes(r"\d+ \w"), "[0-9]+ [0-9A-Za-z_]");
+        assert_eq!(ascii_classes(r"[\w.-]\b"), "[0-9A-Za-z_.-](?-u:\\b)");
+        assert_eq!(ascii_classes(r"[^\d\n]\.\("), "[^0-9\\n]\\.\\(");
+        assert_eq!(ascii_classes(r"[]\d]"), "[]0-9]");
+        assert!(Regex::new(&ascii_classes(r"(?i)^\s?\w+\b")).is_ok());
     }
 
     #[test]
