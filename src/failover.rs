@@ -21,8 +21,9 @@ use crate::transcript;
 
 /// How long an account stays marked exhausted when its limit message gave no reset time.
 const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(1);
-/// Clock slack when comparing a transcript record with a process start.
-const START_SLACK: SignedDuration = SignedDuration::from_secs(2);
+/// Clock slack when comparing a transcript record with a process start (a start time read
+/// from /proc or `ps` is precise to a second).
+const START_SLACK: SignedDuration = SignedDuration::from_secs(1);
 
 pub struct Ctx<'a> {
     pub tmux: &'a Tmux,
@@ -33,10 +34,13 @@ pub struct Ctx<'a> {
 /// Is a usage limit on screen new, or a replay of one from before the pane's process started?
 #[derive(Clone, Debug, PartialEq)]
 enum Freshness {
-    Fresh(Option<Timestamp>),
+    /// New: with the reset time and kind from the transcript record, when known.
+    Fresh(Option<Timestamp>, Option<String>),
     Replay,
     /// The transcript's newest API error is a server error newer than the limit.
     Vetoed,
+    /// The transcript's newest API error is another failure, newer than the limit.
+    Superseded,
 }
 
 /// The account a Claude pane works on, as far as we know.
@@ -104,9 +108,10 @@ pub fn tick(
             _ => None,
         };
         let counted = match (&detection.verdict, &fresh) {
-            (Verdict::Quota, Some(Freshness::Fresh(resets))) => {
+            (Verdict::Quota, Some(Freshness::Fresh(resets, kind))) => {
                 let line = detection.line.clone().unwrap_or_default();
                 let resets_at = detection.resets_at.or(*resets);
+                let kind = detection.kind.clone().or(kind.clone());
                 let gap = SignedDuration::from_secs(config.confirm_gap as i64);
                 match &mut ps.pending {
                     Some(p) if p.line == line => {
@@ -118,7 +123,7 @@ pub fn tick(
                     _ => {
                         ps.pending = Some(Pending {
                             line,
-                            kind: detection.kind.clone(),
+                            kind,
                             resets_at,
                             polls: 1,
                             first_seen: Some(now),
@@ -138,6 +143,7 @@ pub fn tick(
             if p.polls >= config.confirm_polls {
                 let mut d = detection.clone();
                 d.resets_at = p.resets_at;
+                d.kind = p.kind.clone();
                 confirmed.push((account.clone(), cp.pane.id.clone(), d));
             }
         }
@@ -238,7 +244,7 @@ fn pane_state(
         return "waiting-idle";
     }
     match (d.verdict, fresh) {
-        (Verdict::Quota, Some(Freshness::Fresh(_))) => {
+        (Verdict::Quota, Some(Freshness::Fresh(..))) => {
             if ps.pending.as_ref().is_some_and(|p| p.polls >= 2) {
                 "limited"
             } else {
@@ -260,17 +266,30 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
     if let (Some(dir), Some(id)) = (&cp.config_dir, &ps.session_id) {
         let path = transcript::transcript_path(dir, &cp.cwd, id);
         if let Ok(Some(rec)) = transcript::newest_api_error(&path) {
-            let newer = match (rec.timestamp, cp.started_at) {
-                (Some(t), Some(start)) => t >= start.saturating_sub(START_SLACK).unwrap_or(start),
-                _ => true,
+            let newer = match rec.timestamp {
+                Some(t) => {
+                    let after_start = cp
+                        .started_at
+                        .is_none_or(|s| t >= s.saturating_sub(START_SLACK).unwrap_or(s));
+                    // Our own restart time is exact: nothing older than it is this process's.
+                    let after_restart = ps.restarted_at.is_none_or(|r| t > r);
+                    after_start && after_restart
+                }
+                None => !ps.stale.contains(&line),
             };
             if !newer {
                 return Freshness::Replay;
             }
             if rec.is_usage_limit() {
-                return Freshness::Fresh(rec.resets_at);
+                return Freshness::Fresh(rec.resets_at, rec.kind());
             }
-            return Freshness::Vetoed;
+            // A newer error than the limit on screen decides: a server error vetoes; any other
+            // (login, prompt too long) means the limit is not what the pane is stuck on.
+            return if rec.is_server_error() {
+                Freshness::Vetoed
+            } else {
+                Freshness::Superseded
+            };
         }
     }
     if ps.stale.contains(&line) {
@@ -281,7 +300,7 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
         remember_stale(ps, &line);
         return Freshness::Replay;
     }
-    Freshness::Fresh(None)
+    Freshness::Fresh(None, None)
 }
 
 fn remember_stale(ps: &mut PaneState, line: &str) {
@@ -533,7 +552,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                     let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
                     restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch)?;
                     let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
-                    after_restart(ps, &journal.to, ctx.now, !matches!(launch, Launch::Message));
+                    after_restart(ps, &journal.to, !matches!(launch, Launch::Message));
                     launch.outcome()
                 }
             }
@@ -548,12 +567,14 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     complete_swap(ctx, scan, locked)
 }
 
-fn after_restart(ps: &mut PaneState, to: &str, now: Timestamp, resumed: bool) {
+fn after_restart(ps: &mut PaneState, to: &str, resumed: bool) {
     if let Some(p) = ps.pending.take() {
         remember_stale(ps, &p.line);
     }
     ps.account = Some(to.to_string());
-    ps.restarted_at = Some(now);
+    // Taken after the respawn returned: any observation older than this (a concurrent run that
+    // captured the pane while we restarted it) is history and is skipped.
+    ps.restarted_at = Some(Timestamp::now());
     ps.restart_to = None;
     ps.pid = None;
     ps.started_at = None;
@@ -661,7 +682,7 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let launch = Launch::for_pane(&dir, &cp.cwd, id.as_deref());
         restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, &launch)?;
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
-        after_restart(ps, &to, ctx.now, !matches!(launch, Launch::Message));
+        after_restart(ps, &to, !matches!(launch, Launch::Message));
         events::append_at(
             &locked.store.events_path(),
             "pane-restarted",

@@ -1,9 +1,14 @@
 //! Claude Code transcripts: where they live and what their newest API error was.
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use jiff::Timestamp;
+use serde_json::Value;
 
 /// The newest API-error record of a transcript (`isApiErrorMessage: true`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20,14 +25,232 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A subscription usage limit. 2.1.332 tags it `apiError: "usage_limit_reached"`; older
+    /// releases (e.g. 2.1.197) wrote only `error: "rate_limit"` and status 429, exactly as for a
+    /// server throttle, so there the message text decides, by the same strict rules as a screen.
     pub fn is_usage_limit(&self) -> bool {
-        self.api_error.as_deref() == Some("usage_limit_reached")
+        match self.api_error.as_deref() {
+            Some(tag) => tag == "usage_limit_reached",
+            None => {
+                self.error.as_deref() == Some("rate_limit")
+                    && self
+                        .text
+                        .as_deref()
+                        .is_some_and(|t| crate::detect::detect(t).is_quota())
+            }
+        }
+    }
+
+    /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 that is not a usage
+    /// limit (the server throttling, or an API-key rate limit): never a reason to swap.
+    pub fn is_server_error(&self) -> bool {
+        if self.is_usage_limit() {
+            return false;
+        }
+        let status = self.status.unwrap_or(0);
+        self.error.as_deref() == Some("server_error") || status >= 500 || status == 429
+    }
+
+    /// The quota kind (`session`, `weekly`, `opus`, …) of a usage-limit record: from its
+    /// `rateLimitType`, else from its text; `None` for other errors.
+    pub fn kind(&self) -> Option<String> {
+        if !self.is_usage_limit() {
+            return None;
+        }
+        let from_type = self
+            .rate_limit_type
+            .as_deref()
+            .and_then(crate::detect::kind_for_rate_limit_type);
+        if let Some(kind) = from_type {
+            return Some(kind.to_string());
+        }
+        let text = self.text.as_deref().unwrap_or("");
+        let found = crate::detect::detect(text);
+        let kind = if found.is_quota() { found.kind } else { None };
+        Some(kind.unwrap_or_else(|| "usage".into()))
     }
 }
 
-/// The newest API-error record of the transcript at `path`, reading from the end.
-pub fn newest_api_error(_path: &Path) -> Result<Option<ApiError>> {
+/// Bytes read per step from the end of a transcript.
+const CHUNK: usize = 256 * 1024;
+/// Longer lines are skipped unread: an API-error record is a few KB, while a line holding a
+/// pasted file or image can be tens of MB.
+const MAX_RECORD: u64 = 4 * 1024 * 1024;
+/// Every API-error record holds this (Claude Code writes compact JSON); other lines almost never
+/// do, even ones quoting a transcript (there the quotes are escaped), so only the lines around
+/// its occurrences are parsed.
+const KEY: &str = r#""isApiErrorMessage":true"#;
+
+/// The newest API-error record of the transcript at `path`, reading from the end: it finds
+/// `isApiErrorMessage` with a fast substring search chunk by chunk, backwards, and parses only the
+/// lines around it, each at most once. A failed last turn costs one chunk, a 100 MB transcript
+/// without errors one pass over its bytes, and memory stays under `CHUNK + MAX_RECORD`.
+/// Malformed lines and lines over `MAX_RECORD` are skipped.
+pub fn newest_api_error(path: &Path) -> Result<Option<ApiError>> {
+    static FIND: LazyLock<regex::bytes::Regex> =
+        LazyLock::new(|| regex::bytes::Regex::new(&regex::escape(KEY)).expect("valid regex"));
+    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("could not read the size of {}", path.display()))?
+        .len();
+    let reader = Reader {
+        file: &file,
+        path,
+        len,
+    };
+    let mut window = Vec::new();
+    // Occurrences at or after `limit` are done (or inside a line already looked at).
+    let mut limit = len;
+    while limit > 0 {
+        let start = limit.saturating_sub(CHUNK as u64);
+        // Overlap the next chunk by a key's length, for a key cut by the chunk boundary.
+        let end = (limit + KEY.len() as u64 - 1).min(len);
+        window.resize((end - start) as usize, 0);
+        reader.read(&mut window, start)?;
+        let hits: Vec<u64> = FIND
+            .find_iter(&window)
+            .map(|m| start + m.start() as u64)
+            .collect();
+        for &at in hits.iter().rev() {
+            if at >= limit {
+                continue;
+            }
+            let line_start = reader.line_start(&window, start, at)?;
+            limit = line_start;
+            // Most records lie inside the window; a longer line is read on its own.
+            let rel = |p: u64| (p - start) as usize;
+            let in_window = if line_start >= start {
+                let after = window[rel(at)..].iter().position(|&b| b == b'\n');
+                after.map(|i| at + i as u64)
+            } else {
+                None
+            };
+            let line: Cow<[u8]> = match in_window {
+                Some(line_end) => Cow::Borrowed(&window[rel(line_start)..rel(line_end)]),
+                None => {
+                    let Some(line_end) = reader.line_end(at, line_start)? else {
+                        continue;
+                    };
+                    let mut line = vec![0u8; (line_end - line_start) as usize];
+                    reader.read(&mut line, line_start)?;
+                    Cow::Owned(line)
+                }
+            };
+            if let Some(found) = std::str::from_utf8(&line).ok().and_then(parse_record) {
+                return Ok(Some(found));
+            }
+        }
+        limit = limit.min(start);
+    }
     Ok(None)
+}
+
+struct Reader<'a> {
+    file: &'a File,
+    path: &'a Path,
+    len: u64,
+}
+
+impl Reader<'_> {
+    fn read(&self, buf: &mut [u8], at: u64) -> Result<()> {
+        self.file
+            .read_exact_at(buf, at)
+            .with_context(|| format!("could not read {}", self.path.display()))
+    }
+
+    /// Where the line holding byte `at` starts; `window` holds the bytes from `window_start`.
+    fn line_start(&self, window: &[u8], window_start: u64, at: u64) -> Result<u64> {
+        let rel = (at - window_start) as usize;
+        if let Some(i) = window[..rel].iter().rposition(|&b| b == b'\n') {
+            return Ok(window_start + i as u64 + 1);
+        }
+        // A long line: walk back block by block (these bytes are then skipped, never re-read).
+        let mut block = vec![0u8; 64 * 1024];
+        let mut pos = window_start;
+        while pos > 0 {
+            let from = pos.saturating_sub(block.len() as u64);
+            let part = &mut block[..(pos - from) as usize];
+            self.read(part, from)?;
+            if let Some(i) = part.iter().rposition(|&b| b == b'\n') {
+                return Ok(from + i as u64 + 1);
+            }
+            pos = from;
+        }
+        Ok(0)
+    }
+
+    /// Where the line holding byte `at` ends (its newline, or the end of the file); `None` when
+    /// the line is longer than `MAX_RECORD`.
+    fn line_end(&self, at: u64, line_start: u64) -> Result<Option<u64>> {
+        let mut block = vec![0u8; 16 * 1024];
+        let mut pos = at;
+        while pos < self.len {
+            if pos - line_start > MAX_RECORD {
+                return Ok(None);
+            }
+            let to = (pos + block.len() as u64).min(self.len);
+            let part = &mut block[..(to - pos) as usize];
+            self.read(part, pos)?;
+            if let Some(i) = part.iter().position(|&b| b == b'\n') {
+                let end = pos + i as u64;
+                return Ok((end - line_start <= MAX_RECORD).then_some(end));
+            }
+            pos = to;
+        }
+        Ok((self.len - line_start <= MAX_RECORD).then_some(self.len))
+    }
+}
+
+/// One transcript line as an `ApiError`, if it is a record with `isApiErrorMessage: true`.
+pub fn parse_record(line: &str) -> Option<ApiError> {
+    let v: Value = serde_json::from_str(line.trim()).ok()?;
+    if v.get("isApiErrorMessage")?.as_bool() != Some(true) {
+        return None;
+    }
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let info = v.pointer("/apiErrorParams/rate_limit_info");
+    let resets_at = info
+        .and_then(|i| i.get("resetsAt"))
+        .and_then(epoch_to_timestamp);
+    let content = v.pointer("/message/content");
+    let text = match content {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(c) => string(c.pointer("/0/text")),
+        None => None,
+    };
+    Some(ApiError {
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok()),
+        error: string(v.get("error")),
+        api_error: string(v.get("apiError")),
+        status: v
+            .get("apiErrorStatus")
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok()),
+        resets_at,
+        rate_limit_type: string(info.and_then(|i| i.get("rateLimitType"))),
+        text,
+    })
+}
+
+/// `resetsAt` is epoch seconds (facts §6); tolerate milliseconds and a numeric string.
+fn epoch_to_timestamp(v: &Value) -> Option<Timestamp> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    if n > 100_000_000_000.0 {
+        Timestamp::from_millisecond(n as i64).ok()
+    } else {
+        Timestamp::from_second(n as i64).ok()
+    }
 }
 
 /// Claude Code's project folder name for a working directory: every character that is not an
@@ -88,6 +311,36 @@ pub fn is_session_id(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn older_records_are_told_apart_by_their_text() {
+        // 2.1.197 wrote the same tags for a usage limit and a server throttle.
+        let limit = ApiError {
+            error: Some("rate_limit".into()),
+            status: Some(429),
+            text: Some("You've hit your session limit · resets 2am (Europe/Paris)".into()),
+            ..ApiError::default()
+        };
+        assert!(limit.is_usage_limit());
+        assert!(!limit.is_server_error());
+        assert_eq!(limit.kind().as_deref(), Some("session"));
+        let throttle = ApiError {
+            text: Some(
+                "API Error: Server is temporarily limiting requests (not your usage limit) · x"
+                    .into(),
+            ),
+            ..limit.clone()
+        };
+        assert!(!throttle.is_usage_limit());
+        assert!(throttle.is_server_error());
+        // 2.1.332 tags it: the tag decides, whatever the text.
+        let tagged = ApiError {
+            api_error: Some("usage_limit_reached".into()),
+            text: None,
+            ..limit
+        };
+        assert!(tagged.is_usage_limit());
+    }
+
     use super::*;
 
     #[test]
@@ -106,5 +359,210 @@ mod tests {
         assert!(!is_session_id("cc2f0417-2ae8-48a3-a00a-f7518515994"));
         assert!(!is_session_id("$(rm -rf ~)-2ae8-48a3-a00a-f75185159949"));
         assert!(!is_session_id("cc2f0417x2ae8-48a3-a00a-f75185159949"));
+    }
+
+    use std::io::Write;
+
+    const LIMIT: &str = r#"{"parentUuid":"a","isSidechain":false,"type":"assistant","uuid":"b","timestamp":"2025-11-28T21:00:05.123Z","sessionId":"cc2f0417-2ae8-48a3-a00a-f75185159949","cwd":"/home/me/work","message":{"id":"m","type":"message","role":"assistant","model":"<synthetic>","content":[{"type":"text","text":"You've hit your 5-hour limit · resets 1am (Europe/Paris)"}]},"isApiErrorMessage":true,"error":"rate_limit","apiError":"usage_limit_reached","apiErrorStatus":429,"apiErrorType":"rate_limit_error","apiErrorParams":{"rate_limit_info":{"status":"rejected","resetsAt":1764374400,"rateLimitType":"five_hour"}}}"#;
+    const OVERLOADED: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:10:00Z","message":{"role":"assistant","content":[{"type":"text","text":"API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment."}]},"isApiErrorMessage":true,"error":"server_error","apiErrorStatus":529,"apiErrorType":"overloaded_error"}"#;
+    const TURN: &str = r#"{"type":"assistant","timestamp":"2025-11-28T21:20:00Z","message":{"role":"assistant","content":[{"type":"text","text":"Hello! The words isApiErrorMessage and You've hit your limit appear here."}]}}"#;
+    /// Claude reading a transcript: the record's text, quotes escaped, inside a tool result.
+    const QUOTED: &str = r#"{"type":"user","timestamp":"2025-11-28T21:30:00Z","message":{"role":"user","content":[{"type":"tool_result","content":"{\"isApiErrorMessage\":true,\"apiError\":\"usage_limit_reached\",\"apiErrorStatus\":429}"}]}}"#;
+    const USER: &str = r#"{"type":"user","timestamp":"2025-11-28T21:00:00Z","message":{"role":"user","content":"hi"}}"#;
+
+    struct Temp(PathBuf);
+
+    impl Temp {
+        fn new(name: &str, body: &[u8]) -> Temp {
+            let path = std::env::temp_dir()
+                .join(format!("cf-transcript-{}-{name}.jsonl", std::process::id()));
+            std::fs::write(&path, body).unwrap();
+            Temp(path)
+        }
+    }
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn newest(name: &str, lines: &[&str]) -> Option<ApiError> {
+        let body = lines.join("\n") + "\n";
+        let t = Temp::new(name, body.as_bytes());
+        newest_api_error(&t.0).unwrap()
+    }
+
+    #[test]
+    fn reads_every_field_of_a_limit_record() {
+        let e = newest("limit", &[USER, LIMIT]).unwrap();
+        assert_eq!(
+            e.timestamp,
+            Some("2025-11-28T21:00:05.123Z".parse().unwrap())
+        );
+        assert_eq!(e.error.as_deref(), Some("rate_limit"));
+        assert_eq!(e.api_error.as_deref(), Some("usage_limit_reached"));
+        assert_eq!(e.status, Some(429));
+        assert_eq!(e.resets_at, Some("2025-11-29T00:00:00Z".parse().unwrap()));
+        assert_eq!(e.rate_limit_type.as_deref(), Some("five_hour"));
+        assert_eq!(
+            e.text.as_deref(),
+            Some("You've hit your 5-hour limit · resets 1am (Europe/Paris)")
+        );
+        assert!(e.is_usage_limit());
+        assert!(!e.is_server_error());
+        assert_eq!(e.kind().as_deref(), Some("session"));
+    }
+
+    #[test]
+    fn the_newest_record_wins_and_ordinary_lines_are_skipped() {
+        let e = newest(
+            "order",
+            &[USER, LIMIT, USER, OVERLOADED, TURN, QUOTED, USER],
+        )
+        .unwrap();
+        assert_eq!(e.status, Some(529));
+        assert!(e.is_server_error());
+        assert!(!e.is_usage_limit());
+        assert_eq!(e.kind(), None);
+        let e = newest("order2", &[OVERLOADED, USER, LIMIT, TURN]).unwrap();
+        assert!(e.is_usage_limit());
+        assert_eq!(newest("none", &[USER, TURN]), None);
+        assert_eq!(newest("empty", &[]), None);
+    }
+
+    #[test]
+    fn malformed_and_unterminated_lines() {
+        // Garbage, half a record, invalid UTF-8, and a last line without its newline.
+        let body = format!("{LIMIT}\n{{\"isApiErrorMessage\":true,\"error\n\u{0}\u{1}garbage\n");
+        let mut bytes = body.into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe{\"isApiErrorMessage\":true}\n");
+        bytes.extend_from_slice(OVERLOADED.as_bytes());
+        let t = Temp::new("malformed", &bytes);
+        assert_eq!(newest_api_error(&t.0).unwrap().unwrap().status, Some(529));
+        // `isApiErrorMessage: false` and CRLF endings.
+        let no = LIMIT.replace("\"isApiErrorMessage\":true", "\"isApiErrorMessage\":false");
+        assert_eq!(newest("false", &[&no, USER]), None);
+        let t = Temp::new("crlf", format!("{LIMIT}\r\n{USER}\r\n").as_bytes());
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_with_its_path() {
+        let err = newest_api_error(Path::new("/nonexistent/dir/x.jsonl")).unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent/dir/x.jsonl"));
+    }
+
+    #[test]
+    fn records_across_chunks_and_over_long_lines() {
+        // The newest record straddles the first chunk boundary, at several alignments.
+        let half = LIMIT.len() / 2;
+        for pad in [0usize, 1, 7, 100, half - 2] {
+            let tail = format!("{{\"f\":\"{}\"}}", "x".repeat(CHUNK - half + pad - 8));
+            let body = format!("{OVERLOADED}\n{LIMIT}\n{tail}\n");
+            let t = Temp::new(&format!("chunks{pad}"), body.as_bytes());
+            assert!(
+                newest_api_error(&t.0).unwrap().unwrap().is_usage_limit(),
+                "pad {pad}"
+            );
+        }
+        // The chunk boundary cuts the key itself, at every place.
+        let k = LIMIT.find(KEY).unwrap();
+        for j in 1..KEY.len() {
+            let t = CHUNK + k + j - LIMIT.len() - 2;
+            let tail = format!("{{\"f\":\"{}\"}}", "x".repeat(t - 8));
+            let body = format!("{OVERLOADED}\n{LIMIT}\n{tail}\n");
+            assert_eq!(body.len() - CHUNK, OVERLOADED.len() + 1 + k + j);
+            let t = Temp::new(&format!("key{j}"), body.as_bytes());
+            assert!(
+                newest_api_error(&t.0).unwrap().unwrap().is_usage_limit(),
+                "cut {j}"
+            );
+        }
+        // A record longer than the cap is skipped; the older one is found.
+        let huge = format!(
+            "{{\"isApiErrorMessage\":true,\"apiErrorStatus\":500,\"pad\":\"{}\"}}",
+            "y".repeat(MAX_RECORD as usize + 10)
+        );
+        let body = format!("{LIMIT}\n{huge}\n{USER}\n");
+        let t = Temp::new("huge", body.as_bytes());
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+        // The same over-long record as the first line of the file.
+        let body = format!("{huge}\n{USER}\n");
+        let t = Temp::new("hugefirst", body.as_bytes());
+        assert_eq!(newest_api_error(&t.0).unwrap(), None);
+    }
+
+    #[test]
+    fn a_100_mb_transcript_is_read_from_the_end() {
+        let path =
+            std::env::temp_dir().join(format!("cf-transcript-{}-big.jsonl", std::process::id()));
+        let t = Temp(path.clone());
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(LIMIT.as_bytes()).unwrap();
+        f.write_all(b"\n").unwrap();
+        let block = format!("{TURN}\n{USER}\n{QUOTED}\n").repeat(2000);
+        let mut written = 0;
+        while written < 100 * 1024 * 1024 {
+            f.write_all(block.as_bytes()).unwrap();
+            written += block.len();
+        }
+        drop(f);
+        // No error after the first line: the whole file is scanned, in bounded memory.
+        let started = std::time::Instant::now();
+        assert!(newest_api_error(&t.0).unwrap().unwrap().is_usage_limit());
+        eprintln!(
+            "100 MB scanned back to its first line in {:?}",
+            started.elapsed()
+        );
+        // The last turn failed: one chunk from the end, whatever the size.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(OVERLOADED.as_bytes()).unwrap();
+        f.write_all(b"\n").unwrap();
+        drop(f);
+        let started = std::time::Instant::now();
+        assert_eq!(newest_api_error(&t.0).unwrap().unwrap().status, Some(529));
+        let fast = started.elapsed();
+        eprintln!("100 MB, error on the last line: {fast:?}");
+        assert!(fast < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn kinds_and_server_errors_from_records() {
+        let weekly = LIMIT.replace("five_hour", "seven_day_opus");
+        assert_eq!(
+            parse_record(&weekly).unwrap().kind().as_deref(),
+            Some("opus")
+        );
+        // No rateLimitType: the kind comes from the text.
+        let text_only = LIMIT
+            .replace(",\"rateLimitType\":\"five_hour\"", "")
+            .replace("5-hour", "weekly");
+        assert_eq!(
+            parse_record(&text_only).unwrap().kind().as_deref(),
+            Some("weekly")
+        );
+        let throttle = r#"{"isApiErrorMessage":true,"error":"rate_limit","apiErrorStatus":429,"message":{"content":"API Error: Server is temporarily limiting requests (not your usage limit)"}}"#;
+        let e = parse_record(throttle).unwrap();
+        assert!(e.is_server_error() && !e.is_usage_limit());
+        assert_eq!(
+            e.text.as_deref(),
+            Some("API Error: Server is temporarily limiting requests (not your usage limit)")
+        );
+        let e500 = r#"{"isApiErrorMessage":true,"error":"server_error","apiErrorStatus":500}"#;
+        assert!(parse_record(e500).unwrap().is_server_error());
+        let auth =
+            r#"{"isApiErrorMessage":true,"error":"authentication_failed","apiErrorStatus":401}"#;
+        assert!(!parse_record(auth).unwrap().is_server_error());
+        let ms = LIMIT.replace("1764374400", "1764374400000");
+        assert_eq!(
+            parse_record(&ms).unwrap().resets_at,
+            Some("2025-11-29T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_record("not json"), None);
+        assert_eq!(parse_record("[1,2]"), None);
     }
 }

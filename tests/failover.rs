@@ -32,8 +32,12 @@ fn account(w: &World, name: &str) -> PathBuf {
     dir
 }
 
-fn setup(accounts: usize, cooldown: u64) -> Setup {
-    let w = World::new();
+fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
+    let w = if ps {
+        World::new().with_ps_backend()
+    } else {
+        World::new()
+    };
     w.start_server();
     let a = account(&w, "a");
     let b = account(&w, "b");
@@ -135,13 +139,39 @@ fn launches(w: &World) -> Vec<Value> {
         .collect()
 }
 
+/// Every failover scenario runs twice: reading processes through /proc, and through `ps` (the
+/// way used on macOS and other systems without /proc).
+macro_rules! through_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod proc_backend {
+            $( #[test] fn $name() { super::$name(false) } )*
+        }
+        mod ps_backend {
+            $( #[test] fn $name() { super::$name(true) } )*
+        }
+    };
+}
+
+through_both_backends!(
+    confirmed_limit_swaps_every_pane_in_place_with_its_own_session,
+    server_errors_and_single_polls_never_swap,
+    cooldown_blocks_an_automatic_swap_but_records_the_limit,
+    all_exhausted_restarts_nothing_and_warns,
+    pane_without_session_id_is_left_at_a_shell_with_a_message,
+    concurrent_ticks_swap_exactly_once,
+    a_swap_killed_after_its_journal_is_finished_by_the_next_tick,
+    busy_pane_is_restarted_only_once_idle,
+    detached_server_still_polls_through_the_run_shell_chain,
+    up_restores_declared_sessions_with_their_ids,
+    panes_without_claude_config_dir_belong_to_the_default_home,
+);
+
 fn tick(w: &World) -> String {
     w.cf_ok(&["tick"])
 }
 
-#[test]
-fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
-    let s = setup(2, 600);
+fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
+    let s = setup(2, 600, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.work);
@@ -223,9 +253,8 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session() {
     assert!(st["accounts"][0]["exhausted_until"].is_string(), "{st:#}");
 }
 
-#[test]
-fn server_errors_and_single_polls_never_swap() {
-    let s = setup(2, 0);
+fn server_errors_and_single_polls_never_swap(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     for (mode, expect) in [
@@ -245,9 +274,8 @@ fn server_errors_and_single_polls_never_swap() {
     assert_eq!(status(w)["active"], "a");
 }
 
-#[test]
-fn cooldown_blocks_an_automatic_swap_but_records_the_limit() {
-    let s = setup(3, 600);
+fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
+    let s = setup(3, 600, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     w.cf_ok(&["swap", "--to", "c", "--reason", "test"]);
@@ -266,9 +294,8 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit() {
     assert_eq!(events(w, "limit").len(), 1);
 }
 
-#[test]
-fn all_exhausted_restarts_nothing_and_warns() {
-    let s = setup(2, 0);
+fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
@@ -279,7 +306,7 @@ fn all_exhausted_restarts_nothing_and_warns() {
     assert_eq!(events(w, "swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
     std::thread::sleep(std::time::Duration::from_millis(500));
-    w.wait_screen(&p1, "Sim reply to", 10);
+    w.wait_screen(&p1, "hit a", 10);
     let launches_before = launches(w).len();
     turn(w, &p1, "hit b", "resets");
     // The new limit is the newest transcript record: counts.
@@ -297,9 +324,8 @@ fn all_exhausted_restarts_nothing_and_warns() {
     assert!(seg.contains("all accounts exhausted"), "{seg}");
 }
 
-#[test]
-fn pane_without_session_id_is_left_at_a_shell_with_a_message() {
-    let s = setup(2, 0);
+fn pane_without_session_id_is_left_at_a_shell_with_a_message(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     turn(w, &p1, "keep me", "Sim reply to: keep me");
@@ -322,9 +348,8 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message() {
     assert_eq!(swaps[0]["panes"][0]["outcome"], "shell");
 }
 
-#[test]
-fn concurrent_ticks_swap_exactly_once() {
-    let s = setup(2, 0);
+fn concurrent_ticks_swap_exactly_once(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
@@ -347,9 +372,8 @@ fn concurrent_ticks_swap_exactly_once() {
     assert_eq!(state["active"], "b");
 }
 
-#[test]
-fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick() {
-    let s = setup(2, 0);
+fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
@@ -379,9 +403,8 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick() {
     assert_eq!(status(w)["active"], "a", "a -> b -> a");
 }
 
-#[test]
-fn busy_pane_is_restarted_only_once_idle() {
-    let s = setup(2, 0);
+fn busy_pane_is_restarted_only_once_idle(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
@@ -397,18 +420,27 @@ fn busy_pane_is_restarted_only_once_idle() {
     assert_eq!(events(w, "swap").len(), 1);
     let st = status(w);
     assert_eq!(pane_row(&st, &p2)["state"], "waiting-idle", "{st:#}");
-    // The long turn ends (with the limit, as a's quota is gone); then the pane moves.
-    w.wait_screen(&p2, "resets", 10);
+    let id = pane_row(&st, &p2)["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resumed_on_b = |w: &World| {
+        launches(w)
+            .iter()
+            .any(|l| l["resume"] == id.as_str() && l["config_dir"] == s.b.display().to_string())
+    };
+    assert!(!resumed_on_b(w), "the busy pane was cut off mid-turn");
+    // The long turn ends; the next poll moves the pane, resuming its conversation.
+    w.wait_screen(&p2, "Sim reply to: long turn", 10);
     std::thread::sleep(std::time::Duration::from_millis(300));
     tick(w);
-    w.wait_screen(&p2, "Sim reply to: before", 10);
-    let last = launches(w).into_iter().last().unwrap();
-    assert_eq!(last["config_dir"], s.b.display().to_string());
+    w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
+    w.wait_screen(&p2, "Sim reply to: long turn", 10);
+    assert_eq!(pane_row(&status(w), &p2)["account"], "b");
 }
 
-#[test]
-fn detached_server_still_polls_through_the_run_shell_chain() {
-    let s = setup(2, 0);
+fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     w.set_option("@claude-failover-poll-interval", "1");
     let p1 = start_claude(w, &s.a, &s.work);
@@ -424,9 +456,8 @@ fn detached_server_still_polls_through_the_run_shell_chain() {
     w.set_option("@claude-failover-chain", "t2");
 }
 
-#[test]
-fn up_restores_declared_sessions_with_their_ids() {
-    let s = setup(2, 0);
+fn up_restores_declared_sessions_with_their_ids(ps: bool) {
+    let s = setup(2, 0, ps);
     let w = &s.w;
     w.set_option(
         "@claude-failover-sessions",
@@ -459,7 +490,7 @@ fn up_restores_declared_sessions_with_their_ids() {
 
 #[test]
 fn manual_swap_notifies_and_refuses_sensibly() {
-    let s = setup(2, 600);
+    let s = setup(2, 600, false);
     let w = &s.w;
     let log = w.root.join("notified.jsonl");
     w.set_option(
@@ -535,4 +566,59 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRET"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET"));
+}
+
+/// Start `claude` with no CLAUDE_CONFIG_DIR at all (it then uses ~/.claude).
+fn start_plain_claude(w: &World, cwd: &Path) -> String {
+    let id = w
+        .tmux(&[
+            "split-window".to_string(),
+            "-d".into(),
+            "-P".into(),
+            "-F".into(),
+            "#{pane_id}".into(),
+            "-t".into(),
+            "main".into(),
+            "-c".into(),
+            cwd.display().to_string(),
+            "claude".into(),
+        ])
+        .trim()
+        .to_string();
+    w.wait_screen(&id, "Claude Code", 10);
+    id
+}
+
+fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
+    let s = setup(2, 0, ps);
+    let w = &s.w;
+    // No account has ~/.claude: such a pane is unmanaged, never guessed to be the active one.
+    let plain = start_plain_claude(w, &s.work);
+    let on_b = start_claude(w, &s.b, &s.other);
+    turn(w, &plain, "plain", "Sim reply to: plain");
+    tick(w);
+    let st = status(w);
+    let row = pane_row(&st, &plain);
+    assert!(row["account"].is_null(), "{row:#}");
+    assert_eq!(
+        row["unmanaged"],
+        w.home.join(".claude").display().to_string()
+    );
+    let row = pane_row(&st, &on_b);
+    assert_eq!(row["account"], "b");
+    assert_eq!(row["off_active"], true, "b is not the active account");
+    // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
+    let before = launches(w).len();
+    w.cf_ok(&["swap", "--reason", "test"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(launches(w).len(), before);
+
+    // With an account whose folder is ~/.claude, the same pane is that account's.
+    w.set_option(
+        "@claude-failover-accounts",
+        &format!("a={} b={} home=~/.claude", s.a.display(), s.b.display()),
+    );
+    let st = status(w);
+    assert_eq!(pane_row(&st, &plain)["account"], "home");
+    assert!(pane_row(&st, &plain)["unmanaged"].is_null());
 }

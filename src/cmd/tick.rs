@@ -27,6 +27,9 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
 /// One poll; returns the status segment.
 pub fn poll(tmux: &Tmux) -> Result<String> {
     let store = Store::open()?;
+    // Everything seen from here on is as of this instant (or later): a restart that another run
+    // finishes after it makes what we see stale.
+    let observed_at = Timestamp::now();
     let scan = panes::scan(tmux)?;
     let config = match &scan.config {
         Ok(c) => c.clone(),
@@ -42,7 +45,6 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         }
     }
     let captures = panes::capture(tmux, &ids)?;
-    let observed_at = Timestamp::now();
     let mut locked = store.lock()?;
     let now = Timestamp::now();
     let ctx = Ctx {

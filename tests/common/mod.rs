@@ -20,6 +20,8 @@ pub struct World {
     pub socket: String,
     pub state_dir: PathBuf,
     pub launch_log: PathBuf,
+    /// Extra environment for every command of this world (and so for its tmux server).
+    pub env: Vec<(String, String)>,
 }
 
 impl World {
@@ -43,7 +45,14 @@ impl World {
             socket,
             state_dir,
             launch_log,
+            env: Vec::new(),
         }
+    }
+
+    /// Force the `ps` way of reading processes (the one used where there is no /proc).
+    pub fn with_ps_backend(mut self) -> World {
+        self.env.push(("CLAUDE_FAILOVER_PROCS".into(), "ps".into()));
+        self
     }
 
     /// A command with this world's environment (and no `TMUX`, so nothing reaches the outer
@@ -68,6 +77,9 @@ impl World {
             .env_remove("TMUX_PANE")
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CLAUDE_FAILOVER_STATE_DIR");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 
