@@ -6,7 +6,8 @@
 #   scripts/bench.sh [N ...]        pane counts to measure (default: 1 20 100)
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
-# target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection).
+# target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
+# (keep the server up that long after measuring, to profile a tick by hand).
 #
 # Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
 # or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
@@ -238,7 +239,11 @@ profile() {
     for c in $(ls "$tmp/calls.tick" | sort -n); do
         mapfile -d '' args <"$tmp/calls.tick/$c"
         ms=$(median_ms "$real_tmux" "${args[@]}")
-        parts="$parts + tmux ${args[2]} $ms"
+        if printf '%s\n' "${args[@]}" | grep -qx capture-pane; then
+            parts="$parts + tmux captures $ms"
+        else
+            parts="$parts + tmux options+list-panes $ms"
+        fi
         sum=$(awk -v a="$sum" -v b="$ms" 'BEGIN { print a + b }')
         loss=$(awk -v a="$loss" -v t="$ms" 'BEGIN {
             s = 0; p = 0.2; while (s < t) { s += p; p = (2 * p > 5) ? 5 : 2 * p }; print a + s - t }')
@@ -300,6 +305,7 @@ for n in "${sizes[@]}"; do
     fi
 
     echo
+    printf 'load average before this size: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf 'panes: %d (tmux panes: %d; 529 on screen: %d; replayed limit on screen: %d; naive loop saw "hit your": %s)\n' \
         "$n" "$real_claude" "$(((n + 6) / 10))" "$(((n + 2) / 10))" "$found"
     printf '  (a) claude-failover tick   median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d\n' \
@@ -313,6 +319,10 @@ for n in "${sizes[@]}"; do
     [ "$(swap_events)" = "$swaps_before" ] || { echo "bench: a swap happened during the bench" >&2; exit 1; }
 done
 biggest=${sizes[${#sizes[@]} - 1]}
+if [ -n "${BENCH_PAUSE:-}" ]; then
+    log "bench: server up for ${BENCH_PAUSE}s: $bin -S $sock tick (HOME=$HOME XDG_STATE_HOME=$XDG_STATE_HOME)"
+    sleep "$BENCH_PAUSE"
+fi
 
 # Idle ticks must not touch the disk: the same state.json (inode and mtime) after 20 of them.
 before="$(stat -c '%i %y' "$state/state.json") $(stat -c %s "$state/events.jsonl")"
