@@ -184,7 +184,9 @@ pub fn tick(
                 &locked.store.events_path(),
             );
         }
-        if in_cooldown {
+        // No automatic swap in cooldown. But when no account is left at all, say so now: the
+        // end of the cooldown would change nothing, and the user should know at once.
+        if in_cooldown && next_account(config, &locked.state, &account, now).is_some() {
             continue;
         }
         let has_panes = scan.claude.iter().any(|cp| {

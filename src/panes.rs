@@ -72,6 +72,16 @@ pub struct Scan {
     pub claude: Vec<ClaudePane>,
 }
 
+impl Scan {
+    /// The options, or the sentence saying which one is invalid.
+    pub fn config(&self) -> Result<Config> {
+        match &self.config {
+            Ok(c) => Ok(c.clone()),
+            Err(err) => anyhow::bail!("{err:#}"),
+        }
+    }
+}
+
 /// List options, panes and clients in one tmux call, then find Claude in each pane.
 pub fn scan(tmux: &Tmux) -> Result<Scan> {
     let pane_format = PANE_FIELDS

@@ -71,23 +71,30 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
 
 /// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
-    let id = w
-        .tmux(&[
-            "split-window".to_string(),
-            "-d".into(),
-            "-P".into(),
-            "-F".into(),
-            "#{pane_id}".into(),
-            "-t".into(),
-            "main".into(),
-            "-c".into(),
-            cwd.display().to_string(),
-            "-e".into(),
-            format!("CLAUDE_CONFIG_DIR={}", account_dir.display()),
-            "claude".into(),
-        ])
-        .trim()
-        .to_string();
+    launch_claude(w, Some(account_dir), cwd)
+}
+
+fn launch_claude(w: &World, account_dir: Option<&Path>, cwd: &Path) -> String {
+    let mut args: Vec<String> = [
+        "split-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id}",
+        "-t",
+        "main",
+        "-c",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(cwd.display().to_string());
+    if let Some(dir) = account_dir {
+        args.push("-e".into());
+        args.push(format!("CLAUDE_CONFIG_DIR={}", dir.display()));
+    }
+    args.push("claude".into());
+    let id = w.tmux(&args).trim().to_string();
     w.tmux(&["select-layout", "-t", "main", "tiled"]);
     w.wait_screen(&id, "Claude Code", 10);
     id
@@ -295,7 +302,8 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
 }
 
 fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
-    let s = setup(2, 0, ps);
+    // Within the cooldown of the first swap: the warning still comes at once.
+    let s = setup(2, 600, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
@@ -570,23 +578,7 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
 
 /// Start `claude` with no CLAUDE_CONFIG_DIR at all (it then uses ~/.claude).
 fn start_plain_claude(w: &World, cwd: &Path) -> String {
-    let id = w
-        .tmux(&[
-            "split-window".to_string(),
-            "-d".into(),
-            "-P".into(),
-            "-F".into(),
-            "#{pane_id}".into(),
-            "-t".into(),
-            "main".into(),
-            "-c".into(),
-            cwd.display().to_string(),
-            "claude".into(),
-        ])
-        .trim()
-        .to_string();
-    w.wait_screen(&id, "Claude Code", 10);
-    id
+    launch_claude(w, None, cwd)
 }
 
 fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
@@ -621,4 +613,51 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     let st = status(w);
     assert_eq!(pane_row(&st, &plain)["account"], "home");
     assert!(pane_row(&st, &plain)["unmanaged"].is_null());
+}
+
+#[test]
+fn a_swap_never_goes_to_an_account_whose_links_are_wrong() {
+    let s = setup(3, 0, false);
+    let w = &s.w;
+    std::fs::remove_file(s.b.join("projects")).unwrap();
+    let out = w.cf(&["swap", "--to", "b"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("shared links of `b`") && err.contains("projects"),
+        "{err}"
+    );
+    let st = status(w);
+    assert_eq!(st["accounts"][1]["links_ok"], false);
+    // The automatic choice skips b and takes c.
+    w.cf_ok(&["swap"]);
+    assert_eq!(status(w)["active"], "c");
+}
+
+#[test]
+fn loading_the_plugin_points_new_panes_at_the_active_account() {
+    let s = setup(2, 0, false);
+    let w = &s.w;
+    w.cf_ok(&["swap", "--to", "b"]);
+    w.tmux(&["set-environment", "-gu", "CLAUDE_CONFIG_DIR"]);
+    let out = w.cf(&["hook", "--event", "load"]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
+    assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
+    // A new window's claude starts on b.
+    let pane = w
+        .tmux(&[
+            "new-window",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_id}",
+            "-c",
+            &s.work.display().to_string(),
+            "claude",
+        ])
+        .trim()
+        .to_string();
+    w.wait_screen(&pane, "Claude Code", 10);
+    assert_eq!(pane_row(&status(w), &pane)["account"], "b");
 }

@@ -21,10 +21,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     let store = Store::open()?;
     let state = store.read();
     let scan = panes::scan(tmux)?;
-    let config = match &scan.config {
-        Ok(c) => c.clone(),
-        Err(err) => anyhow::bail!("{err:#}"),
-    };
+    let config = scan.config()?;
     let now = Timestamp::now();
     let active = failover::active(&config, &state);
     let accounts: Vec<Value> = config

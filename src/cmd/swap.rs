@@ -46,10 +46,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
 fn swap(tmux: &Tmux, args: &Args) -> Result<std::result::Result<String, String>> {
     let store = Store::open()?;
     let scan = panes::scan(tmux)?;
-    let config = match &scan.config {
-        Ok(c) => c.clone(),
-        Err(err) => anyhow::bail!("{err:#}"),
-    };
+    let config = scan.config()?;
     let mut locked = store.lock()?;
     let now = Timestamp::now();
     let from = failover::active(&config, &locked.state);

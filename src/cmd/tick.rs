@@ -31,10 +31,7 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
     // finishes after it makes what we see stale.
     let observed_at = Timestamp::now();
     let scan = panes::scan(tmux)?;
-    let config = match &scan.config {
-        Ok(c) => c.clone(),
-        Err(err) => anyhow::bail!("{err:#}"),
-    };
+    let config = scan.config()?;
     // Claude panes, plus panes Claude left since the last poll (their exit hint names the id).
     let mut ids: Vec<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
     let known = store.read();

@@ -17,10 +17,7 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
     let store = Store::open()?;
     let state = store.read();
     let scan = panes::scan(tmux)?;
-    let config = match &scan.config {
-        Ok(c) => c.clone(),
-        Err(err) => anyhow::bail!("{err:#}"),
-    };
+    let config = scan.config()?;
     if config.sessions.is_empty() {
         println!("no sessions are declared (set @claude-failover-sessions to NAME=DIR ...)");
         return Ok(ExitCode::SUCCESS);
