@@ -229,12 +229,11 @@ median_ms() {
     stats "$f" | cut -d' ' -f1
 }
 
-# Where a tick's time goes: starting the binary, each of its tmux calls replayed alone, the
-# latency of its wait loop (it polls the tmux child with sleeps of 0.2, 0.4, ... capped at 5 ms,
-# so a child is reaped only at the next wake-up), and the rest (its own work: /proc scan, session
-# files, state, detection).
+# Where a tick's time goes: starting the binary (`--version`), each of its tmux calls replayed
+# alone (the exact arguments it used), and the rest: its own work (/proc scan, session files,
+# state, detection) plus the time it takes to notice that a tmux client has exited.
 profile() {
-    local tick_ms=$1 startup c args ms parts="" sum=0 loss=0
+    local tick_ms=$1 startup c args ms parts="" sum=0
     startup=$(median_ms "$bin" --version)
     for c in $(ls "$tmp/calls.tick" | sort -n); do
         mapfile -d '' args <"$tmp/calls.tick/$c"
@@ -245,11 +244,9 @@ profile() {
             parts="$parts + tmux options+list-panes $ms"
         fi
         sum=$(awk -v a="$sum" -v b="$ms" 'BEGIN { print a + b }')
-        loss=$(awk -v a="$loss" -v t="$ms" 'BEGIN {
-            s = 0; p = 0.2; while (s < t) { s += p; p = (2 * p > 5) ? 5 : 2 * p }; print a + s - t }')
     done
-    printf '  where a tick goes: start+exit %.1f%s + wait-loop latency ~%.1f + own work ~%.1f ms\n' \
-        "$startup" "$parts" "$loss" "$(awk -v t="$tick_ms" -v s="$startup" -v u="$sum" -v l="$loss" 'BEGIN { print t - s - u - l }')"
+    printf '  where a tick goes: start+exit %.1f%s + the rest %.1f ms\n' \
+        "$startup" "$parts" "$(awk -v t="$tick_ms" -v s="$startup" -v u="$sum" 'BEGIN { print t - s - u }')"
 }
 
 declare -A med naive_med clients naive_clients rss
