@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# Benchmark: one `claude-failover tick` against the naive per-pane loop status-line plugins use
+# (`list-panes`, then `capture-pane | grep` for every pane), side by side on the same throwaway
+# tmux server full of simulated Claude Code panes.
+#
+#   scripts/bench.sh [N ...]        pane counts to measure (default: 1 20 100)
+#
+# Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
+# target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
+# (keep the server up that long after measuring, to profile a tick by hand).
+#
+# Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
+# or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
+# older than the process: never a swap). A manual swap before the panes start puts the server in
+# cooldown, and @claude-failover-confirm-polls is high, so nothing swaps while we measure.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(1 20 100)
+for n in "${sizes[@]}"; do
+    case "$n" in '' | *[!0-9]* | 0) echo "bench: pane counts are positive integers, got '$n'" >&2; exit 2 ;; esac
+done
+mapfile -t sizes < <(printf '%s\n' "${sizes[@]}" | sort -n -u)
+runs="${BENCH_RUNS:-30}"
+
+real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; exit 1; }
+if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+    (cd "$repo" && cargo build --release --quiet)
+fi
+bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
+[ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; exit 1; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-bench.XXXXXX")"
+sock="$tmp/tmux.sock"
+cleanup() {
+    "$real_tmux" -S "$sock" kill-server >/dev/null 2>&1 || true
+    [ "${BENCH_KEEP:-}" = 1 ] && { echo "bench: kept $tmp" >&2; return; }
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A private world: HOME, XDG folders and the simulator on PATH; nothing reaches the user's tmux.
+export HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" TZ=UTC
+unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
+mkdir -p "$HOME" "$tmp/bin" "$tmp/wrap" "$tmp/calls"
+ln -s "$bin" "$tmp/bin/claude"
+export PATH="$tmp/bin:$PATH"
+state="$XDG_STATE_HOME/claude-failover"
+acc_a="$HOME/.claude-a" acc_b="$HOME/.claude-b"
+
+# A `tmux` first on PATH that counts its invocations, for "how many clients does one tick spawn".
+count_file="$tmp/tmux-count"
+# It also keeps each call's arguments (NUL-separated) so the profile can replay them one by one.
+cat >"$tmp/wrap/tmux" <<EOF
+#!/bin/bash
+echo x >>'$count_file'
+n=\$(wc -l <'$count_file')
+printf '%s\\0' "\$@" >'$tmp/calls/'\$n
+exec '$real_tmux' "\$@"
+EOF
+chmod +x "$tmp/wrap/tmux"
+
+# The naive loop, as a status-line script of a typical plugin would do it.
+naive="$tmp/naive.sh"
+cat >"$naive" <<'EOF'
+#!/bin/sh
+found=0
+for p in $(tmux -S "$1" list-panes -a -F '#{pane_id}'); do
+    if tmux -S "$1" capture-pane -p -t "$p" | grep -q "hit your"; then found=1; fi
+done
+echo "$found"
+EOF
+
+tm() { "$real_tmux" -S "$sock" "$@"; }
+cf() { "$bin" -S "$sock" "$@"; }
+now_us() { local t="${EPOCHREALTIME/./}"; echo "$t"; }
+
+log() { printf '%s\n' "$*" >&2; }
+
+tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$HOME" /bin/sh
+tm set -g escape-time 0
+tm set -g @claude-failover-accounts "a=$acc_a b=$acc_b"
+tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
+tm set -g @claude-failover-confirm-polls 1000
+tm set -g @claude-failover-cooldown 86400
+cf links ensure >/dev/null
+# Starts the cooldown (no pane yet, so nothing is restarted); the panes then run on b.
+cf swap --to b --reason "bench setup" >/dev/null
+printf '50' >"$acc_b/sim-delay-ms"
+
+panes=() ids=() roles=()
+last_window=""
+
+role_of() {
+    case $(($1 % 10)) in
+    3) echo 529 ;;
+    7) echo replay ;;
+    *) echo ok ;;
+    esac
+}
+
+# Wait until every pane in the list shows its needle (pane and needle alternate).
+wait_screens() {
+    local deadline=$((SECONDS + 60)) pending=("$@") next pane needle i
+    while [ ${#pending[@]} -gt 0 ]; do
+        next=()
+        for ((i = 0; i < ${#pending[@]}; i += 2)); do
+            pane="${pending[i]}" needle="${pending[i + 1]}"
+            if ! tm capture-pane -p -J -t "$pane" | grep -qF -- "$needle"; then
+                next+=("$pane" "$needle")
+            fi
+        done
+        pending=("${next[@]+"${next[@]}"}")
+        [ ${#pending[@]} -eq 0 ] && return 0
+        if [ $SECONDS -ge $deadline ]; then
+            log "bench: pane ${pending[0]} never showed '${pending[1]}':"
+            tm capture-pane -p -J -t "${pending[0]}" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+type_line() { tm send-keys -t "$1" -l "$2" \; send-keys -t "$1" Enter; }
+
+# Start panes [from, to): four to a window, in a few project folders; each does a turn or two.
+add_panes() {
+    local from=$1 to=$2 i id pane cwd w=() t529=() trep=() t2=()
+    for ((i = from; i < to; i++)); do
+        id="$(cat /proc/sys/kernel/random/uuid)"
+        cwd="$HOME/project-$((i % 7))"
+        mkdir -p "$cwd"
+        if ((i % 4 == 0)); then
+            pane="$(tm new-window -d -P -F '#{pane_id}' -t bench -c "$cwd" -e "CLAUDE_CONFIG_DIR=$acc_b" \
+                "claude --session-id $id")"
+            last_window="$(tm display -p -t "$pane" '#{window_id}')"
+        else
+            pane="$(tm split-window -d -P -F '#{pane_id}' -t "$last_window" -c "$cwd" -e "CLAUDE_CONFIG_DIR=$acc_b" \
+                "claude --session-id $id")"
+            tm select-layout -t "$last_window" tiled
+        fi
+        panes[i]="$pane" ids[i]="$id" roles[i]="$(role_of "$i")"
+        w+=("$pane" "Claude Code")
+    done
+    wait_screens "${w[@]}"
+    printf 'ok' >"$acc_b/sim-mode"
+    w=()
+    for ((i = from; i < to; i++)); do
+        type_line "${panes[i]}" "first task $i"
+        w+=("${panes[i]}" "Sim reply to: first task $i")
+    done
+    wait_screens "${w[@]}"
+    for ((i = from; i < to; i++)); do
+        case "${roles[i]}" in
+        529) t529+=("$i") ;;
+        replay) trep+=("$i") ;;
+        *) ((i % 2 == 0)) && t2+=("$i") ;;
+        esac
+    done
+    if [ ${#t529[@]} -gt 0 ]; then
+        printf '529' >"$acc_b/sim-mode"
+        w=()
+        for i in "${t529[@]}"; do
+            type_line "${panes[i]}" "retry $i"
+            w+=("${panes[i]}" "529 Overloaded")
+        done
+        wait_screens "${w[@]}"
+    fi
+    if [ ${#trep[@]} -gt 0 ]; then
+        printf '429usage5h' >"$acc_b/sim-mode"
+        w=()
+        for i in "${trep[@]}"; do
+            type_line "${panes[i]}" "big job $i"
+            w+=("${panes[i]}" "hit your 5-hour limit")
+        done
+        wait_screens "${w[@]}"
+        printf 'ok' >"$acc_b/sim-mode"
+        # Older than the process that will show it by more than the clock slack: a replay.
+        sleep 3
+        w=()
+        for i in "${trep[@]}"; do
+            tm respawn-pane -k -t "${panes[i]}" -e "CLAUDE_CONFIG_DIR=$acc_b" "claude --resume ${ids[i]}"
+            w+=("${panes[i]}" "hit your 5-hour limit")
+        done
+        wait_screens "${w[@]}"
+    fi
+    printf 'ok' >"$acc_b/sim-mode"
+    if [ ${#t2[@]} -gt 0 ]; then
+        w=()
+        for i in "${t2[@]}"; do
+            type_line "${panes[i]}" "second task $i"
+            w+=("${panes[i]}" "Sim reply to: second task $i")
+        done
+        wait_screens "${w[@]}"
+    fi
+    sleep 0.3
+}
+
+# median p10 p90 min max (ms, one decimal) of the microsecond values in a file.
+stats() {
+    sort -n "$1" | awk '{ v[NR] = $1 } END {
+        n = NR; if (n == 0) { print "0 0 0 0 0"; exit }
+        m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        p10 = v[int((n - 1) * 0.1) + 1]; p90 = v[int((n - 1) * 0.9 + 0.5) + 1]
+        printf "%.1f %.1f %.1f %.1f %.1f\n", m / 1000, p10 / 1000, p90 / 1000, v[1] / 1000, v[n] / 1000 }'
+}
+
+swap_events() { grep -c '"event":"swap"' "$state/events.jsonl" || true; }
+
+# Files an invocation opened for writing, renamed or removed (from an strace -f log).
+disk_writes() {
+    grep -E 'openat\(.*(O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND)|rename|unlink|mkdir' "$1" |
+        grep -v -E '"/dev/(null|tty|pts)|ENOENT' |
+        grep -v -E "\"$state/lock\", O_RDWR\|O_CREAT\|O_NOFOLLOW\|O_CLOEXEC, 0600\) = [0-9]" || true
+}
+
+# Median wall time (ms) of a command over 15 runs.
+median_ms() {
+    local f="$tmp/median" r t0 t1
+    : >"$f"
+    for ((r = 0; r < 15; r++)); do
+        t0=$(now_us)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(now_us)
+        echo $((t1 - t0)) >>"$f"
+    done
+    stats "$f" | cut -d' ' -f1
+}
+
+# Where a tick's time goes: starting the binary (`--version`), each of its tmux calls replayed
+# alone (the exact arguments it used), and the rest: its own work (/proc scan, session files,
+# state, detection) plus the time it takes to notice that a tmux client has exited.
+profile() {
+    local tick_ms=$1 startup c args ms parts="" sum=0
+    startup=$(median_ms "$bin" --version)
+    for c in $(ls "$tmp/calls.tick" | sort -n); do
+        mapfile -d '' args <"$tmp/calls.tick/$c"
+        ms=$(median_ms "$real_tmux" "${args[@]}")
+        if [[ " ${args[*]} " == *" capture-pane "* ]]; then
+            parts="$parts + tmux captures $ms"
+        else
+            parts="$parts + tmux options+list-panes $ms"
+        fi
+        sum=$(awk -v a="$sum" -v b="$ms" 'BEGIN { print a + b }')
+    done
+    printf '  where a tick goes: start+exit %.1f%s + the rest %.1f ms\n' \
+        "$startup" "$parts" "$(awk -v t="$tick_ms" -v s="$startup" -v u="$sum" 'BEGIN { print t - s - u }')"
+}
+
+declare -A med naive_med clients naive_clients rss
+fail=0
+verdict() { # name ok(0/1) detail
+    if [ "$2" = 1 ]; then printf '  PASS  %s  (%s)\n' "$1" "$3"; else
+        printf '  FAIL  %s  (%s)\n' "$1" "$3"
+        fail=1
+    fi
+}
+
+have=0
+idle_line="" strace_line=""
+for n in "${sizes[@]}"; do
+    log "bench: starting panes $have..$((n - 1))"
+    add_panes "$have" "$n"
+    have=$n
+    real_claude=$(tm list-panes -a -F '#{pane_pid}' | wc -l)
+    for _ in 1 2 3; do cf tick >/dev/null; done
+    swaps_before=$(swap_events)
+
+    # Side by side: each round times one tick and one naive loop, so drift hits both alike.
+    : >"$tmp/a.$n" && : >"$tmp/b.$n"
+    found=""
+    for ((r = 0; r < runs; r++)); do
+        t0=$(now_us)
+        cf tick >/dev/null
+        t1=$(now_us)
+        found=$(sh "$naive" "$sock")
+        t2=$(now_us)
+        echo $((t1 - t0)) >>"$tmp/a.$n"
+        echo $((t2 - t1)) >>"$tmp/b.$n"
+    done
+    read -r am ap10 ap90 amin amax < <(stats "$tmp/a.$n")
+    read -r bm bp10 bp90 bmin bmax < <(stats "$tmp/b.$n")
+    med[$n]=$am naive_med[$n]=$bm
+
+    : >"$count_file" && rm -f "$tmp/calls/"*
+    PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
+    clients[$n]=$(wc -l <"$count_file")
+    rm -rf "$tmp/calls.tick" && mv "$tmp/calls" "$tmp/calls.tick" && mkdir "$tmp/calls"
+    : >"$count_file"
+    PATH="$tmp/wrap:$PATH" sh "$naive" "$sock" >/dev/null
+    naive_clients[$n]=$(wc -l <"$count_file")
+
+    peak=0
+    if [ -x /usr/bin/time ]; then
+        for _ in 1 2 3 4 5; do
+            k=$(/usr/bin/time -f %M "$bin" -S "$sock" tick 2>&1 >/dev/null | tail -n 1)
+            [ "$k" -gt "$peak" ] && peak=$k
+        done
+        rss[$n]=$peak
+    fi
+
+    echo
+    printf 'load average before this size: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf 'panes: %d (tmux panes: %d; 529 on screen: %d; replayed limit on screen: %d; naive loop saw "hit your": %s)\n' \
+        "$n" "$real_claude" "$(((n + 6) / 10))" "$(((n + 2) / 10))" "$found"
+    printf '  (a) claude-failover tick   median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d\n' \
+        "$am" "$ap10" "$ap90" "$amin" "$amax" "${clients[$n]}"
+    printf '  (b) naive per-pane loop    median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d\n' \
+        "$bm" "$bp10" "$bp90" "$bmin" "$bmax" "${naive_clients[$n]}"
+    printf '  ratio b/a: %.1fx' "$(awk -v a="$am" -v b="$bm" 'BEGIN { print (a > 0) ? b / a : 0 }')"
+    [ -n "${rss[$n]:-}" ] && printf '   peak RSS of tick (max of it and its tmux clients): %d KiB' "${rss[$n]}"
+    echo
+    profile "$am"
+    [ "$(swap_events)" = "$swaps_before" ] || { echo "bench: a swap happened during the bench" >&2; exit 1; }
+done
+biggest=${sizes[${#sizes[@]} - 1]}
+if [ -n "${BENCH_PAUSE:-}" ]; then
+    log "bench: server up for ${BENCH_PAUSE}s: $bin -S $sock tick (HOME=$HOME XDG_STATE_HOME=$XDG_STATE_HOME)"
+    sleep "$BENCH_PAUSE" || true
+fi
+
+# Idle ticks must not touch the disk: the same state.json (inode and mtime) after 20 of them.
+before="$(stat -c '%i %y' "$state/state.json") $(stat -c %s "$state/events.jsonl")"
+for _ in $(seq 20); do cf tick >/dev/null; done
+after="$(stat -c '%i %y' "$state/state.json") $(stat -c %s "$state/events.jsonl")"
+idle_ok=0
+[ "$before" = "$after" ] && idle_ok=1
+idle_line="state.json inode+mtime and events.jsonl size across 20 idle ticks at $biggest panes: $before -> $after"
+if command -v strace >/dev/null 2>&1; then
+    strace -f -qq -o "$tmp/strace" -e trace=openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat \
+        "$bin" -S "$sock" tick >/dev/null
+    writes="$(disk_writes "$tmp/strace")"
+    if [ -z "$writes" ]; then
+        strace_line="strace -f: no file opened for writing, renamed, created or removed (the lock file is opened, locked and left untouched)"
+    else
+        idle_ok=0
+        strace_line="strace -f: the idle tick wrote: $(echo "$writes" | head -n 5 | tr '\n' ' ')"
+    fi
+    execs=$(strace -f -qq -o /dev/stdout -e trace=execve "$bin" -S "$sock" tick 2>/dev/null | grep -c 'execve(.* = 0$' || true)
+    strace_line="$strace_line; processes started by one tick: $((execs - 1))"
+fi
+
+echo
+echo "idle: $idle_line"
+[ -n "$strace_line" ] && echo "idle: $strace_line"
+echo
+echo "targets:"
+if [ -n "${med[20]:-}" ]; then
+    verdict "at 20 panes one tick spawns at most 2 tmux clients" "$([ "${clients[20]}" -le 2 ] && echo 1 || echo 0)" "${clients[20]}"
+    verdict "at 20 panes the median tick is at most 15 ms" "$(awk -v m="${med[20]}" 'BEGIN { print (m <= 15) ? 1 : 0 }')" "${med[20]} ms"
+    verdict "at 20 panes a tick is at least 10x faster than the naive loop" \
+        "$(awk -v a="${med[20]}" -v b="${naive_med[20]}" 'BEGIN { print (b >= 10 * a) ? 1 : 0 }')" \
+        "$(awk -v a="${med[20]}" -v b="${naive_med[20]}" 'BEGIN { printf "%.1fx", b / a }')"
+else
+    echo "  (the 20-pane targets need 20 among the sizes)"
+fi
+verdict "an idle tick writes nothing" "$idle_ok" "${strace_line:-$idle_line}"
+if [ -n "${rss[$biggest]:-}" ]; then
+    verdict "peak RSS of a tick at most 10 MiB" "$([ "${rss[$biggest]}" -le 10240 ] && echo 1 || echo 0)" "${rss[$biggest]} KiB at $biggest panes"
+else
+    echo "  SKIP  peak RSS (no /usr/bin/time)"
+fi
+if [ ${#sizes[@]} -ge 3 ]; then
+    # Linear: the cost of each extra pane in the big step is no more than twice that of the small
+    # step (plus 0.05 ms of noise); a quadratic scan would blow past it.
+    s0=${sizes[0]} s1=${sizes[1]} s2=${sizes[2]}
+    read -r m1 m2 lin < <(awk -v a="${med[$s0]}" -v b="${med[$s1]}" -v c="${med[$s2]}" \
+        -v x="$s0" -v y="$s1" -v z="$s2" 'BEGIN {
+            m1 = (b - a) / (y - x); m2 = (c - b) / (z - y)
+            printf "%.3f %.3f %d\n", m1, m2, (m2 <= 2 * m1 + 0.05) ? 1 : 0 }')
+    verdict "cost grows roughly linearly with panes" "$lin" "per extra pane: ${m1} ms from $s0 to $s1, ${m2} ms from $s1 to $s2"
+fi
+exit $fail
