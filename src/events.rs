@@ -46,9 +46,22 @@ pub fn try_append(path: &Path, event: &str, fields: Value) -> Result<Value> {
     let mut line = serde_json::to_vec(&rec)?;
     line.push(b'\n');
     let mut f = fsutil::open_append(path)?;
-    // One write call per line: O_APPEND keeps concurrent writers' lines whole.
-    f.write_all(&line)
-        .with_context(|| format!("could not append to {}", path.display()))?;
+    // Writers take turns (most already hold the state lock, an error report may not).
+    use fs2::FileExt;
+    use std::os::unix::fs::FileExt as _;
+    f.lock_exclusive()
+        .with_context(|| format!("could not lock {}", path.display()))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut last = [0u8; 1];
+    // A line torn by an earlier failure must not swallow this one.
+    if len > 0 && f.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+        line.insert(0, b'\n');
+    }
+    if let Err(err) = f.write_all(&line) {
+        // A full disk may have taken part of the line: cut it off, so no torn line is left.
+        let _ = f.set_len(len);
+        return Err(err).with_context(|| format!("could not append to {}", path.display()));
+    }
     Ok(rec)
 }
 

@@ -465,7 +465,25 @@ pub fn swap(
         return Ok(SwapOutcome::AllExhausted);
     };
     let active_name = active(config, &locked.state);
-    let panes: Vec<JournalPane> = scan
+    let claude_ids: BTreeSet<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    // Panes a swap just restarted onto `from` whose Claude has not started yet.
+    let starting: Vec<JournalPane> =
+        scan.panes
+            .iter()
+            .filter(|p| !claude_ids.contains(p.id.as_str()))
+            .filter_map(|p| {
+                let ps = locked.state.panes.get(&p.id)?;
+                (ps.state == "resumed" && ps.pid.is_none() && ps.account.as_deref() == Some(from))
+                    .then(|| JournalPane {
+                        pane: p.id.clone(),
+                        session_id: ps.session_id.clone(),
+                        cwd: ps.cwd.clone(),
+                        done: false,
+                        outcome: None,
+                    })
+            })
+            .collect();
+    let mut panes: Vec<JournalPane> = scan
         .claude
         .iter()
         .filter(|cp| {
@@ -485,6 +503,7 @@ pub fn swap(
             outcome: None,
         })
         .collect();
+    panes.extend(starting);
     let journal = Journal {
         id: format!("{}-{}", now.as_millisecond(), std::process::id()),
         started: Some(now),

@@ -66,11 +66,23 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
             .mode(0o600)
             .custom_flags(libc_o_nofollow())
             .open(&tmp)
-            .with_context(|| format!("could not create {}", tmp.display()))?;
-        f.write_all(data)
-            .with_context(|| format!("could not write {}", tmp.display()))?;
-        f.sync_all()
-            .with_context(|| format!("could not flush {} to disk", tmp.display()))?;
+            .with_context(|| {
+                format!(
+                    "could not create a temporary file beside {}",
+                    path.display()
+                )
+            })?;
+        // Errors name the target, not the temporary file: the same failure reads the same on
+        // every run, so it is reported once.
+        f.write_all(data).with_context(|| {
+            format!("could not write a temporary file beside {}", path.display())
+        })?;
+        f.sync_all().with_context(|| {
+            format!(
+                "could not flush a temporary file beside {} to disk",
+                path.display()
+            )
+        })?;
         // rename replaces a planted symlink itself rather than writing through it.
         fs::rename(&tmp, path).with_context(|| {
             format!(
@@ -93,6 +105,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
 /// Open a file for appending, created 0600, never following a planted symlink.
 pub fn open_append(path: &Path) -> Result<File> {
     OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(0o600)

@@ -45,9 +45,10 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
 /// `Ok(Err(reason))` is a refusal, `Err` a failure.
 fn swap(tmux: &Tmux, args: &Args) -> Result<std::result::Result<String, String>> {
     let store = Store::open()?;
+    // Under the lock: the scan must see what every swap before ours did.
+    let mut locked = store.lock()?;
     let scan = panes::scan(tmux)?;
     let config = scan.config()?;
-    let mut locked = store.lock()?;
     let now = Timestamp::now();
     let from = failover::active(&config, &locked.state);
     let to = match &args.to {

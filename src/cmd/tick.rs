@@ -66,7 +66,15 @@ pub fn report_error(err: &anyhow::Error) {
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(text.as_str()) {
         return;
     }
-    if crate::fsutil::write_atomic(&marker, text.as_bytes()).is_ok() {
+    let marked = crate::fsutil::write_atomic(&marker, text.as_bytes()).is_ok();
+    // Without the marker (a read-only or full folder) the log itself says what was last logged.
+    let last_logged = || {
+        crate::events::read_all(&store)
+            .ok()
+            .and_then(|all| all.into_iter().rev().find(|e| e["event"] == "error"))
+            .and_then(|e| e["error"].as_str().map(str::to_string))
+    };
+    if marked || last_logged().as_deref() != Some(text.as_str()) {
         crate::events::append_at(
             &store.events_path(),
             "error",
