@@ -83,6 +83,13 @@ impl Scan {
 
 /// List options, panes and clients in one tmux call, then find Claude in each pane.
 pub fn scan(tmux: &Tmux) -> Result<Scan> {
+    Ok(scan_and_capture(tmux, &[])?.0)
+}
+
+/// Like `scan`, and in the same tmux call capture `known` panes (those that ran Claude at the
+/// last poll): in the steady state a whole poll costs one tmux client. If one of them vanished
+/// tmux stops at its capture, so we list again without captures.
+pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)> {
     let pane_format = PANE_FIELDS
         .iter()
         .map(|f| format!("#{{{f}}}"))
@@ -90,27 +97,42 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
         .join(&SEP.to_string());
     let pane_format = format!("P{SEP}{pane_format}");
     let client_format = format!("C{SEP}#{{client_name}}");
-    let out = tmux
-        .batch(&[
-            options::command(),
-            vec!["list-panes".into(), "-a".into(), "-F".into(), pane_format],
-            vec!["list-clients".into(), "-F".into(), client_format],
-        ])
-        .context("could not list the tmux panes")?;
+    let mut commands = vec![
+        options::command(),
+        vec!["list-panes".into(), "-a".into(), "-F".into(), pane_format],
+        vec!["list-clients".into(), "-F".into(), client_format],
+    ];
+    let nonce = nonce();
+    let listing_only = commands.len();
+    commands.extend(capture_commands(&nonce, known));
+    let (out, captured) = match tmux.batch(&commands) {
+        Ok(out) => (out, true),
+        Err(_) if !known.is_empty() => (
+            tmux.batch(&commands[..listing_only])
+                .context("could not list the tmux panes")?,
+            false,
+        ),
+        Err(err) => return Err(err).context("could not list the tmux panes"),
+    };
     let (config, rest) = options::parse_prefix(&out);
-    let (panes, clients) = parse_listing(rest);
+    let (listing, captures) = match rest.find(&nonce) {
+        Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
+        _ => (rest, Captures::new()),
+    };
+    let (panes, clients) = parse_listing(listing);
     let mut procs = Procs::new();
     let claude = match &config {
         Ok(config) => find_claude(tmux, config, &panes, &mut procs),
         Err(_) => Vec::new(),
     };
-    Ok(Scan {
+    let scan = Scan {
         procs_backend: procs.backend(),
         config,
         panes,
         clients,
         claude,
-    })
+    };
+    Ok((scan, captures))
 }
 
 /// Records start with `P<SEP>` (a pane) or `C<SEP>` (a client); a line starting otherwise
@@ -309,19 +331,20 @@ pub fn session_id_from_exit_hint(screen: &str) -> Option<String> {
     None
 }
 
-/// Capture the visible screen of each pane in one tmux call. A marker line with a per-call nonce
-/// separates the captures, so no pane text can forge one.
-pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::new();
-    if panes.is_empty() {
-        return Ok(out);
-    }
-    let nonce = format!(
+pub type Captures = HashMap<String, String>;
+
+/// A marker no pane text can forge: unique to this process and instant.
+fn nonce() -> String {
+    format!(
         "@@claude-failover-{}-{}",
         std::process::id(),
         Timestamp::now().as_nanosecond()
-    );
-    let mut commands: Vec<Vec<String>> = Vec::new();
+    )
+}
+
+/// Per pane: a marker line, then its visible screen (`capture-pane -p -J`).
+fn capture_commands(nonce: &str, panes: &[&str]) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
     for id in panes {
         commands.push(vec![
             "display-message".into(),
@@ -338,13 +361,15 @@ pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>> {
             id.to_string(),
         ]);
     }
-    let text = tmux
-        .batch(&commands)
-        .context("could not capture the Claude panes")?;
+    commands
+}
+
+fn parse_captures(text: &str, nonce: &str) -> Captures {
+    let mut out = Captures::new();
     let mut current: Option<String> = None;
     let mut buf = String::new();
     for line in text.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix(&nonce) {
+        if let Some(rest) = line.strip_prefix(nonce) {
             if let Some(id) = current.take() {
                 out.insert(id, std::mem::take(&mut buf));
             }
@@ -356,7 +381,19 @@ pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>> {
     if let Some(id) = current {
         out.insert(id, buf);
     }
-    Ok(out)
+    out
+}
+
+/// Capture the visible screen of each pane in one tmux call.
+pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<Captures> {
+    if panes.is_empty() {
+        return Ok(Captures::new());
+    }
+    let nonce = nonce();
+    let text = tmux
+        .batch(&capture_commands(&nonce, panes))
+        .context("could not capture the Claude panes")?;
+    Ok(parse_captures(&text, &nonce))
 }
 
 #[cfg(test)]

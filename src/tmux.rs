@@ -83,11 +83,14 @@ impl Tmux {
             .context("could not start tmux (is it installed and on PATH?)")?;
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr = child.stderr.take().expect("stderr is piped");
-        // Read both pipes off-thread so a chatty command cannot block on a full pipe while we
-        // wait for it, and so the wait below can time out.
+        // Read both pipes off-thread so a chatty command cannot block on a full pipe, and wake
+        // up the moment tmux closes its output (it exits right after): polling would notice a
+        // 4 ms client several ms late on every call.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         let out_reader = std::thread::spawn(move || {
             let mut buf = Vec::new();
             let _ = stdout.read_to_end(&mut buf);
+            let _ = done_tx.send(());
             buf
         });
         let err_reader = std::thread::spawn(move || {
@@ -96,7 +99,12 @@ impl Tmux {
             buf
         });
         let deadline = Instant::now() + timeout;
-        let mut pause = Duration::from_micros(200);
+        if done_rx.recv_timeout(timeout).is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("tmux did not answer within {} ms", timeout.as_millis());
+        }
+        // Output is closed; the process is exiting. Still bounded by the deadline.
         let status = loop {
             if let Some(status) = child.try_wait().context("waiting for tmux")? {
                 break status;
@@ -106,8 +114,7 @@ impl Tmux {
                 let _ = child.wait();
                 bail!("tmux did not answer within {} ms", timeout.as_millis());
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_micros(100));
         };
         let out = out_reader.join().unwrap_or_default();
         let err = err_reader.join().unwrap_or_default();

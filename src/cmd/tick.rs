@@ -30,18 +30,24 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
     // Everything seen from here on is as of this instant (or later): a restart that another run
     // finishes after it makes what we see stale.
     let observed_at = Timestamp::now();
-    let scan = panes::scan(tmux)?;
-    let config = scan.config()?;
-    // Claude panes, plus panes Claude left since the last poll (their exit hint names the id).
-    let mut ids: Vec<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
+    // Panes that ran Claude at the last poll are captured in the listing call itself; only
+    // panes new since then need a second call.
     let known = store.read();
-    for p in &scan.panes {
-        if known.panes.get(&p.id).is_some_and(|s| s.pid.is_some()) && !ids.contains(&p.id.as_str())
-        {
-            ids.push(&p.id);
-        }
-    }
-    let captures = panes::capture(tmux, &ids)?;
+    let known_ids: Vec<&str> = known
+        .panes
+        .iter()
+        .filter(|(_, p)| p.pid.is_some())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids)?;
+    let config = scan.config()?;
+    let missing: Vec<&str> = scan
+        .claude
+        .iter()
+        .map(|c| c.pane.id.as_str())
+        .filter(|id| !captures.contains_key(*id))
+        .collect();
+    captures.extend(panes::capture(tmux, &missing)?);
     let mut locked = store.lock()?;
     let now = Timestamp::now();
     let ctx = Ctx {
