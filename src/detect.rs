@@ -67,6 +67,42 @@ pub fn detect(screen: &str) -> Detection {
     detect_at(screen, &Zoned::now())
 }
 
+/// Words that every limit or server-error message this module knows holds at least one of.
+/// A screen without any of them is `none` without compiling a single pattern: the common case
+/// on every poll, where compiling the patterns would be most of the cost.
+const MATTERS: [&str; 16] = [
+    "limit",
+    "Limit",
+    "usage",
+    "Usage",
+    "hit your",
+    "reached your",
+    "credits",
+    "disabled for your org",
+    "rror",
+    "verloaded",
+    "high load",
+    "timed out",
+    "onnection",
+    "stopped arriving",
+    "etrying",
+    "429",
+];
+
+/// Could this screen be anything but `none`? (Cheap: a few substring searches.)
+pub fn may_matter(screen: &str) -> bool {
+    MATTERS.iter().any(|w| screen.contains(w))
+}
+
+/// `detect_at`, skipping screens that cannot hold a limit or an error.
+pub fn detect_quick(screen: &str, now: &Zoned) -> Detection {
+    if may_matter(screen) {
+        detect_at(screen, now)
+    } else {
+        Detection::none()
+    }
+}
+
 /// Classify a capture as of `now` (reset times without a date are the next occurrence after it).
 pub fn detect_at(screen: &str, now: &Zoned) -> Detection {
     let clean = strip_ansi(last_lines(screen, MAX_LINES));
@@ -1531,6 +1567,30 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_filter_never_hides_a_verdict() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut stack = vec![root];
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "txt") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let full = detect_at(&text, &now());
+                    if full.verdict != Verdict::None {
+                        seen += 1;
+                        assert!(may_matter(&text), "{} hides {full:?}", path.display());
+                    }
+                    assert_eq!(detect_quick(&text, &now()), full, "{}", path.display());
+                }
+            }
+        }
+        assert!(seen > 20, "only {seen} fixtures with a verdict");
+    }
+
+    #[test]
     fn ascii_classes_rewrites_only_escapes() {
         assert_eq!(ascii_classes(r"\d+ \w"), "[0-9]+ [0-9A-Za-z_]");
         assert_eq!(ascii_classes(r"[\w.-]\b"), "[0-9A-Za-z_.-](?-u:\\b)");
@@ -2072,6 +2132,10 @@ mod tests {
                 text.push('\n');
             }
             let det = d(&text);
+            assert!(
+                det.verdict == Verdict::None || may_matter(&text),
+                "the quick filter would hide {det:?}:\n{text}"
+            );
             consistent(&det);
             assert_eq!(det, d(&text), "deterministic");
             // Whatever came before, a newer normal turn at the bottom means no limit.

@@ -102,7 +102,7 @@ pub fn tick(
         let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
         ps.account = pane_account(cp, Some(ps), &active_name);
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
-        let detection = detect::detect_at(screen, &now.to_zoned(jiff::tz::TimeZone::system()));
+        let detection = detect::detect_quick(screen, &now.to_zoned(jiff::tz::TimeZone::system()));
         let fresh = match detection.verdict {
             Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
             _ => None,
