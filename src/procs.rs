@@ -279,7 +279,7 @@ impl Procs {
 
     fn boot_ns(&mut self) -> Option<i128> {
         *self.boot_ns.get_or_insert_with(|| {
-            let stat = std::fs::read_to_string("/proc/stat").ok()?;
+            let stat = String::from_utf8(read_proc("/proc/stat")?).ok()?;
             parse_btime(&stat).map(|secs| i128::from(secs) * 1_000_000_000)
         })
     }
@@ -413,13 +413,13 @@ fn clock_ticks() -> i64 {
 }
 
 fn read_proc_entry(pid: u32, boot_ns: Option<i128>) -> Option<Entry> {
-    let raw = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let raw = read_proc(format!("/proc/{pid}/stat"))?;
     let stat = parse_stat(&String::from_utf8_lossy(&raw))?;
     let started_at = boot_ns.and_then(|boot| {
         let since_boot = i128::from(stat.starttime) * 1_000_000_000 / i128::from(clock_ticks());
         Timestamp::from_nanosecond(boot + since_boot).ok()
     });
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = read_proc(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     Some(Entry {
         info: ProcInfo {
             pid,
@@ -453,7 +453,9 @@ fn read_proc_children(pid: u32) -> Vec<u32> {
     };
     let mut kids = Vec::new();
     for task in tasks.flatten() {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+        if let Some(text) =
+            read_proc(task.path().join("children")).and_then(|b| String::from_utf8(b).ok())
+        {
             kids.extend(
                 text.split_whitespace()
                     .filter_map(|w| w.parse::<u32>().ok()),
@@ -479,7 +481,7 @@ fn scan_proc_parents() -> HashMap<u32, Vec<u32>> {
         else {
             continue;
         };
-        let Ok(raw) = std::fs::read(item.path().join("stat")) else {
+        let Some(raw) = read_proc(item.path().join("stat")) else {
             continue;
         };
         if let Some(stat) = parse_stat(&String::from_utf8_lossy(&raw)) {
@@ -490,7 +492,7 @@ fn scan_proc_parents() -> HashMap<u32, Vec<u32>> {
 }
 
 fn read_proc_env(pid: u32) -> Option<HashMap<String, String>> {
-    let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let raw = read_proc(format!("/proc/{pid}/environ"))?;
     let mut env = HashMap::new();
     for item in split_nul(&raw) {
         if let Some((key, value)) = item.split_once('=') {
@@ -766,6 +768,28 @@ impl Running {
             }
         }
     }
+}
+
+/// Read a /proc file whole. /proc files report a size of 0, so `fs::read` would stat the file
+/// and then grow its buffer from a few bytes; one 4 KiB read covers almost all of them.
+fn read_proc(path: impl AsRef<Path>) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match f.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    Some(buf)
 }
 
 #[cfg(test)]
