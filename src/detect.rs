@@ -535,7 +535,7 @@ regex!(
 regex!(Q_SERVICE, r"^This service is disabled for your org\b.*$");
 regex!(
     Q_MODEL,
-    r"^(?:Fable|Haiku|Mythos|Opus|Sonnet)(?: [^·\n]{1,40})? requires usage credits\."
+    r"^(?:Fable|Haiku|Mythos|Opus|Sonnet)(?: [^·\n]+?)? requires usage credits\."
 );
 // Older releases (see tests/fixtures/older-versions/SOURCES.md).
 regex!(
@@ -566,11 +566,11 @@ regex!(
         API\ Error:\ Repeated\ 529(?P<overloaded>)
       | API\ Error:?\ \(?(?P<code>\d{3})\b
       | API\ Error:\ Connection(?P<connection>)
-      | API\ Error:\ (?:Request\ timed\ out|[^·]{0,40}timed\ out)(?P<timeout>)
+      | API\ Error:\ (?:Request\ timed\ out|[^·]*?timed\ out)(?P<timeout>)
       | API\ Error:\ (?:The\ response\ stopped\ arriving|Server\ error\ mid-response)(?P<stream>)
       | API\ Error:\ (?:Server\ is\ temporarily\ limiting\ requests|Request\ rejected\ \(429\))(?P<throttle>)
-      | API\ Error:\ (?:Overloaded|[^·]{0,80}overloaded_error)(?P<overloaded2>)
-      | API\ Error:\ (?:Internal\ server\ error|[^·]{0,80}\b(?:api_error|server_error)\b)(?P<server>)
+      | API\ Error:\ (?:Overloaded|[^·]*?overloaded_error)(?P<overloaded2>)
+      | API\ Error:\ (?:Internal\ server\ error|[^·]*?\b(?:api_error|server_error)\b)(?P<server>)
       | Request\ timed\ out(?P<timeout2>)
       | Connection\ to\ the\ API\ was\ lost(?P<connection2>)
       | [A-Z][\w.-]*(?:\ [\w.-]+){0,3}\ is\ experiencing\ high\ load(?P<overloaded3>)
