@@ -517,7 +517,7 @@ regex!(
 // Heads of every limit message, anchored at the start: the text must BEGIN the line.
 regex!(
     Q_HIT,
-    r"^You've (?:hit|reached) your (?P<what>[^·]{1,60}?)(?: ?· ?(?P<rest>.*))?$"
+    r"^You've (?:hit|reached) your (?P<what>[^·]+?)(?: ?· ?(?P<rest>.*))?$"
 );
 regex!(
     Q_WHAT,
@@ -613,7 +613,7 @@ fn classify(msg: &str) -> Option<Class> {
     }
     // The retry spinner (`… · retrying in 35s · attempt 7/10`) comes first: it also carries
     // `5-hour limit reached`, and it is never a confirmed limit.
-    if RETRYING.is_match(msg) && ATTEMPT.is_match(msg) {
+    if msg.contains("etrying") && RETRYING.is_match(msg) && ATTEMPT.is_match(msg) {
         return Some(Class::Server(server_kind_of(msg).unwrap_or("retry")));
     }
     if !CANDIDATE.is_match(msg) {
@@ -637,7 +637,25 @@ fn classify(msg: &str) -> Option<Class> {
     None
 }
 
+/// Could `SERVER` match? Its alternatives start with these; checking them first means the
+/// pattern is only compiled (every poll is a new process) for a line that may be an error.
+fn may_be_server_error(msg: &str) -> bool {
+    const STARTS: [&str; 7] = [
+        "API Error",
+        "Request timed out",
+        "Connection to the API",
+        "Overloaded",
+        "529 ",
+        "If it persists",
+        "5",
+    ];
+    STARTS.iter().any(|p| msg.starts_with(p)) || msg.contains("high load")
+}
+
 fn server_kind_of(msg: &str) -> Option<&'static str> {
+    if !may_be_server_error(msg) {
+        return None;
+    }
     let c = SERVER.captures(msg)?;
     let has = |n: &str| c.name(n).is_some();
     if let Some(code) = c.name("code").or_else(|| c.name("code2")) {
@@ -673,54 +691,77 @@ fn classify_quota(msg: &str) -> Option<Class> {
             status: false,
         })
     };
-    if let Some(c) = Q_HIT.captures(msg) {
-        let what = c.name("what")?.as_str();
-        if !Q_WHAT.is_match(what) {
-            return None;
+    // Each pattern is tried only on a line that starts like it: an unused pattern is never
+    // compiled, and every poll is a new process.
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| msg.starts_with(p));
+    if starts(&["You've hit your", "You've reached your"]) {
+        if let Some(c) = Q_HIT.captures(msg) {
+            let what = c.name("what")?.as_str();
+            if !Q_WHAT.is_match(what) {
+                return None;
+            }
+            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            return quota(kind_of(what), reset);
         }
-        let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-        return quota(kind_of(what), reset);
     }
-    if let Some(c) = Q_OUT.captures(msg) {
-        let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-        return quota("credits", reset);
+    if starts(&["You're out of"]) {
+        if let Some(c) = Q_OUT.captures(msg) {
+            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            return quota("credits", reset);
+        }
     }
-    if let Some(c) = Q_ORG.captures(msg) {
-        let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-        return quota("org", reset);
+    if starts(&["Your org is out of usage"]) {
+        if let Some(c) = Q_ORG.captures(msg) {
+            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            return quota("org", reset);
+        }
     }
-    if Q_SEAT.is_match(msg) {
+    if starts(&["Your seat type", "Your usage allocation", "Your group's"]) && Q_SEAT.is_match(msg)
+    {
         return quota("seat", Reset::None);
     }
-    if Q_SERVICE.is_match(msg) {
+    if starts(&["This service"]) && Q_SERVICE.is_match(msg) {
         return quota("org", Reset::None);
     }
-    if Q_MODEL.is_match(msg) {
+    const MODELS: [&str; 5] = ["Fable", "Haiku", "Mythos", "Opus", "Sonnet"];
+    if starts(&MODELS) && Q_MODEL.is_match(msg) {
         return quota("credits", Reset::None);
     }
-    if let Some(c) = Q_OLD_EPOCH.captures(msg) {
-        let epoch = c.name("epoch")?.as_str().parse().ok()?;
-        return quota("usage", Reset::Epoch(epoch));
+    if starts(&["Claude AI usage limit reached|"]) {
+        if let Some(c) = Q_OLD_EPOCH.captures(msg) {
+            let epoch = c.name("epoch")?.as_str().parse().ok()?;
+            return quota("usage", Reset::Epoch(epoch));
+        }
     }
-    if let Some(c) = Q_OLD_CLAUDE.captures(msg) {
-        let reset = match c.name("t") {
-            Some(t) if plausible_reset(t.as_str()) => Reset::Text(t.as_str().to_string()),
-            Some(_) => return None,
-            None => Reset::None,
-        };
-        return quota("usage", reset);
+    if starts(&["Claude"]) {
+        if let Some(c) = Q_OLD_CLAUDE.captures(msg) {
+            let reset = match c.name("t") {
+                Some(t) if plausible_reset(t.as_str()) => Reset::Text(t.as_str().to_string()),
+                Some(_) => return None,
+                None => Reset::None,
+            };
+            return quota("usage", reset);
+        }
     }
-    if let Some(c) = Q_OLD_NAMED.captures(msg) {
-        let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-        return quota(kind_of(c.name("name")?.as_str()), reset);
+    const NAMED: [&str; 10] = [
+        "5-hour", "Session", "session", "Weekly", "weekly", "Daily", "daily", "Opus", "Sonnet",
+        "Fable",
+    ];
+    if starts(&NAMED) {
+        if let Some(c) = Q_OLD_NAMED.captures(msg) {
+            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            return quota(kind_of(c.name("name")?.as_str()), reset);
+        }
     }
-    if let Some(c) = Q_STATUS.captures(msg) {
-        let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-        return Some(Class::Quota {
-            kind: "usage",
-            reset,
-            status: true,
-        });
+    if starts(&["Usage limit reached"]) {
+        if let Some(c) = Q_STATUS.captures(msg) {
+            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            return Some(Class::Quota {
+                kind: "usage",
+                reset,
+                status: true,
+            });
+        }
     }
     None
 }
