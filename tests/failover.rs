@@ -19,17 +19,7 @@ struct Setup {
 
 /// Account homes with their shared links made by hand (the links feature is tested on its own).
 fn account(w: &World, name: &str) -> PathBuf {
-    let dir = w.account_dir(name);
-    let shared = w.home.join(".claude-shared");
-    std::fs::create_dir_all(&dir).unwrap();
-    for item in ["projects", "file-history", "session-env"] {
-        std::fs::create_dir_all(shared.join(item)).unwrap();
-        let link = dir.join(item);
-        if !link.exists() {
-            std::os::unix::fs::symlink(shared.join(item), link).unwrap();
-        }
-    }
-    dir
+    w.linked_account(&w.account_dir(name))
 }
 
 fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {

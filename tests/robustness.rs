@@ -31,16 +31,7 @@ fn sq(s: &str) -> String {
 
 /// An account home linked by hand into the shared folder (the links feature has its own tests).
 fn account(w: &World, dir: &Path) -> PathBuf {
-    let shared = w.home.join(".claude-shared");
-    std::fs::create_dir_all(dir).unwrap();
-    for item in ["projects", "file-history", "session-env"] {
-        std::fs::create_dir_all(shared.join(item)).unwrap();
-        let link = dir.join(item);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(shared.join(item), link).unwrap();
-        }
-    }
-    dir.to_path_buf()
+    w.linked_account(dir)
 }
 
 /// A server with the accounts `(name, folder under HOME)`, confirm-polls 2 with no gap.

@@ -162,6 +162,21 @@ impl World {
         self.home.join(format!(".claude-{name}"))
     }
 
+    /// Make `dir` an account home whose shared items link into `~/.claude-shared`, by hand
+    /// (the links feature has its own tests).
+    pub fn linked_account(&self, dir: &Path) -> PathBuf {
+        let shared = self.home.join(".claude-shared");
+        std::fs::create_dir_all(dir).unwrap();
+        for item in ["projects", "file-history", "session-env"] {
+            std::fs::create_dir_all(shared.join(item)).unwrap();
+            let link = dir.join(item);
+            if std::fs::symlink_metadata(&link).is_err() {
+                std::os::unix::fs::symlink(shared.join(item), link).unwrap();
+            }
+        }
+        dir.to_path_buf()
+    }
+
     pub fn capture(&self, pane: &str) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-t", pane])
     }
