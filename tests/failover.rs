@@ -353,17 +353,9 @@ fn concurrent_ticks_swap_exactly_once(ps: bool) {
     set_mode(&s.a, "429usage5h");
     turn(w, &p1, "hit", "You've hit your 5-hour limit");
     tick(w);
-    let children: Vec<_> = (0..20)
-        .map(|_| {
-            w.command(common::BIN)
-                .args(["-L", &w.socket, "tick"])
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    let children: Vec<_> = (0..20).map(|_| w.cf_spawn(&["tick"])).collect();
+    for c in children {
+        assert!(c.wait_with_output().unwrap().status.success());
     }
     assert_eq!(events(w, "swap").len(), 1);
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();

@@ -7,7 +7,7 @@ mod common;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -276,19 +276,7 @@ fn storm(w: &World, runs: &[Vec<&str>]) -> Vec<Output> {
             }
             Ok(reads)
         });
-        let children: Vec<_> = runs
-            .iter()
-            .map(|args| {
-                w.command(BIN)
-                    .arg("-L")
-                    .arg(&w.socket)
-                    .args(args)
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
+        let children: Vec<_> = runs.iter().map(|args| w.cf_spawn(args)).collect();
         let outputs: Vec<Output> = children
             .into_iter()
             .map(|c| c.wait_with_output().unwrap())
@@ -551,19 +539,7 @@ fn killing_the_tmux_server_mid_tick_never_breaks_a_tick() {
         })
         .collect();
     let started = Instant::now();
-    let children: Vec<_> = runs
-        .iter()
-        .map(|args| {
-            w.command(BIN)
-                .arg("-L")
-                .arg(&w.socket)
-                .args(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<_> = runs.iter().map(|args| w.cf_spawn(args)).collect();
     std::thread::sleep(Duration::from_millis(40));
     w.tmux_output(&["kill-server"]);
     for (args, c) in runs.iter().zip(children) {

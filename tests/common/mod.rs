@@ -137,6 +137,19 @@ impl World {
             .expect("claude-failover runs")
     }
 
+    /// Start the real binary against this world's server without waiting for it (output
+    /// piped), for runs that must overlap.
+    pub fn cf_spawn<S: AsRef<OsStr>>(&self, args: &[S]) -> std::process::Child {
+        self.command(BIN)
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("claude-failover starts")
+    }
+
     pub fn cf_ok<S: AsRef<OsStr>>(&self, args: &[S]) -> String {
         let out = self.cf(args);
         assert!(
