@@ -9,11 +9,18 @@ use anyhow::{bail, Context, Result};
 
 extern "C" {
     fn geteuid() -> u32;
+    fn getuid() -> u32;
 }
 
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { geteuid() }
+}
+
+/// The real user id, which tmux puts in its socket folder's name (`tmux-<uid>`).
+pub fn uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { getuid() }
 }
 
 /// Create `dir` (and parents) with mode 0700 if missing; refuse a folder that is not a real

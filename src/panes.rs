@@ -104,21 +104,31 @@ pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)>
     ];
     let nonce = nonce();
     let listing_only = commands.len();
-    commands.extend(capture_commands(&nonce, known));
-    let (out, captured) = match tmux.batch(&commands) {
+    let mut chunks = capture_chunks(&nonce, known, packed_len(&commands)).into_iter();
+    commands.extend(chunks.next().unwrap_or_default());
+    let (out, captured) = match tmux.query(&commands) {
         Ok(out) => (out, true),
         Err(_) if !known.is_empty() => (
-            tmux.batch(&commands[..listing_only])
+            tmux.query(&commands[..listing_only])
                 .context("could not list the tmux panes")?,
             false,
         ),
         Err(err) => return Err(err).context("could not list the tmux panes"),
     };
     let (config, rest) = options::parse_prefix(&out);
-    let (listing, captures) = match rest.find(&nonce) {
+    let (listing, mut captures) = match rest.find(&nonce) {
         Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
         _ => (rest, Captures::new()),
     };
+    // More panes than one command line holds: the rest, a call per command line. A chunk that
+    // fails (a pane vanished) leaves its panes uncaptured; the caller captures what is missing.
+    if captured {
+        for chunk in chunks {
+            if let Ok(text) = tmux.query(&chunk) {
+                captures.extend(parse_captures(&text, &nonce));
+            }
+        }
+    }
     let (panes, clients) = parse_listing(listing);
     let mut procs = Procs::new();
     let claude = match &config {
@@ -230,7 +240,7 @@ fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) 
 /// session file nor the process tells it. The whole output is the path, newlines and all.
 fn pane_path(tmux: &Tmux, pane: &str) -> Option<String> {
     let out = tmux
-        .run(&["display-message", "-p", "-t", pane, "#{pane_current_path}"])
+        .query(&[["display-message", "-p", "-t", pane, "#{pane_current_path}"]])
         .ok()?;
     let path = out.strip_suffix('\n').unwrap_or(&out);
     (!path.is_empty()).then(|| path.to_string())
@@ -342,26 +352,55 @@ fn nonce() -> String {
     )
 }
 
-/// Per pane: a marker line, then its visible screen (`capture-pane -p -J`).
-fn capture_commands(nonce: &str, panes: &[&str]) -> Vec<Vec<String>> {
-    let mut commands = Vec::new();
+/// The bytes a command line takes in tmux's command message (each word and `;` NUL-ended).
+fn packed_len(commands: &[Vec<String>]) -> usize {
+    commands
+        .iter()
+        .map(|c| c.iter().map(|w| w.len() + 1).sum::<usize>() + 2)
+        .sum()
+}
+
+/// Capture commands for `panes`, cut into command lines that tmux accepts (one message of at
+/// most 16 KiB); the first line has `used` bytes taken already.
+fn capture_chunks(nonce: &str, panes: &[&str], used: usize) -> Vec<Vec<Vec<String>>> {
+    let mut chunks: Vec<Vec<Vec<String>>> = vec![Vec::new()];
+    let mut size = used;
     for id in panes {
-        commands.push(vec![
+        let commands = capture_commands(nonce, id);
+        let len = packed_len(&commands);
+        let last = chunks.last_mut().expect("one chunk at least");
+        if size + len > crate::tmux::MAX_COMMAND_BYTES && !last.is_empty() {
+            chunks.push(Vec::new());
+            size = 0;
+        }
+        size += len;
+        chunks
+            .last_mut()
+            .expect("one chunk at least")
+            .extend(commands);
+    }
+    chunks.retain(|c| !c.is_empty());
+    chunks
+}
+
+/// A marker line, then the pane's visible screen (`capture-pane -p -J`).
+fn capture_commands(nonce: &str, id: &str) -> Vec<Vec<String>> {
+    vec![
+        vec![
             "display-message".into(),
             "-p".into(),
             "-t".into(),
             id.to_string(),
             format!("{nonce} {id}"),
-        ]);
-        commands.push(vec![
+        ],
+        vec![
             "capture-pane".into(),
             "-p".into(),
             "-J".into(),
             "-t".into(),
             id.to_string(),
-        ]);
-    }
-    commands
+        ],
+    ]
 }
 
 fn parse_captures(text: &str, nonce: &str) -> Captures {
@@ -390,10 +429,14 @@ pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<Captures> {
         return Ok(Captures::new());
     }
     let nonce = nonce();
-    let text = tmux
-        .batch(&capture_commands(&nonce, panes))
-        .context("could not capture the Claude panes")?;
-    Ok(parse_captures(&text, &nonce))
+    let mut captures = Captures::new();
+    for chunk in capture_chunks(&nonce, panes, 0) {
+        let text = tmux
+            .query(&chunk)
+            .context("could not capture the Claude panes")?;
+        captures.extend(parse_captures(&text, &nonce));
+    }
+    Ok(captures)
 }
 
 #[cfg(test)]
@@ -433,6 +476,22 @@ mod tests {
         assert_eq!(panes[1].session, format!("odd\nname{SEP}x"));
         assert!(panes[1].dead);
         assert_eq!(clients, ["/dev/pts/3"]);
+    }
+
+    #[test]
+    fn captures_of_many_panes_are_cut_into_command_lines_tmux_accepts() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("%{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let nonce = nonce();
+        let chunks = capture_chunks(&nonce, &ids, 3000);
+        assert!(chunks.len() > 2);
+        assert!(packed_len(&chunks[0]) + 3000 <= crate::tmux::MAX_COMMAND_BYTES);
+        for chunk in &chunks[1..] {
+            assert!(packed_len(chunk) <= crate::tmux::MAX_COMMAND_BYTES);
+        }
+        let targets: Vec<&String> = chunks.iter().flatten().map(|c| &c[4]).collect();
+        assert_eq!(targets.len(), 2000);
+        assert!(capture_chunks(&nonce, &[], 0).is_empty());
     }
 
     #[test]

@@ -24,7 +24,7 @@ fn account(w: &World, name: &str) -> PathBuf {
 
 fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
     let w = if ps {
-        World::new().with_ps_backend()
+        World::new().with_ps_backend().with_tmux_client_only()
     } else {
         World::new()
     };
@@ -61,33 +61,7 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
 
 /// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
-    launch_claude(w, Some(account_dir), cwd)
-}
-
-fn launch_claude(w: &World, account_dir: Option<&Path>, cwd: &Path) -> String {
-    let mut args: Vec<String> = [
-        "split-window",
-        "-d",
-        "-P",
-        "-F",
-        "#{pane_id}",
-        "-t",
-        "main",
-        "-c",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.push(cwd.display().to_string());
-    if let Some(dir) = account_dir {
-        args.push("-e".into());
-        args.push(format!("CLAUDE_CONFIG_DIR={}", dir.display()));
-    }
-    args.push("claude".into());
-    let id = w.tmux(&args).trim().to_string();
-    w.tmux(&["select-layout", "-t", "main", "tiled"]);
-    w.wait_screen(&id, "Claude Code", 10);
-    id
+    w.launch_claude(Some(account_dir), cwd)
 }
 
 fn type_line(w: &World, pane: &str, text: &str) {
@@ -136,8 +110,9 @@ fn launches(w: &World) -> Vec<Value> {
         .collect()
 }
 
-/// Every failover scenario runs twice: reading processes through /proc, and through `ps` (the
-/// way used on macOS and other systems without /proc).
+/// Every failover scenario runs twice: reading processes through /proc and tmux through its
+/// socket; then through `ps` (the way used on macOS and other systems without /proc) and
+/// `tmux` client processes only (the way used when the socket cannot be used).
 macro_rules! through_both_backends {
     ($($name:ident),* $(,)?) => {
         mod proc_backend {
@@ -560,7 +535,7 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
 
 /// Start `claude` with no CLAUDE_CONFIG_DIR at all (it then uses ~/.claude).
 fn start_plain_claude(w: &World, cwd: &Path) -> String {
-    launch_claude(w, None, cwd)
+    w.launch_claude(None, cwd)
 }
 
 fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {

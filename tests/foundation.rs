@@ -36,6 +36,43 @@ fn status_json_works_on_an_empty_state() {
     assert_eq!(mode & 0o777, 0o700);
 }
 
+/// A tick reads tmux through the server's socket: no `tmux` process at all, and the same view
+/// of the panes as through a `tmux` client.
+#[test]
+fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
+    let w = World::new();
+    w.start_server();
+    let log = w.count_tmux_runs();
+    let pane = w.launch_claude(None, &w.home);
+    let runs = || w.read(&log).lines().count();
+    let before = runs();
+    w.cf_ok(&["tick"]);
+    let socket_status = w.cf_ok(&["status", "--json"]);
+    assert_eq!(runs(), before, "a tick or status started a tmux client");
+
+    let out = w
+        .command(common::BIN)
+        .env("CLAUDE_FAILOVER_TMUX_CLIENT", "1")
+        .args(["-L", &w.socket, "status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        runs() > before,
+        "CLAUDE_FAILOVER_TMUX_CLIENT=1 did not use a tmux client"
+    );
+    let mut socket_status = json(socket_status.as_bytes());
+    let mut client_status = json(&out.stdout);
+    assert_eq!(socket_status["panes"][0]["pane"], pane);
+    assert_eq!(socket_status["tmux_via"], "socket");
+    assert_eq!(client_status["tmux_via"], "client");
+    for s in [&mut socket_status, &mut client_status] {
+        s.as_object_mut().unwrap().remove("tmux_via");
+        s.as_object_mut().unwrap().remove("tmux_socket_problem");
+    }
+    assert_eq!(socket_status, client_status);
+}
+
 #[test]
 fn state_files_are_private_and_an_idle_tick_writes_nothing() {
     let w = World::new();

@@ -70,6 +70,8 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         "all_exhausted": state.all_exhausted_since.is_some(),
         "swap_in_progress": state.journal.is_some(),
         "procs": format!("{:?}", scan.procs_backend).to_lowercase(),
+        "tmux_via": tmux.reads_via().0,
+        "tmux_socket_problem": tmux.reads_via().1,
         "panes": pane_rows,
     });
     if args.json {

@@ -55,6 +55,35 @@ impl World {
         self
     }
 
+    /// Talk to tmux only through `tmux` client processes, never its socket (the way used when
+    /// the socket cannot be reached or speaks another protocol).
+    pub fn with_tmux_client_only(mut self) -> World {
+        self.env
+            .push(("CLAUDE_FAILOVER_TMUX_CLIENT".into(), "1".into()));
+        self
+    }
+
+    /// Put a `tmux` first on PATH that logs each of its runs (one line of arguments) to the
+    /// returned file, then runs the real tmux.
+    pub fn count_tmux_runs(&self) -> PathBuf {
+        let real = Command::new("sh")
+            .args(["-c", "command -v tmux"])
+            .output()
+            .expect("sh runs");
+        let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+        let log = self.root.join("tmux-runs.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >>'{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real
+        );
+        let wrapper = self.bin.join("tmux");
+        std::fs::write(&wrapper, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        log
+    }
+
     /// A command with this world's environment (and no `TMUX`, so nothing reaches the outer
     /// server a developer may be running the tests in).
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
@@ -125,6 +154,26 @@ impl World {
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
         self.tmux(&["set", "-g", "default-command", "/bin/sh"]);
+    }
+
+    /// Start `claude` (the simulator) in a new pane of `main` in `cwd`, on `account_dir` when
+    /// given; returns the pane id once Claude is ready.
+    pub fn launch_claude(&self, account_dir: Option<&Path>, cwd: &Path) -> String {
+        let mut args: Vec<String> = ["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push("-c".into());
+        args.push(cwd.display().to_string());
+        if let Some(dir) = account_dir {
+            args.push("-e".into());
+            args.push(format!("CLAUDE_CONFIG_DIR={}", dir.display()));
+        }
+        args.push("claude".into());
+        let id = self.tmux(&args).trim().to_string();
+        self.tmux(&["select-layout", "-t", "main", "tiled"]);
+        self.wait_screen(&id, "Claude Code", 10);
+        id
     }
 
     /// Run the real binary against this world's server.

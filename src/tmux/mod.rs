@@ -1,8 +1,12 @@
-//! The one way this program talks to tmux: a client process per batch of commands.
+//! The one way this program talks to tmux: one client per batch of commands.
 //!
 //! Every call goes to the server of `$TMUX` unless `-L`/`-S` were given, runs under a timeout,
 //! and turns "server gone" into an ordinary error, never a panic. Several commands are chained
-//! with `;` in one client so that a tick costs one or two process spawns, not one per pane.
+//! with `;` in one client so that a tick costs one client, not one per pane. Read-only batches
+//! (`query`) go straight to the server's socket (`socket.rs`) and fall back to a `tmux`
+//! process; anything that changes tmux always runs through the `tmux` binary.
+
+mod socket;
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -20,14 +24,51 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// neither paths nor option values normally hold, passed through by `display -p` unchanged.
 pub const SEP: char = '\x1f';
 
+/// `global` then the commands, separated by `;` words: a `tmux` command line.
+fn chain<S: AsRef<str>, C: AsRef<[S]>>(global: &[OsString], commands: &[C]) -> Vec<OsString> {
+    let mut args: Vec<OsString> = global.to_vec();
+    for (i, command) in commands.iter().enumerate() {
+        if i > 0 {
+            args.push(";".into());
+        }
+        args.extend(command.as_ref().iter().map(|a| OsString::from(a.as_ref())));
+    }
+    args
+}
+
+/// The name of the first command, for error messages.
+fn first<S: AsRef<str>, C: AsRef<[S]>>(commands: &[C]) -> String {
+    commands
+        .first()
+        .and_then(|c| c.as_ref().first().map(|s| s.as_ref().to_string()))
+        .unwrap_or_default()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Tmux {
     global: Vec<OsString>,
     timeout: Option<Duration>,
+    /// The server's socket for `query`; None to always start a `tmux` client.
+    socket: Option<PathBuf>,
+    /// Why the socket was last passed over for a `tmux` client, for `status`.
+    socket_problem: std::cell::RefCell<Option<String>>,
 }
+
+/// The most bytes one command line may take: tmux sends it as one message of at most 16 KiB
+/// (`MAX_IMSGSIZE`), header and argument count included, and refuses a longer one.
+pub const MAX_COMMAND_BYTES: usize = 16384 - 64;
+
+/// Set to 1 to send every command through a `tmux` client process, never the socket.
+pub const CLIENT_ONLY_ENV: &str = "CLAUDE_FAILOVER_TMUX_CLIENT";
 
 impl Tmux {
     pub fn from_flags(socket_name: Option<OsString>, socket_path: Option<PathBuf>) -> Tmux {
+        let client_only = std::env::var_os(CLIENT_ONLY_ENV).is_some_and(|v| v == "1");
+        let socket = if client_only {
+            None
+        } else {
+            socket::socket_path(socket_name.as_ref(), socket_path.as_ref())
+        };
         let mut global = Vec::new();
         if let Some(name) = socket_name {
             global.push("-L".into());
@@ -40,6 +81,8 @@ impl Tmux {
         Tmux {
             global,
             timeout: None,
+            socket,
+            socket_problem: Default::default(),
         }
     }
 
@@ -57,19 +100,48 @@ impl Tmux {
     /// Run several tmux commands in one client, chained with `;`. tmux stops at the first
     /// failing command, so callers put the ones that may fail last.
     pub fn batch<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
-        let mut args: Vec<OsString> = self.global.clone();
-        for (i, command) in commands.iter().enumerate() {
-            if i > 0 {
-                args.push(";".into());
+        self.exec(&chain(&self.global, commands))
+            .with_context(|| format!("tmux {} failed", first(commands)))
+    }
+
+    /// Like `batch`, for commands that only read (they may run twice): straight through the
+    /// server's socket when it answers as tmux 3.2+ does, else through a `tmux` client.
+    pub fn query<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
+        if let Some(socket) = &self.socket {
+            let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+            // The global flags only name the socket, which is already chosen.
+            match socket::run(socket, &chain(&[], commands), timeout) {
+                Err(socket::Unusable(why)) => *self.socket_problem.borrow_mut() = Some(why),
+                Ok(answer) if answer.status == 0 => {
+                    return Ok(String::from_utf8_lossy(&answer.stdout).into_owned());
+                }
+                Ok(answer) => {
+                    let msg = String::from_utf8_lossy(&answer.stderr);
+                    let msg = msg.trim();
+                    if msg.is_empty() {
+                        bail!(
+                            "tmux {} failed: exit status {}",
+                            first(commands),
+                            answer.status
+                        );
+                    }
+                    bail!("tmux {} failed: {msg}", first(commands));
+                }
             }
-            args.extend(command.as_ref().iter().map(|a| OsString::from(a.as_ref())));
         }
-        let first = commands
-            .first()
-            .and_then(|c| c.as_ref().first().map(|s| s.as_ref().to_string()))
-            .unwrap_or_default();
-        self.exec(&args)
-            .with_context(|| format!("tmux {first} failed"))
+        self.batch(commands)
+    }
+
+    /// How reads reach tmux: `socket`, or `client` with the reason the socket was not used.
+    pub fn reads_via(&self) -> (&'static str, Option<String>) {
+        match (&self.socket, self.socket_problem.borrow().clone()) {
+            (None, _) => (
+                "client",
+                Some(format!("{CLIENT_ONLY_ENV}=1 or no socket path")),
+            ),
+            (Some(_), Some(why)) => ("client", Some(why)),
+            (Some(_), None) => ("socket", None),
+        }
     }
 
     fn exec(&self, args: &[OsString]) -> Result<String> {
