@@ -22,7 +22,6 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use regex::Regex;
 use serde::Serialize;
@@ -94,15 +93,6 @@ pub fn may_matter(screen: &str) -> bool {
     MATTERS.iter().any(|w| screen.contains(w))
 }
 
-/// `detect_at`, skipping screens that cannot hold a limit or an error.
-pub fn detect_quick(screen: &str, now: &Zoned) -> Detection {
-    if may_matter(screen) {
-        detect_at(screen, now)
-    } else {
-        Detection::none()
-    }
-}
-
 /// Classify a capture as of `now` (reset times without a date are the next occurrence after it).
 pub fn detect_at(screen: &str, now: &Zoned) -> Detection {
     let clean = strip_ansi(last_lines(screen, MAX_LINES));
@@ -134,7 +124,7 @@ pub fn parse_reset(text: &str, now: &Zoned) -> Option<Timestamp> {
     let text = normalize(text);
     let c = RESET_TIME.captures(text.trim())?;
     let tz = match c.name("tz") {
-        Some(name) => TimeZone::get(name.as_str()).ok()?,
+        Some(name) => crate::zone::named(name.as_str())?,
         None => now.time_zone().clone(),
     };
     let here = now.with_time_zone(tz.clone());
@@ -1624,7 +1614,6 @@ mod tests {
                         seen += 1;
                         assert!(may_matter(&text), "{} hides {full:?}", path.display());
                     }
-                    assert_eq!(detect_quick(&text, &now()), full, "{}", path.display());
                 }
             }
         }

@@ -18,6 +18,7 @@ use crate::shell;
 use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
 use crate::tmux::Tmux;
 use crate::transcript;
+use crate::zone;
 
 /// How long an account stays marked exhausted when its limit message gave no reset time.
 const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(1);
@@ -80,6 +81,7 @@ pub fn tick(
     expire_exhausted(state, now);
 
     let mut confirmed: Vec<(String, String, Detection)> = Vec::new(); // (account, pane, detection)
+    let local = std::cell::OnceCell::new();
     for cp in &scan.claude {
         let ps = state.panes.entry(cp.pane.id.clone()).or_default();
         // Another invocation restarted this pane after we looked: what we saw is history.
@@ -102,7 +104,16 @@ pub fn tick(
         let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
         ps.account = pane_account(cp, Some(ps), &active_name);
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
-        let detection = detect::detect_quick(screen, &now.to_zoned(jiff::tz::TimeZone::system()));
+        // The local zone (for reset times without one) is read only for a screen that may
+        // hold a limit, and once.
+        let detection = if detect::may_matter(screen) {
+            detect::detect_at(
+                screen,
+                &now.to_zoned(local.get_or_init(zone::local).clone()),
+            )
+        } else {
+            Detection::none()
+        };
         let fresh = match detection.verdict {
             Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
             _ => None,

@@ -20,6 +20,7 @@ mod state;
 mod status_line;
 mod tmux;
 mod transcript;
+mod zone;
 
 use std::process::ExitCode;
 

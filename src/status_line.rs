@@ -42,7 +42,7 @@ pub fn render(config: &Config, state: &State, now: Timestamp) -> String {
             .and_then(|a| a.exhausted_until)
             .filter(|t| *t > now)
         {
-            let local = until.to_zoned(jiff::tz::TimeZone::system());
+            let local = until.to_zoned(crate::zone::local());
             exhausted.push_str(&format!(" {}✗{}", acc.name, local.strftime("%H:%M")));
         }
     }

@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let now = match &args.now {
         Some(text) => parse_now(text)?,
-        None => jiff::Zoned::now(),
+        None => jiff::Timestamp::now().to_zoned(crate::zone::local()),
     };
     let bytes = match &args.file {
         Some(path) => {
@@ -44,5 +44,5 @@ fn parse_now(text: &str) -> Result<jiff::Zoned> {
     let ts: jiff::Timestamp = text.parse().with_context(|| {
         format!("--now {text:?} is not a time like 2025-11-28T22:00:00+01:00[Europe/Paris]")
     })?;
-    Ok(ts.to_zoned(jiff::tz::TimeZone::system()))
+    Ok(ts.to_zoned(crate::zone::local()))
 }
