@@ -229,24 +229,21 @@ median_ms() {
     stats "$f" | cut -d' ' -f1
 }
 
-# Where a tick's time goes: starting the binary (`--version`), each of its tmux calls replayed
-# alone (the exact arguments it used), and the rest: its own work (/proc scan, session files,
-# state, detection) plus the time it takes to notice that a tmux client has exited.
+# Where a tick goes: starting the binary (`--version`); the tmux server's work for its calls
+# (each call of the tmux-processes-only tick replayed alone through a tmux process, less what a
+# bare `tmux display -p x` costs); and the rest: its own work (/proc scan, session files, state,
+# detection) and the socket's round trip.
 profile() {
-    local tick_ms=$1 startup c args ms parts="" sum=0
+    local tick_ms=$1 startup bare c args ms sum=0
     startup=$(median_ms "$bin" --version)
+    bare=$(median_ms "$real_tmux" -S "$sock" display -p x)
     for c in $(ls "$tmp/calls.tick" | sort -n); do
         mapfile -d '' args <"$tmp/calls.tick/$c"
         ms=$(median_ms "$real_tmux" "${args[@]}")
-        if [[ " ${args[*]} " == *" capture-pane "* ]]; then
-            parts="$parts + tmux captures $ms"
-        else
-            parts="$parts + tmux options+list-panes $ms"
-        fi
-        sum=$(awk -v a="$sum" -v b="$ms" 'BEGIN { print a + b }')
+        sum=$(awk -v a="$sum" -v b="$ms" -v c="$bare" 'BEGIN { print a + b - c }')
     done
-    printf '  where a tick goes: start+exit %.1f%s + the rest %.1f ms\n' \
-        "$startup" "$parts" "$(awk -v t="$tick_ms" -v s="$startup" -v u="$sum" 'BEGIN { print t - s - u }')"
+    printf '  where a tick goes: start+exit %.1f + tmux server work %.1f + the rest %.1f ms (a bare tmux client process, which the socket saves, costs %.1f ms)\n' \
+        "$startup" "$sum" "$(awk -v t="$tick_ms" -v s="$startup" -v u="$sum" 'BEGIN { print t - s - u }')" "$bare"
 }
 
 declare -A med naive_med clients naive_clients rss
@@ -268,25 +265,41 @@ for n in "${sizes[@]}"; do
     for _ in 1 2 3; do cf tick >/dev/null; done
     swaps_before=$(swap_events)
 
-    # Side by side: each round times one tick and one naive loop, so drift hits both alike.
-    : >"$tmp/a.$n" && : >"$tmp/b.$n"
+    # Side by side: each round times one tick (reading tmux through its socket), one tick made
+    # to use tmux client processes, and one naive loop, so drift hits all three alike.
+    : >"$tmp/a.$n" && : >"$tmp/c.$n" && : >"$tmp/b.$n"
     found=""
     for ((r = 0; r < runs; r++)); do
         t0=$(now_us)
         cf tick >/dev/null
         t1=$(now_us)
-        found=$(sh "$naive" "$sock")
+        CLAUDE_FAILOVER_TMUX_CLIENT=1 cf tick >/dev/null
         t2=$(now_us)
+        found=$(sh "$naive" "$sock")
+        t3=$(now_us)
         echo $((t1 - t0)) >>"$tmp/a.$n"
-        echo $((t2 - t1)) >>"$tmp/b.$n"
+        echo $((t2 - t1)) >>"$tmp/c.$n"
+        echo $((t3 - t2)) >>"$tmp/b.$n"
     done
     read -r am ap10 ap90 amin amax < <(stats "$tmp/a.$n")
+    read -r cm cp10 cp90 cmin cmax < <(stats "$tmp/c.$n")
     read -r bm bp10 bp90 bmin bmax < <(stats "$tmp/b.$n")
     med[$n]=$am naive_med[$n]=$bm
 
+    # Clients of one tick: tmux processes it starts (the counting wrapper) plus connections it
+    # makes to the server's socket itself (strace); the server sees each as one client.
     : >"$count_file" && rm -f "$tmp/calls/"*
     PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
-    clients[$n]=$(wc -l <"$count_file")
+    processes=$(wc -l <"$count_file")
+    connections="?"
+    if command -v strace >/dev/null 2>&1; then
+        connections=$(strace -qq -e trace=connect -o /dev/stdout "$bin" -S "$sock" tick 2>/dev/null |
+            grep -c "sun_path=\"$sock\"" || true)
+    fi
+    clients[$n]=$((processes + ${connections/\?/0}))
+    client_line="$processes tmux processes, $connections socket connections"
+    : >"$count_file" && rm -f "$tmp/calls/"*
+    CLAUDE_FAILOVER_TMUX_CLIENT=1 PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
     rm -rf "$tmp/calls.tick" && mv "$tmp/calls" "$tmp/calls.tick" && mkdir "$tmp/calls"
     : >"$count_file"
     PATH="$tmp/wrap:$PATH" sh "$naive" "$sock" >/dev/null
@@ -305,8 +318,10 @@ for n in "${sizes[@]}"; do
     printf 'load average before this size: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf 'panes: %d (tmux panes: %d; 529 on screen: %d; replayed limit on screen: %d; naive loop saw "hit your": %s)\n' \
         "$n" "$real_claude" "$(((n + 6) / 10))" "$(((n + 2) / 10))" "$found"
-    printf '  (a) claude-failover tick   median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d\n' \
-        "$am" "$ap10" "$ap90" "$amin" "$amax" "${clients[$n]}"
+    printf '  (a) claude-failover tick   median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d (%s)\n' \
+        "$am" "$ap10" "$ap90" "$amin" "$amax" "${clients[$n]}" "$client_line"
+    printf '      the same through tmux processes only (CLAUDE_FAILOVER_TMUX_CLIENT=1): median %.1f ms   p10-p90 %.1f-%.1f\n' \
+        "$cm" "$cp10" "$cp90"
     printf '  (b) naive per-pane loop    median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d\n' \
         "$bm" "$bp10" "$bp90" "$bmin" "$bmax" "${naive_clients[$n]}"
     printf '  ratio b/a: %.1fx' "$(awk -v a="$am" -v b="$bm" 'BEGIN { print (a > 0) ? b / a : 0 }')"
@@ -348,7 +363,7 @@ echo "idle: $idle_line"
 echo
 echo "targets:"
 if [ -n "${med[20]:-}" ]; then
-    verdict "at 20 panes one tick spawns at most 2 tmux clients" "$([ "${clients[20]}" -le 2 ] && echo 1 || echo 0)" "${clients[20]}"
+    verdict "at 20 panes one tick makes at most 2 tmux clients" "$([ "${clients[20]}" -le 2 ] && echo 1 || echo 0)" "${clients[20]}"
     verdict "at 20 panes the median tick is at most 15 ms" "$(awk -v m="${med[20]}" 'BEGIN { print (m <= 15) ? 1 : 0 }')" "${med[20]} ms"
     verdict "at 20 panes a tick is at least 10x faster than the naive loop" \
         "$(awk -v a="${med[20]}" -v b="${naive_med[20]}" 'BEGIN { print (b >= 10 * a) ? 1 : 0 }')" \
