@@ -696,15 +696,6 @@ fn ascii_classes(re: &str) -> String {
 
 // Heads of every limit message, anchored at the start: the text must BEGIN the line.
 regex!(
-    Q_HIT,
-    r"^You've (?:hit|reached) your (?P<what>[^·]+?)(?: ?· ?(?P<rest>.*))?$"
-);
-regex!(
-    Q_OUT,
-    r"^You're out of (?P<what>usage credits|extra usage)\.?(?: ?· ?(?P<rest>.*))?$"
-);
-regex!(Q_ORG, r"^Your org is out of usage(?: ?· ?(?P<rest>.*))?$");
-regex!(
     Q_SEAT,
     r"^(?:Your seat type doesn't include (?:usage credits|extra usage|usage)|Your usage allocation has been disabled by your admin|Your group's usage limit is set to \$0)(?:[ .,·].*)?$"
 );
@@ -722,16 +713,8 @@ regex!(
     Q_OLD_EPOCH,
     r"^Claude AI usage limit reached\|(?P<epoch>\d{9,13})$"
 );
-regex!(
-    Q_OLD_NAMED,
-    r"^(?P<name>5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|(?:Opus|Sonnet|Fable)(?: weekly)?) limit reached\.?(?: ?· ?(?P<rest>.*))?$"
-);
 // The TUI's own status lines: `● Usage limit reached · set to continue automatically at 1am`,
 // footer `⚠ Usage limit reached · limit resets 1am`.
-regex!(
-    Q_STATUS,
-    r"^Usage limit reached(?: again)?(?: ?· ?(?P<rest>.*))?$"
-);
 
 // Server errors (a veto: never a quota): `server_kind` below.
 // ---------------------------------------------------------------------------------------------
@@ -1067,6 +1050,87 @@ fn is_limit_name(what: &str) -> bool {
     is_end(last) && words.is_none_or(|ws| ws.split(' ').count() <= 5 && ws.split(' ').all(is_word))
 }
 
+/// `(?: ?· ?(?P<rest>.*))?$` at the end of a message head: nothing more (`Some(None)`), or a
+/// `·` and the rest of the line after it (`Some(Some(rest))`); `None` when neither.
+fn dot_tail(r: &str) -> Option<Option<&str>> {
+    if r.is_empty() {
+        return Some(None);
+    }
+    let after = r.strip_prefix(' ').unwrap_or(r).strip_prefix('\u{b7}')?;
+    let rest = after.strip_prefix(' ').unwrap_or(after);
+    // `.` stops at a newline, and `$` is the end of the text.
+    (!rest.contains('\n')).then_some(Some(rest))
+}
+
+/// `You've hit your 5-hour limit · resets 1am`: the limit's name and the rest after the `·`:
+/// `^You've (?:hit|reached) your (?P<what>[^·]+?)(?: ?· ?(?P<rest>.*))?$`.
+fn hit_parts(msg: &str) -> Option<(&str, Option<&str>)> {
+    let s = msg
+        .strip_prefix("You've hit your ")
+        .or_else(|| msg.strip_prefix("You've reached your "))?;
+    let stop = s.find('\u{b7}').unwrap_or(s.len());
+    if stop == 0 {
+        return None;
+    }
+    // `[^·]+?` is lazy: the shortest name (at least one char, no `·`) that the tail completes.
+    let ends = s[..stop].char_indices().skip(1).map(|(p, _)| p);
+    ends.chain([stop])
+        .find_map(|p| dot_tail(&s[p..]).map(|rest| (&s[..p], rest)))
+}
+
+/// `You're out of usage credits · resets 1am`: the rest after the `·`:
+/// `^You're out of (?:usage credits|extra usage)\.?(?: ?· ?(?P<rest>.*))?$`.
+fn out_parts(msg: &str) -> Option<Option<&str>> {
+    let s = msg.strip_prefix("You're out of ")?;
+    let r = s
+        .strip_prefix("usage credits")
+        .or_else(|| s.strip_prefix("extra usage"))?;
+    optional(r, '.').find_map(dot_tail)
+}
+
+/// `^Your org is out of usage(?: ?· ?(?P<rest>.*))?$`: the rest after the `·`.
+fn org_parts(msg: &str) -> Option<Option<&str>> {
+    msg.strip_prefix("Your org is out of usage")
+        .and_then(dot_tail)
+}
+
+/// The TUI's own status lines (`● Usage limit reached · set to continue automatically at 1am`,
+/// footer `⚠ Usage limit reached · limit resets 1am`), the rest after the `·`:
+/// `^Usage limit reached(?: again)?(?: ?· ?(?P<rest>.*))?$`.
+fn status_parts(msg: &str) -> Option<Option<&str>> {
+    let r = msg.strip_prefix("Usage limit reached")?;
+    r.strip_prefix(" again")
+        .into_iter()
+        .chain([r])
+        .find_map(dot_tail)
+}
+
+/// Older releases' `Weekly limit reached · resets …`: the name and the rest after the `·`:
+/// `^(?P<name>5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|(?:Opus|Sonnet|Fable)(?: weekly)?)
+/// limit reached\.?(?: ?· ?(?P<rest>.*))?$`.
+fn old_named_parts(msg: &str) -> Option<(&str, Option<&str>)> {
+    const NAMES: [&str; 13] = [
+        "5-hour",
+        "Session",
+        "session",
+        "Weekly",
+        "weekly",
+        "Daily",
+        "daily",
+        "Opus weekly",
+        "Opus",
+        "Sonnet weekly",
+        "Sonnet",
+        "Fable weekly",
+        "Fable",
+    ];
+    NAMES.iter().find_map(|name| {
+        let r = msg.strip_prefix(name)?.strip_prefix(" limit reached")?;
+        let rest = optional(r, '.').find_map(dot_tail)?;
+        Some((&msg[..name.len()], rest))
+    })
+}
+
 fn classify(msg: &str) -> Option<Class> {
     work(1 + msg.len());
     let first = msg.as_bytes().first()?;
@@ -1240,24 +1304,23 @@ fn classify_quota(msg: &str) -> Option<Class> {
     // compiled, and every poll is a new process.
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| msg.starts_with(p));
     if starts(&["You've hit your", "You've reached your"]) {
-        if let Some(c) = Q_HIT.captures(msg) {
-            let what = c.name("what")?.as_str();
+        if let Some((what, rest)) = hit_parts(msg) {
             if !is_limit_name(what) {
                 return None;
             }
-            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+            let reset = reset_from_segments(rest)?;
             return quota(kind_of(what), reset);
         }
     }
     if starts(&["You're out of"]) {
-        if let Some(c) = Q_OUT.captures(msg) {
-            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+        if let Some(rest) = out_parts(msg) {
+            let reset = reset_from_segments(rest)?;
             return quota("credits", reset);
         }
     }
     if starts(&["Your org is out of usage"]) {
-        if let Some(c) = Q_ORG.captures(msg) {
-            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+        if let Some(rest) = org_parts(msg) {
+            let reset = reset_from_segments(rest)?;
             return quota("org", reset);
         }
     }
@@ -1293,14 +1356,14 @@ fn classify_quota(msg: &str) -> Option<Class> {
         "Fable",
     ];
     if starts(&NAMED) {
-        if let Some(c) = Q_OLD_NAMED.captures(msg) {
-            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
-            return quota(kind_of(c.name("name")?.as_str()), reset);
+        if let Some((name, rest)) = old_named_parts(msg) {
+            let reset = reset_from_segments(rest)?;
+            return quota(kind_of(name), reset);
         }
     }
     if starts(&["Usage limit reached"]) {
-        if let Some(c) = Q_STATUS.captures(msg) {
-            let reset = reset_from_segments(c.name("rest").map(|m| m.as_str()))?;
+        if let Some(rest) = status_parts(msg) {
+            let reset = reset_from_segments(rest)?;
             return Some(Class::Quota {
                 kind: "usage",
                 reset,
@@ -2250,6 +2313,13 @@ mod tests {
     )?
     (?:\ ?\((?P<tz>[A-Za-z][A-Za-z0-9_+\-/]{0,63})\))?
     \.?$";
+        pub const Q_HIT: &str =
+            r"^You've (?:hit|reached) your (?P<what>[^·]+?)(?: ?· ?(?P<rest>.*))?$";
+        pub const Q_OUT: &str =
+            r"^You're out of (?P<what>usage credits|extra usage)\.?(?: ?· ?(?P<rest>.*))?$";
+        pub const Q_ORG: &str = r"^Your org is out of usage(?: ?· ?(?P<rest>.*))?$";
+        pub const Q_OLD_NAMED: &str = r"^(?P<name>5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|(?:Opus|Sonnet|Fable)(?: weekly)?) limit reached\.?(?: ?· ?(?P<rest>.*))?$";
+        pub const Q_STATUS: &str = r"^Usage limit reached(?: again)?(?: ?· ?(?P<rest>.*))?$";
         /// Compiled as is (Unicode `\d` and `\b`), unlike the others.
         pub const PLACEHOLDER: &str = r#"^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit|/rate-limit-options\b)"#;
     }
@@ -2596,6 +2666,49 @@ mod tests {
         assert!(matched > 1000 && matched < corpus.len(), "{matched}");
     }
 
+    fn captured<'a>(c: &regex::Captures<'a>, name: &str) -> Option<&'a str> {
+        c.name(name).map(|m| m.as_str())
+    }
+
+    #[test]
+    fn message_heads_agree_with_the_patterns_they_replace() {
+        let mut corpus = equivalence_corpus();
+        let seeds = [
+            "You've hit your 5-hour limit \u{b7} resets 1am",
+            "You've hit your  \u{b7}x",
+            "You've hit your x \u{b7}\n",
+            "You've reached your limit\n",
+            "You're out of usage credits. \u{b7} resets 1am",
+            "You're out of extra usage.",
+            "Your org is out of usage \u{b7}",
+            "Usage limit reached again \u{b7} set to continue automatically shortly",
+            "Usage limit reached again",
+            "Opus weekly limit reached. \u{b7} resets Oct 24",
+            "Sonnet limit reached",
+            "daily limit reached\u{b7} x",
+        ];
+        corpus.extend(mutations(&seeds, 4000));
+        let (hit, out, org) = (was(was::Q_HIT), was(was::Q_OUT), was(was::Q_ORG));
+        let (named, status) = (was(was::Q_OLD_NAMED), was(was::Q_STATUS));
+        let mut matched = 0;
+        for s in &corpus {
+            let want = hit.captures(s);
+            let want = want.map(|c| (captured(&c, "what").unwrap(), captured(&c, "rest")));
+            assert_eq!(hit_parts(s), want, "Q_HIT on {s:?}");
+            let want = out.captures(s).map(|c| captured(&c, "rest"));
+            assert_eq!(out_parts(s), want, "Q_OUT on {s:?}");
+            let want = org.captures(s).map(|c| captured(&c, "rest"));
+            assert_eq!(org_parts(s), want, "Q_ORG on {s:?}");
+            let want = status.captures(s).map(|c| captured(&c, "rest"));
+            assert_eq!(status_parts(s), want, "Q_STATUS on {s:?}");
+            let want = named.captures(s);
+            let want = want.map(|c| (captured(&c, "name").unwrap(), captured(&c, "rest")));
+            assert_eq!(old_named_parts(s), want, "Q_OLD_NAMED on {s:?}");
+            matched += usize::from(want.is_some());
+        }
+        assert!(matched > 100, "{matched}");
+    }
+
     #[test]
     fn only_kelvin_and_long_s_fold_to_ascii_letters() {
         // `folds_to` and `is_ci_letter` rely on this: scan every non-ASCII char once.
@@ -2620,25 +2733,66 @@ mod tests {
         }
     }
 
-    /// Compile cost of each pattern on first use (every tick is a new process, so it pays this
-    /// again). Run: `cargo test --release --bin claude-failover compile_cost -- --ignored
-    /// --nocapture`.
+    /// Cost on first use (every tick is a new process, so it pays this again): compiling each
+    /// replaced pattern, against the first call of the code that replaced it; and compiling the
+    /// patterns still in use. Run: `cargo test --release --bin claude-failover
+    /// compile_cost_probe -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn compile_cost_probe() {
-        macro_rules! t { ($($n:ident),*) => { $( let s = std::time::Instant::now(); LazyLock::force(&$n); eprintln!("{:>14} {:?}", stringify!($n), s.elapsed()); )* } }
-        t!(
-            Q_HIT,
-            Q_OUT,
-            Q_ORG,
-            Q_SEAT,
-            Q_SERVICE,
-            Q_MODEL,
-            Q_OLD_CLAUDE,
-            Q_OLD_EPOCH,
-            Q_OLD_NAMED,
-            Q_STATUS
+        let line = "You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)";
+        let replaced: &[(&str, &str, &dyn Fn() -> bool)] = &[
+            ("CANDIDATE", was::CANDIDATE, &|| is_candidate(line)),
+            ("MESSAGE_START", was::MESSAGE_START, &|| {
+                is_message_start(line)
+            }),
+            ("RESET_TIME", was::RESET_TIME, &|| {
+                reset_parts("1am (Europe/Paris)").is_some()
+            }),
+            ("Q_HIT", was::Q_HIT, &|| hit_parts(line).is_some()),
+            ("Q_WHAT", was::Q_WHAT, &|| is_limit_name("5-hour limit")),
+            ("Q_OUT", was::Q_OUT, &|| out_parts(line).is_some()),
+            ("Q_ORG", was::Q_ORG, &|| org_parts(line).is_some()),
+            ("Q_OLD_NAMED", was::Q_OLD_NAMED, &|| {
+                old_named_parts(line).is_some()
+            }),
+            ("Q_STATUS", was::Q_STATUS, &|| status_parts(line).is_some()),
+            ("RETRYING", was::RETRYING, &|| has_retrying(line)),
+            ("ATTEMPT", was::ATTEMPT, &|| has_attempt(line)),
+            ("SERVER", was::SERVER, &|| {
+                server_kind("API Error: 529 Overloaded.").is_some()
+            }),
+            ("OTHER_ERROR", was::OTHER_ERROR, &|| is_other_error(line)),
+            ("RESET_DONE", was::RESET_DONE, &|| is_reset_done(line)),
+            ("TURN_DONE", was::TURN_DONE, &|| {
+                is_turn_done("Brewed for 0s")
+            }),
+            ("KNOWN", was::KNOWN, &|| is_known(line)),
+            ("TOOL_HEADER", was::TOOL_HEADER, &|| {
+                is_tool_header("Bash(ls)")
+            }),
+        ];
+        eprintln!("{:>14} {:>12} {:>12}", "pattern", "compiled", "code");
+        for (name, pattern, code) in replaced {
+            let started = std::time::Instant::now();
+            let re = was(pattern);
+            let compiled = started.elapsed();
+            let started = std::time::Instant::now();
+            std::hint::black_box(code());
+            let first = started.elapsed();
+            drop(re);
+            eprintln!("{name:>14} {compiled:>12?} {first:>12?}");
+        }
+        let started = std::time::Instant::now();
+        std::hint::black_box(is_placeholder("hi"));
+        eprintln!(
+            "{:>14} {:>12} {:>12?}",
+            "PLACEHOLDER",
+            "",
+            started.elapsed()
         );
+        macro_rules! t { ($($n:ident),*) => { $( let s = std::time::Instant::now(); LazyLock::force(&$n); eprintln!("{:>14} {:>12?} (still a regex)", stringify!($n), s.elapsed()); )* } }
+        t!(Q_SEAT, Q_SERVICE, Q_MODEL, Q_OLD_CLAUDE, Q_OLD_EPOCH);
     }
 
     #[test]
