@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::accounts::Account;
 use crate::options::{self, Config};
-use crate::procs::{EnvLookup, ProcInfo, Procs};
+use crate::procs::{Backend, EnvLookup, ProcInfo, Procs};
 use crate::tmux::{Tmux, SEP};
 use crate::transcript;
 
@@ -181,59 +181,101 @@ fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
     (panes, clients)
 }
 
+/// Panes looked at by one thread when the process trees are read in parallel: reading /proc
+/// is mostly system calls, and a handful of panes does not repay starting a thread.
+const PANES_PER_THREAD: usize = 8;
+
 fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
-    let mut found = Vec::new();
-    for pane in panes.iter().filter(|p| !p.dead) {
-        let candidates = procs.claude_processes(pane.pid, &config.command);
-        if candidates.is_empty() {
-            continue;
-        }
-        // A wrapper (node) may start the native CLI as a child: the deepest process is the one
-        // that writes `sessions/<pid>.json`.
-        let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
-        for process in candidates.iter().rev() {
-            let dir = config_dir_of(procs, process.pid);
-            let file = dir.as_ref().and_then(|d| read_session_file(d, process.pid));
-            let has_file = file.is_some();
-            if chosen.is_none() || has_file {
-                chosen = Some((process.clone(), dir, file));
-            }
-            if has_file {
-                break;
-            }
-        }
-        let Some((process, config_dir, file)) = chosen else {
-            continue;
-        };
-        let owner = match &config_dir {
-            Some(dir) => owner_of(&config.accounts, dir),
-            None => Owner::Unknown,
-        };
-        let session_id = file
-            .as_ref()
-            .and_then(|f| f.session_id.clone())
-            .or_else(|| session_id_from_args(&process.argv));
-        let cwd = file
-            .as_ref()
-            .and_then(|f| f.cwd.clone())
-            .or_else(|| procs.cwd(process.pid).map(|p| p.display().to_string()))
-            .or_else(|| pane_path(tmux, &pane.id))
-            .unwrap_or_default();
-        found.push(ClaudePane {
-            pane: pane.clone(),
-            started_at: file
-                .as_ref()
-                .and_then(|f| f.started_at)
-                .or(process.started_at),
-            busy: file.as_ref().map(|f| f.busy).unwrap_or(false),
-            process,
-            owner,
-            config_dir,
-            session_id,
-            cwd,
-        });
-    }
+    let live: Vec<&Pane> = panes.iter().filter(|p| !p.dead).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(live.len() / PANES_PER_THREAD);
+    // The `ps` backend reads one snapshot of every process: nothing to share out.
+    let found: Vec<Option<ClaudePane>> = if procs.backend() == Backend::Proc && threads > 1 {
+        std::thread::scope(|s| {
+            let workers: Vec<_> = live
+                .chunks(live.len().div_ceil(threads))
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut procs = Procs::with_backend(Backend::Proc);
+                        part.iter()
+                            .map(|pane| examine(config, pane, &mut procs))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    } else {
+        live.iter()
+            .map(|pane| examine(config, pane, procs))
+            .collect()
+    };
     found
+        .into_iter()
+        .flatten()
+        .map(|mut claude| {
+            // The last resort for the folder is one more tmux call, made here, not in a thread.
+            if claude.cwd.is_empty() {
+                claude.cwd = pane_path(tmux, &claude.pane.id).unwrap_or_default();
+            }
+            claude
+        })
+        .collect()
+}
+
+/// What the process tree of one pane says: its Claude process, account and session, or None
+/// when Claude does not run there. `cwd` is empty when neither Claude nor /proc tells it.
+fn examine(config: &Config, pane: &Pane, procs: &mut Procs) -> Option<ClaudePane> {
+    let candidates = procs.claude_processes(pane.pid, &config.command);
+    if candidates.is_empty() {
+        return None;
+    }
+    // A wrapper (node) may start the native CLI as a child: the deepest process is the one
+    // that writes `sessions/<pid>.json`.
+    let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
+    for process in candidates.iter().rev() {
+        let dir = config_dir_of(procs, process.pid);
+        let file = dir.as_ref().and_then(|d| read_session_file(d, process.pid));
+        let has_file = file.is_some();
+        if chosen.is_none() || has_file {
+            chosen = Some((process.clone(), dir, file));
+        }
+        if has_file {
+            break;
+        }
+    }
+    let (process, config_dir, file) = chosen?;
+    let owner = match &config_dir {
+        Some(dir) => owner_of(&config.accounts, dir),
+        None => Owner::Unknown,
+    };
+    let session_id = file
+        .as_ref()
+        .and_then(|f| f.session_id.clone())
+        .or_else(|| session_id_from_args(&process.argv));
+    let cwd = file
+        .as_ref()
+        .and_then(|f| f.cwd.clone())
+        .or_else(|| procs.cwd(process.pid).map(|p| p.display().to_string()))
+        .unwrap_or_default();
+    Some(ClaudePane {
+        pane: pane.clone(),
+        started_at: file
+            .as_ref()
+            .and_then(|f| f.started_at)
+            .or(process.started_at),
+        busy: file.as_ref().map(|f| f.busy).unwrap_or(false),
+        process,
+        owner,
+        config_dir,
+        session_id,
+        cwd,
+    })
 }
 
 /// tmux's idea of a pane's folder: the last resort (one more tmux call) when neither Claude's
@@ -283,12 +325,16 @@ pub struct SessionFile {
 
 /// `<config>/sessions/<pid>.json`, the live session file the CLI keeps per process.
 pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
+    use std::io::Read;
     let path = config_dir.join("sessions").join(format!("{pid}.json"));
-    let meta = std::fs::metadata(&path).ok()?;
+    let file = std::fs::File::open(&path).ok()?;
+    let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > 1 << 20 {
         return None;
     }
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let session_id = v
         .get("sessionId")
         .and_then(|s| s.as_str())

@@ -77,6 +77,8 @@ pub fn same_start(a: Option<Timestamp>, b: Option<Timestamp>) -> bool {
 struct Entry {
     info: ProcInfo,
     zombie: bool,
+    /// /proc only: its number of threads, when known (one means one `children` file to read).
+    threads: Option<u32>,
     /// `ps` only: its `args` column as printed, to cut from the front of `ps`'s
     /// environment output (whose end is the environment).
     args: String,
@@ -264,8 +266,13 @@ impl Procs {
         let files = *self.children_files.get_or_insert_with(|| {
             Path::new(&format!("/proc/self/task/{}/children", std::process::id())).exists()
         });
+        let threads = self
+            .entries
+            .get(&pid)
+            .and_then(|e| e.as_ref())
+            .and_then(|e| e.threads);
         let kids = if files {
-            read_proc_children(pid)
+            read_proc_children(pid, threads)
         } else {
             self.ppid_scan
                 .get_or_insert_with(scan_proc_parents)
@@ -366,6 +373,7 @@ struct Stat {
     comm: String,
     state: char,
     ppid: u32,
+    num_threads: u32,
     /// Clock ticks after boot.
     starttime: u64,
 }
@@ -381,6 +389,8 @@ fn parse_stat(text: &str) -> Option<Stat> {
         comm,
         state: rest.first()?.chars().next()?,
         ppid: rest.get(1)?.parse().ok()?,
+        // Field 20; `rest` starts at field 3.
+        num_threads: rest.get(17)?.parse().ok()?,
         // Field 22 of the line; `rest` starts at field 3.
         starttime: rest.get(19)?.parse().ok()?,
     })
@@ -429,6 +439,7 @@ fn read_proc_entry(pid: u32, boot_ns: Option<i128>) -> Option<Entry> {
             started_at,
         },
         zombie: matches!(stat.state, 'Z' | 'X'),
+        threads: Some(stat.num_threads),
         args: String::new(),
     })
 }
@@ -447,7 +458,20 @@ fn split_nul(raw: &[u8]) -> Vec<String> {
 }
 
 /// Children of every thread: a child started by a worker thread is listed under that thread.
-fn read_proc_children(pid: u32) -> Vec<u32> {
+/// A process known to have one thread has one list to read, without listing its threads.
+fn read_proc_children(pid: u32, threads: Option<u32>) -> Vec<u32> {
+    if threads == Some(1) {
+        let mut kids: Vec<u32> = read_proc(format!("/proc/{pid}/task/{pid}/children"))
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|text| {
+                text.split_whitespace()
+                    .filter_map(|w| w.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        kids.sort_unstable();
+        return kids;
+    }
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };
@@ -577,6 +601,7 @@ fn parse_snapshot(table: &str, args: &str, taken: Timestamp) -> Snapshot {
                 started_at,
             },
             zombie: f[3].starts_with('Z'),
+            threads: None,
             args: args.to_string(),
         };
         if ppid != pid {
@@ -783,7 +808,14 @@ fn read_proc(path: impl AsRef<Path>) -> Option<Vec<u8>> {
         }
         match f.read(&mut buf[len..]) {
             Ok(0) => break,
-            Ok(n) => len += n,
+            Ok(n) => {
+                len += n;
+                // These files (stat, cmdline, environ, children) fill a read as far as they go:
+                // a short one is the end, and asking again would cost a system call per file.
+                if len < buf.len() {
+                    break;
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }
@@ -1341,6 +1373,7 @@ mod tests {
                 comm: "a) b (c)".into(),
                 state: 'S',
                 ppid: 17,
+                num_threads: 1,
                 starttime: 131275
             })
         );

@@ -73,6 +73,35 @@ fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
     assert_eq!(socket_status, client_status);
 }
 
+/// With many panes the process trees are read by several threads: every Claude pane is still
+/// found once, with its own session, and nothing else is.
+#[test]
+fn many_panes_are_all_seen_when_read_in_parallel() {
+    let w = World::new();
+    w.start_server();
+    for _ in 0..20 {
+        w.tmux(&["new-window", "-d", "-t", "main", "sleep 120"]);
+    }
+    let claude: Vec<String> = (0..3).map(|_| w.launch_claude(None, &w.home)).collect();
+    for _ in 0..10 {
+        w.tmux(&["new-window", "-d", "-t", "main", "sleep 120"]);
+    }
+    let status = json(w.cf_ok(&["status", "--json"]).as_bytes());
+    let mut seen: Vec<String> = status["panes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pane"].as_str().unwrap().to_string())
+        .collect();
+    seen.sort();
+    let mut want = claude.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    for p in status["panes"].as_array().unwrap() {
+        assert!(p["session_id"].is_string(), "{p}");
+    }
+}
+
 #[test]
 fn state_files_are_private_and_an_idle_tick_writes_nothing() {
     let w = World::new();
