@@ -518,11 +518,15 @@ fn scan_proc_parents() -> HashMap<u32, Vec<u32>> {
 fn read_proc_env(pid: u32) -> Option<HashMap<String, String>> {
     let raw = read_proc(format!("/proc/{pid}/environ"))?;
     let mut env = HashMap::new();
-    for item in split_nul(&raw) {
-        if let Some((key, value)) = item.split_once('=') {
-            // The first of duplicates is what getenv() returns.
-            env.entry(key.to_string())
-                .or_insert_with(|| value.to_string());
+    for item in raw.split(|&b| b == 0) {
+        let Some(eq) = item.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        // The first of duplicates is what getenv() returns.
+        let key = String::from_utf8_lossy(&item[..eq]);
+        if !env.contains_key(key.as_ref()) {
+            let value = String::from_utf8_lossy(&item[eq + 1..]).into_owned();
+            env.insert(key.into_owned(), value);
         }
     }
     // A zombie or exiting process reads as empty.

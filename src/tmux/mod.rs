@@ -113,7 +113,8 @@ impl Tmux {
             match socket::run(socket, &chain(&[], commands), timeout) {
                 Err(socket::Unusable(why)) => *self.socket_problem.borrow_mut() = Some(why),
                 Ok(answer) if answer.status == 0 => {
-                    return Ok(String::from_utf8_lossy(&answer.stdout).into_owned());
+                    return Ok(String::from_utf8(answer.stdout)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));
                 }
                 Ok(answer) => {
                     let msg = String::from_utf8_lossy(&answer.stderr);

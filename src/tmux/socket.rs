@@ -101,8 +101,8 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         .and_then(|_| stream.write_all(&hello))
         .map_err(|e| Unusable(format!("could not send the command: {e}")))?;
     let mut conversation = Conversation::default();
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut chunk = vec![0u8; 64 * 1024];
+    // Read straight into the end of `buf`: no second buffer to fill and copy.
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -111,13 +111,16 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         stream
             .set_read_timeout(Some(left))
             .map_err(|e| Unusable(format!("could not set a timeout: {e}")))?;
-        let n = match stream.read(&mut chunk) {
+        let filled = buf.len();
+        buf.resize(filled + 16 * 1024, 0);
+        let read = stream.read(&mut buf[filled..]);
+        buf.truncate(filled + *read.as_ref().unwrap_or(&0));
+        match read {
             Ok(0) => return Err(Unusable("the server hung up before the exit".into())),
-            Ok(n) => n,
+            Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Unusable(format!("could not read the answer: {e}"))),
-        };
-        buf.extend_from_slice(&chunk[..n]);
+        }
         let mut used = 0;
         while let Some((kind, data, len)) = frame(&buf[used..])? {
             used += len;
