@@ -139,6 +139,9 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
 
 pub struct Store {
     pub dir: PathBuf,
+    /// The bytes of the last unlocked read and what they parsed to: `lock` reads the file
+    /// again and skips the parse when its bytes are the same.
+    last_read: std::cell::RefCell<Option<(Vec<u8>, State)>>,
 }
 
 /// The state read under the lock; `commit` writes it back if it changed. The lock is released
@@ -156,7 +159,10 @@ impl Store {
         let dir = state_dir()?;
         fsutil::private_dir(&dir)
             .with_context(|| format!("the state folder {} is unusable", dir.display()))?;
-        Ok(Store { dir })
+        Ok(Store {
+            dir,
+            last_read: Default::default(),
+        })
     }
 
     pub fn state_path(&self) -> PathBuf {
@@ -174,9 +180,16 @@ impl Store {
     /// A snapshot without the lock, for read-only commands. A damaged file reads as a fresh
     /// state here; the next locked access keeps it aside and reports it.
     pub fn read(&self) -> State {
-        match read_state(&self.state_path()) {
-            Ok(Some(s)) => s,
-            _ => fresh(),
+        let path = self.state_path();
+        let Ok(Some(bytes)) = read_bytes(&path) else {
+            return fresh();
+        };
+        match parse_state(&path, &bytes) {
+            Ok(state) => {
+                *self.last_read.borrow_mut() = Some((bytes, state.clone()));
+                state
+            }
+            Err(_) => fresh(),
         }
     }
 
@@ -186,7 +199,13 @@ impl Store {
         lock.lock_exclusive()
             .with_context(|| format!("could not lock {}", self.lock_path().display()))?;
         let path = self.state_path();
-        let state = match read_state(&path) {
+        let last = self.last_read.borrow_mut().take();
+        let read = read_bytes(&path).and_then(|bytes| match (bytes, last) {
+            (Some(bytes), Some((seen, state))) if bytes == seen => Ok(Some(state)),
+            (Some(bytes), _) => parse_state(&path, &bytes).map(Some),
+            (None, _) => Ok(None),
+        });
+        let state = match read {
             Ok(Some(s)) => s,
             Ok(None) => fresh(),
             Err(err) => {
@@ -238,8 +257,9 @@ pub fn fresh() -> State {
     }
 }
 
-/// `Ok(None)` when there is no state file yet; `Err` when it exists but is not a state.
-fn read_state(path: &Path) -> Result<Option<State>> {
+/// The bytes of the state file: `Ok(None)` when there is none yet, `Err` when something that
+/// is not a regular file sits there.
+fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -249,7 +269,11 @@ fn read_state(path: &Path) -> Result<Option<State>> {
         anyhow::bail!("{} is not a regular file", path.display());
     }
     let data = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    let state: State = serde_json::from_slice(&data)
+    Ok(Some(data))
+}
+
+fn parse_state(path: &Path, data: &[u8]) -> Result<State> {
+    let state: State = serde_json::from_slice(data)
         .with_context(|| format!("{} is not valid state JSON", path.display()))?;
     if state.version > STATE_VERSION {
         anyhow::bail!(
@@ -258,5 +282,44 @@ fn read_state(path: &Path) -> Result<Option<State>> {
             state.version
         );
     }
-    Ok(Some(state))
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(name: &str) -> Store {
+        let dir = std::env::temp_dir().join(format!("cf-state-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fsutil::private_dir(&dir).unwrap();
+        Store {
+            dir,
+            last_read: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_locked_read_sees_a_change_made_after_the_unlocked_one() {
+        let store = store("reread");
+        let mut locked = store.lock().unwrap();
+        locked.state.active = Some("a".into());
+        locked.commit().unwrap();
+        drop(locked);
+        assert_eq!(store.read().active.as_deref(), Some("a"));
+        // Another invocation writes between our unlocked read and our lock.
+        let other = Store {
+            dir: store.dir.clone(),
+            last_read: Default::default(),
+        };
+        let mut theirs = other.lock().unwrap();
+        theirs.state.active = Some("b".into());
+        theirs.commit().unwrap();
+        drop(theirs);
+        assert_eq!(store.lock().unwrap().state.active.as_deref(), Some("b"));
+        // Unchanged bytes: the parse is reused, with the same result.
+        assert_eq!(store.read().active.as_deref(), Some("b"));
+        assert_eq!(store.lock().unwrap().state.active.as_deref(), Some("b"));
+        let _ = fs::remove_dir_all(&store.dir);
+    }
 }
