@@ -9,6 +9,9 @@
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
 # (keep the server up that long after measuring, to profile a tick by hand).
 #
+# Each round times three things side by side: the tick (reading tmux through its socket), the
+# tick made to use `tmux` processes only (CLAUDE_FAILOVER_TMUX_CLIENT=1), and the naive loop.
+#
 # Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
 # or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
 # older than the process: never a swap). A manual swap before the panes start puts the server in
