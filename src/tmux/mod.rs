@@ -111,7 +111,14 @@ impl Tmux {
             let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
             // The global flags only name the socket, which is already chosen.
             match socket::run(socket, &chain(&[], commands), timeout) {
-                Err(socket::Unusable(why)) => *self.socket_problem.borrow_mut() = Some(why),
+                Err(socket::Failure::Unusable(socket::Unusable(why))) => {
+                    *self.socket_problem.borrow_mut() = Some(why)
+                }
+                // A server that took the connection and went quiet would not answer a `tmux`
+                // client either: waiting for one too would double the wait.
+                Err(socket::Failure::NoAnswer) => {
+                    bail!("tmux did not answer within {} ms", timeout.as_millis())
+                }
                 Ok(answer) if answer.status == 0 => {
                     return Ok(String::from_utf8(answer.stdout)
                         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));

@@ -60,6 +60,20 @@ pub struct Answer {
 #[derive(Debug)]
 pub struct Unusable(pub String);
 
+/// What went wrong: the socket is not one to use (try the `tmux` binary), or the server took
+/// its connection and did not answer in time (a `tmux` client would hang too).
+#[derive(Debug)]
+pub enum Failure {
+    Unusable(Unusable),
+    NoAnswer,
+}
+
+impl From<Unusable> for Failure {
+    fn from(u: Unusable) -> Failure {
+        Failure::Unusable(u)
+    }
+}
+
 /// The socket a `tmux` client would use: `-S PATH`, else `-L NAME` in tmux's socket folder,
 /// else the server of `$TMUX` (set in every pane, hook and `#()` job), else the default one.
 pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<PathBuf> {
@@ -91,7 +105,7 @@ pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<Pa
 
 /// Run `args` (commands separated by `;` words, as for the `tmux` binary) on the server at
 /// `socket`, within `timeout`.
-pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer, Unusable> {
+pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer, Failure> {
     let deadline = Instant::now() + timeout;
     let mut stream = UnixStream::connect(socket)
         .map_err(|e| Unusable(format!("could not connect to {}: {e}", socket.display())))?;
@@ -106,7 +120,7 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Unusable("no answer in time".into()));
+            return Err(Failure::NoAnswer);
         }
         stream
             .set_read_timeout(Some(left))
@@ -116,10 +130,18 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         let read = stream.read(&mut buf[filled..]);
         buf.truncate(filled + *read.as_ref().unwrap_or(&0));
         match read {
-            Ok(0) => return Err(Unusable("the server hung up before the exit".into())),
+            Ok(0) => return Err(Unusable("the server hung up before the exit".into()).into()),
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Unusable(format!("could not read the answer: {e}"))),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(Failure::NoAnswer)
+            }
+            Err(e) => return Err(Unusable(format!("could not read the answer: {e}")).into()),
         }
         let mut used = 0;
         while let Some((kind, data, len)) = frame(&buf[used..])? {
@@ -139,7 +161,7 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         }
         buf.drain(..used);
         if conversation.stdout.len() + conversation.stderr.len() + buf.len() > MAX_ANSWER {
-            return Err(Unusable("the answer is too large".into()));
+            return Err(Unusable("the answer is too large".into()).into());
         }
     }
 }
@@ -404,6 +426,25 @@ mod tests {
         server.join().unwrap();
         let missing = std::env::temp_dir().join("cf-sock-none/none");
         assert!(run(&missing, &["list-panes".into()], Duration::from_secs(2)).is_err());
+    }
+
+    #[test]
+    fn a_server_that_goes_quiet_is_no_answer_not_a_reason_to_try_again() {
+        let dir = std::env::temp_dir().join(format!("cf-sock-{}-quiet", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (conn, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_millis(600));
+            drop(conn);
+        });
+        let started = Instant::now();
+        let result = run(&path, &["list-panes".into()], Duration::from_millis(200));
+        assert!(matches!(result, Err(Failure::NoAnswer)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_millis(550));
+        server.join().unwrap();
     }
 
     #[test]
