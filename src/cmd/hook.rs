@@ -33,11 +33,11 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
 fn hook(tmux: &Tmux, args: &Args) -> Result<()> {
     let mut interval = DEFAULT_INTERVAL;
     if let Some(token) = &args.chain {
-        let out = tmux.run(&[
+        let out = tmux.query(&[[
             "display-message",
             "-p",
             &format!("#{{@claude-failover-chain}}{SEP}#{{@claude-failover-poll-interval}}"),
-        ])?;
+        ]])?;
         let mut fields = out.trim_end_matches('\n').split(SEP);
         if fields.next() != Some(token.as_str()) {
             // A reload started a newer chain: this one ends here.
