@@ -93,6 +93,7 @@ const EXPECTED: &[Expect] = &[
     ("synthetic/spend-org-interactive.txt", "quota", Some("spend"), None, Some("You've hit your org's monthly spend limit · ask your admin to raise it at https://claude.ai/admin-settings/usage")),
     ("synthetic/org-out-of-usage-interactive.txt", "quota", Some("org"), None, Some("Your org is out of usage · add funds to continue")),
     ("synthetic/seat-type-interactive.txt", "quota", Some("seat"), None, Some("Your seat type doesn't include usage credits")),
+    ("synthetic/service-disabled-interactive.txt", "quota", Some("org"), None, Some("This service is disabled for your org")),
     ("synthetic/model-requires-credits-interactive.txt", "quota", Some("credits"), None, Some("Opus 5 requires usage credits.")),
     ("synthetic/print-weekly.txt", "quota", Some("weekly"), Some("2025-12-02T18:00:00Z"), Some("You've hit your weekly limit")),
     ("synthetic/print-usage-credit-narrow-nbsp.txt", "quota", Some("credits"), Some("2025-11-29T00:00:00Z"), Some("You've hit your usage credit limit")),

@@ -352,8 +352,8 @@ pub(super) fn is_turn_done(msg: &str) -> bool {
 /// A prompt line that is not a new prompt: the hint in an empty box, a menu item, the dialog
 /// older releases (2.1.197) open by themselves:
 /// `^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit|/rate-limit-options\b)`
-/// with Unicode `\d` and `\b`. Prompt lines are on every screen, so the pattern is compiled only
-/// for a line where non-ASCII text decides (a digit or a letter from another script).
+/// with ASCII `\d` and `\b`, like every other pattern here: Claude numbers its menus with ASCII
+/// digits.
 pub(super) fn is_placeholder(msg: &str) -> bool {
     const STARTS: [&str; 4] = [
         "Resend your message",
@@ -365,28 +365,12 @@ pub(super) fn is_placeholder(msg: &str) -> bool {
         return true;
     }
     if let Some(rest) = msg.strip_prefix("/rate-limit-options") {
-        // `\b`: no word character follows; only a non-ASCII one needs the Unicode tables.
-        return match rest.chars().next() {
-            None => true,
-            Some(c) if c.is_ascii() => !is_word_byte(c as u8),
-            Some(_) => placeholder_regex(msg),
-        };
+        // `\b`: no word character follows.
+        return !rest.bytes().next().is_some_and(is_word_byte);
     }
     let b = msg.as_bytes();
     let digits = run(b, |c| c.is_ascii_digit());
-    if digits > 0 && b[digits..].starts_with(b". ") {
-        return true;
-    }
-    // A non-ASCII digit may start or continue the number (`\d` is Unicode here).
-    let next = msg[digits..].chars().next();
-    next.is_some_and(|c| !c.is_ascii() && c.is_numeric()) && placeholder_regex(msg)
-}
-
-/// The parts of `is_placeholder`'s pattern that non-ASCII text can change.
-fn placeholder_regex(msg: &str) -> bool {
-    static UNICODE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^(?:\d+\. |/rate-limit-options\b)").expect("valid regex"));
-    UNICODE.is_match(msg)
+    digits > 0 && b[digits..].starts_with(b". ")
 }
 
 /// TUI lines that go with a limit or an error (auto-continue, the limit dialog, upsells) and say
@@ -925,7 +909,7 @@ mod tests {
         agree("RETRYING", &was(was::RETRYING), has_retrying, &corpus);
         agree("ATTEMPT", &was(was::ATTEMPT), has_attempt, &corpus);
         agree("Q_WHAT", &was(was::Q_WHAT), is_limit_name, &corpus);
-        let placeholder = Regex::new(was::PLACEHOLDER).unwrap();
+        let placeholder = was(was::PLACEHOLDER);
         // The empty prompt is a placeholder too, checked before the pattern.
         let non_empty = |s: &str| !s.is_empty() && is_placeholder(s);
         agree("PLACEHOLDER", &placeholder, non_empty, &corpus);

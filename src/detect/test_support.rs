@@ -105,7 +105,7 @@ pub(super) mod was {
     pub const Q_ORG: &str = r"^Your org is out of usage(?: ?· ?(?P<rest>.*))?$";
     pub const Q_OLD_NAMED: &str = r"^(?P<name>5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|(?:Opus|Sonnet|Fable)(?: weekly)?) limit reached\.?(?: ?· ?(?P<rest>.*))?$";
     pub const Q_STATUS: &str = r"^Usage limit reached(?: again)?(?: ?· ?(?P<rest>.*))?$";
-    /// Compiled as is (Unicode `\d` and `\b`), unlike the others.
+    /// Compiled with ASCII classes, like the others (it used to be Unicode-aware, by accident).
     pub const PLACEHOLDER: &str = r#"^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit|/rate-limit-options\b)"#;
 }
 
