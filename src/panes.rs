@@ -231,13 +231,23 @@ fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) 
 /// What the process tree of one pane says: its Claude process, account and session, or None
 /// when Claude does not run there. `cwd` is empty when neither Claude nor /proc tells it.
 fn examine(config: &Config, pane: &Pane, procs: &mut Procs) -> Option<ClaudePane> {
-    let candidates = procs.claude_processes(pane.pid, &config.command);
-    if candidates.is_empty() {
-        return None;
-    }
-    // A wrapper (node) may start the native CLI as a child: the deepest process is the one
-    // that writes `sessions/<pid>.json`.
+    let outermost = procs.outermost_claude(pane.pid, &config.command);
     let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
+    // One Claude process that writes its own session file is the CLI: what runs below it is
+    // its tools, not read at all (a Claude process has a dozen threads, a file each to read).
+    if let [process] = outermost.as_slice() {
+        let dir = config_dir_of(procs, process.pid);
+        if let Some(file) = dir.as_ref().and_then(|d| read_session_file(d, process.pid)) {
+            chosen = Some((process.clone(), dir, Some(file)));
+        }
+    }
+    // Else a wrapper (node) may start the native CLI as a child: the deepest process is the
+    // one that writes `sessions/<pid>.json`.
+    let candidates = match chosen {
+        Some(_) => Vec::new(),
+        None if outermost.is_empty() => return None,
+        None => procs.claude_processes(pane.pid, &config.command),
+    };
     for process in candidates.iter().rev() {
         let dir = config_dir_of(procs, process.pid);
         let file = dir.as_ref().and_then(|d| read_session_file(d, process.pid));

@@ -155,6 +155,16 @@ impl Procs {
     /// Claude count (a wrapper starting the native binary); deeper ones are Claude's own tools
     /// (`bash -c 'claude -p …'`), not the pane's session, so they are not searched.
     pub fn claude_processes(&mut self, root: u32, command: &str) -> Vec<ProcInfo> {
+        self.search(root, command, true)
+    }
+
+    /// The outermost Claude processes under `root`, without reading below them: usually the
+    /// CLI itself, whose children (its tools) then cost nothing to read.
+    pub fn outermost_claude(&mut self, root: u32, command: &str) -> Vec<ProcInfo> {
+        self.search(root, command, false)
+    }
+
+    fn search(&mut self, root: u32, command: &str, below_claude: bool) -> Vec<ProcInfo> {
         // pid 0 is no process on Linux, and the root of everything (kernel_task) on macOS.
         if root == 0 {
             return Vec::new();
@@ -178,7 +188,7 @@ impl Procs {
                 }
                 _ => continue,
             };
-            if under_claude && !claude {
+            if (under_claude && !claude) || (claude && !below_claude) {
                 continue;
             }
             let mut kids = self.children_of(pid);

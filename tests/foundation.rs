@@ -102,6 +102,55 @@ fn many_panes_are_all_seen_when_read_in_parallel() {
     }
 }
 
+/// A wrapper named `claude` that starts the real CLI as its child (as an npm install may): the
+/// pane's Claude is the child, the one that writes `sessions/<pid>.json`.
+#[test]
+fn a_wrapper_that_starts_claude_as_a_child_is_looked_through() {
+    let w = World::new();
+    w.start_server();
+    let wrap = w.root.join("wrap");
+    std::fs::create_dir_all(&wrap).unwrap();
+    let script = wrap.join("claude");
+    // Not `exec`: the wrapper stays the parent, as node does.
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n'{}' \"$@\"\n", w.bin.join("claude").display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pane = w.tmux(&[
+        "split-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id}",
+        "-t",
+        "main",
+        &script.display().to_string(),
+    ]);
+    let pane = pane.trim();
+    w.wait_screen(pane, "Claude Code", 10);
+    let status = json(w.cf_ok(&["status", "--json"]).as_bytes());
+    let row = &status["panes"][0];
+    assert_eq!(row["pane"], pane, "{status:#}");
+    let pid = row["pid"].as_u64().unwrap();
+    let wrapper_pid: u64 = w
+        .tmux(&["display-message", "-p", "-t", pane, "#{pane_pid}"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_ne!(
+        pid, wrapper_pid,
+        "the wrapper was taken for Claude: {status:#}"
+    );
+    assert!(w
+        .home
+        .join(".claude/sessions")
+        .join(format!("{pid}.json"))
+        .exists());
+    assert!(row["session_id"].is_string(), "{status:#}");
+}
+
 #[test]
 fn state_files_are_private_and_an_idle_tick_writes_nothing() {
     let w = World::new();
