@@ -118,18 +118,8 @@ fn a_wrapper_that_starts_claude_as_a_child_is_looked_through() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let pane = w.tmux(&[
-        "split-window",
-        "-d",
-        "-P",
-        "-F",
-        "#{pane_id}",
-        "-t",
-        "main",
-        &script.display().to_string(),
-    ]);
-    let pane = pane.trim();
-    w.wait_screen(pane, "Claude Code", 10);
+    let pane = w.launch(&script.display().to_string(), None, &w.home);
+    let pane = pane.as_str();
     let status = json(w.cf_ok(&["status", "--json"]).as_bytes());
     let row = &status["panes"][0];
     assert_eq!(row["pane"], pane, "{status:#}");

@@ -159,6 +159,11 @@ impl World {
     /// Start `claude` (the simulator) in a new pane of `main` in `cwd`, on `account_dir` when
     /// given; returns the pane id once Claude is ready.
     pub fn launch_claude(&self, account_dir: Option<&Path>, cwd: &Path) -> String {
+        self.launch("claude", account_dir, cwd)
+    }
+
+    /// Like `launch_claude`, running `program` (something that starts Claude).
+    pub fn launch(&self, program: &str, account_dir: Option<&Path>, cwd: &Path) -> String {
         let mut args: Vec<String> = ["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main"]
             .iter()
             .map(|s| s.to_string())
@@ -169,7 +174,7 @@ impl World {
             args.push("-e".into());
             args.push(format!("CLAUDE_CONFIG_DIR={}", dir.display()));
         }
-        args.push("claude".into());
+        args.push(program.into());
         let id = self.tmux(&args).trim().to_string();
         self.tmux(&["select-layout", "-t", "main", "tiled"]);
         self.wait_screen(&id, "Claude Code", 10);
