@@ -281,7 +281,15 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     std::thread::sleep(std::time::Duration::from_millis(500));
     w.wait_screen(&p1, "hit a", 10);
     let launches_before = launches(w).len();
-    turn(w, &p1, "hit b", "resets");
+    // The redrawn limit of a is on screen already: wait for the one after the new prompt.
+    type_line(w, &p1, "hit b");
+    w.wait_for(10, "b's limit after the new prompt", || {
+        let screen = w.capture(&p1);
+        screen
+            .rfind("hit b")
+            .is_some_and(|i| screen[i..].contains("hit your 5-hour limit"))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
     // The new limit is the newest transcript record: counts.
     for _ in 0..3 {
         tick(w);
