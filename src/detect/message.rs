@@ -236,27 +236,8 @@ fn words_then(
 /// What do you want|\d\. |/|Run /|Resend|Once fixed|Interrupted)`. One cheap test lets the
 /// common line (prose, output, code) skip every other recogniser.
 fn is_candidate(msg: &str) -> bool {
-    const STARTS: [&str; 38] = [
+    const STARTS: [&str; 19] = [
         "You",
-        "This service",
-        "Claude ",
-        "Fable",
-        "Haiku",
-        "Mythos",
-        "Opus",
-        "Sonnet",
-        "5-hour",
-        "Session",
-        "session",
-        "Weekly",
-        "weekly",
-        "Daily",
-        "daily",
-        "Usage limit",
-        "API Error",
-        "Request timed",
-        "Connection to",
-        "If it persists",
         "Overloaded",
         "Invalid ",
         "Not logged",
@@ -276,21 +257,15 @@ fn is_candidate(msg: &str) -> bool {
         "Interrupted",
         "529 Overloaded",
     ];
-    starts_with_any(msg, &STARTS)
+    starts_with_any(msg, &MESSAGE_HEADS)
+        || starts_with_any(msg, &STARTS)
         || starts_with_code(msg)
         || after_menu_number(msg).is_some()
         || name_then(msg, 3, " is experiencing")
 }
 
-/// Could `msg` be the first line of a message hard-wrapped over several lines?
-/// `^(?:You've |You're out|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|
-/// [Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|
-/// If it persists|\d{3} |[A-Z][\w.-]* is exp)`
-pub(super) fn is_message_start(msg: &str) -> bool {
-    const STARTS: [&str; 22] = [
-        "You've ",
-        "You're out",
-        "Your ",
+/// How the limit and error messages both recognisers look for begin.
+const MESSAGE_HEADS: [&str; 19] = [
         "This service",
         "Claude ",
         "Fable",
@@ -310,8 +285,18 @@ pub(super) fn is_message_start(msg: &str) -> bool {
         "Request timed",
         "Connection to",
         "If it persists",
-    ];
-    starts_with_any(msg, &STARTS) || starts_with_code(msg) || name_then(msg, 0, " is exp")
+];
+
+/// Could `msg` be the first line of a message hard-wrapped over several lines?
+/// `^(?:You've |You're out|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|
+/// [Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|
+/// If it persists|\d{3} |[A-Z][\w.-]* is exp)`
+pub(super) fn is_message_start(msg: &str) -> bool {
+    const STARTS: [&str; 3] = ["You've ", "You're out", "Your "];
+    starts_with_any(msg, &MESSAGE_HEADS)
+        || starts_with_any(msg, &STARTS)
+        || starts_with_code(msg)
+        || name_then(msg, 0, " is exp")
 }
 
 /// A tool call header: `● Bash(ls)`, `● Read(src/x.rs)`, `● mcp__github__get (MCP)(…)`:
