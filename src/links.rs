@@ -743,13 +743,31 @@ impl Mover {
     }
 
     fn remove_dir(&mut self, slot: &Slot, dir: &Path, out: &mut Vec<Problem>) -> bool {
-        match fs::remove_dir(dir) {
+        self.changed(
+            fs::remove_dir(dir),
+            slot,
+            dir,
+            "remove the emptied folder",
+            out,
+        )
+    }
+
+    /// One change made (a step) or its error reported against `path`.
+    fn changed(
+        &mut self,
+        result: io::Result<()>,
+        slot: &Slot,
+        path: &Path,
+        what: &str,
+        out: &mut Vec<Problem>,
+    ) -> bool {
+        match result {
             Ok(()) => {
                 self.step();
                 true
             }
             Err(e) => {
-                out.push(slot.error(dir, "remove the emptied folder", &e));
+                out.push(slot.error(path, what, &e));
                 false
             }
         }
@@ -830,16 +848,7 @@ impl Mover {
             return false;
         }
         self.step();
-        match fs::remove_file(s) {
-            Ok(()) => {
-                self.step();
-                true
-            }
-            Err(e) => {
-                out.push(slot.error(s, "remove the moved link", &e));
-                false
-            }
-        }
+        self.changed(fs::remove_file(s), slot, s, "remove the moved link", out)
     }
 
     /// A file moves by hard link + unlink: link(2) never replaces an existing entry, and in
@@ -883,16 +892,7 @@ impl Mover {
             out.push(slot.error(s, &format!("move to {}", shown(d)), &e));
             return false;
         }
-        match fs::remove_file(s) {
-            Ok(()) => {
-                self.step();
-                true
-            }
-            Err(e) => {
-                out.push(slot.error(s, "remove the moved file", &e));
-                false
-            }
-        }
+        self.changed(fs::remove_file(s), slot, s, "remove the moved file", out)
     }
 
     /// Copy `s` to `d` on another file system: into a temporary file beside `d`, flushed to
