@@ -37,13 +37,7 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
         list.push_str(&format!(" c={}", c.display()));
     }
     w.set_option("@claude-failover-accounts", &list);
-    w.set_option(
-        "@claude-failover-shared-dir",
-        &w.home.join(".claude-shared").display().to_string(),
-    );
-    w.set_option("@claude-failover-confirm-polls", "2");
-    w.set_option("@claude-failover-confirm-gap", "0");
-    w.set_option("@claude-failover-cooldown", &cooldown.to_string());
+    w.quick_failover_options(cooldown);
     w.set_option("@claude-failover-args", "--dangerously-skip-permissions");
     let work = w.home.join("work dir");
     let other = w.home.join("other");

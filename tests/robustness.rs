@@ -48,13 +48,7 @@ fn setup_dirs(accounts: &[(&str, &str)], cooldown: u64) -> Setup {
         .map(|((n, _), d)| sq(&format!("{n}={}", d.display())))
         .collect();
     w.set_option("@claude-failover-accounts", &list.join(" "));
-    w.set_option(
-        "@claude-failover-shared-dir",
-        &w.home.join(".claude-shared").display().to_string(),
-    );
-    w.set_option("@claude-failover-confirm-polls", "2");
-    w.set_option("@claude-failover-confirm-gap", "0");
-    w.set_option("@claude-failover-cooldown", &cooldown.to_string());
+    w.quick_failover_options(cooldown);
     let work = w.home.join("work dir");
     let other = w.home.join("other");
     std::fs::create_dir_all(&work).unwrap();

@@ -224,6 +224,18 @@ impl World {
         self.tmux(&["set", "-g", name, value]);
     }
 
+    /// The options of the failover scenarios: the shared folder in HOME, a limit confirmed on
+    /// two polls with no gap, and `cooldown` seconds of cooldown.
+    pub fn quick_failover_options(&self, cooldown: u64) {
+        self.set_option(
+            "@claude-failover-shared-dir",
+            &self.home.join(".claude-shared").display().to_string(),
+        );
+        self.set_option("@claude-failover-confirm-polls", "2");
+        self.set_option("@claude-failover-confirm-gap", "0");
+        self.set_option("@claude-failover-cooldown", &cooldown.to_string());
+    }
+
     /// An account home under this world's HOME.
     pub fn account_dir(&self, name: &str) -> PathBuf {
         self.home.join(format!(".claude-{name}"))
