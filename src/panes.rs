@@ -187,10 +187,15 @@ const PANES_PER_THREAD: usize = 8;
 
 fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
     let live: Vec<&Pane> = panes.iter().filter(|p| !p.dead).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4)
-        .min(live.len() / PANES_PER_THREAD);
+    // `available_parallelism` reads the cgroup files: asked only when threads could help.
+    let threads = if live.len() >= 2 * PANES_PER_THREAD {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+            .min(live.len() / PANES_PER_THREAD)
+    } else {
+        1
+    };
     // The `ps` backend reads one snapshot of every process: nothing to share out.
     let found: Vec<Option<ClaudePane>> = if procs.backend() == Backend::Proc && threads > 1 {
         std::thread::scope(|s| {
