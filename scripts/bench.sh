@@ -84,6 +84,9 @@ log() { printf '%s\n' "$*" >&2; }
 
 tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$HOME" /bin/sh
 tm set -g escape-time 0
+# Every tick runs as tmux runs it from status-right: a `#()` job, whose TMUX names the server
+# (socket, pid, -1). The naive loop and the tmux calls here name the socket with -S anyway.
+export TMUX="$sock,$(tm display -p '#{pid}'),-1"
 tm set -g @claude-failover-accounts "a=$acc_a b=$acc_b"
 tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
 tm set -g @claude-failover-confirm-polls 1000

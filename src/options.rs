@@ -15,6 +15,9 @@ pub struct Spec {
     pub meaning: &'static str,
 }
 
+/// What `@claude-failover-command` is unless set.
+pub const DEFAULT_COMMAND: &str = "claude";
+
 pub const DEFAULT_STATUS_FORMAT: &str =
     "{state}CC {swap}{account}{confirming}{cooldown}{exhausted}";
 
@@ -23,7 +26,7 @@ pub const OPTIONS: &[Spec] = &[
     Spec { name: "@claude-failover-accounts", default: "default=~/.claude", meaning: "whitespace-separated NAME=DIR, in failover order; ~ expands" },
     Spec { name: "@claude-failover-shared-dir", default: "~/.claude-shared", meaning: "the one shared target folder" },
     Spec { name: "@claude-failover-shared-items", default: "projects file-history session-env", meaning: "entries every account home links into the shared folder" },
-    Spec { name: "@claude-failover-command", default: "claude", meaning: "program started in panes (a path or a name on PATH)" },
+    Spec { name: "@claude-failover-command", default: DEFAULT_COMMAND, meaning: "program started in panes (a path or a name on PATH)" },
     Spec { name: "@claude-failover-args", default: "", meaning: "extra arguments on every (re)launch, e.g. --dangerously-skip-permissions" },
     Spec { name: "@claude-failover-confirm-polls", default: "2", meaning: "polls in a row that must see the same limit before a swap" },
     Spec { name: "@claude-failover-confirm-gap", default: "10", meaning: "minimum seconds between two polls that count as confirmation" },

@@ -106,43 +106,66 @@ pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)>
     let listing_only = commands.len();
     let mut chunks = capture_chunks(&nonce, known, packed_len(&commands)).into_iter();
     commands.extend(chunks.next().unwrap_or_default());
-    let (out, captured) = match tmux.query(&commands) {
-        Ok(out) => (out, true),
-        Err(_) if !known.is_empty() => (
-            tmux.query(&commands[..listing_only])
-                .context("could not list the tmux panes")?,
-            false,
-        ),
-        Err(err) => return Err(err).context("could not list the tmux panes"),
-    };
-    let (config, rest) = options::parse_prefix(&out);
-    let (listing, mut captures) = match rest.find(&nonce) {
-        Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
-        _ => (rest, Captures::new()),
-    };
-    // More panes than one command line holds: the rest, a call per command line. A chunk that
-    // fails (a pane vanished) leaves its panes uncaptured; the caller captures what is missing.
-    if captured {
-        for chunk in chunks {
-            if let Ok(text) = tmux.query(&chunk) {
-                captures.extend(parse_captures(&text, &nonce));
+    let mut reads = Reads::new(Procs::new());
+    let server = tmux
+        .server_pid()
+        .filter(|_| reads.procs.backend() == Backend::Proc);
+    std::thread::scope(|s| {
+        // The server's children are its panes' processes: read while it answers the listing.
+        // Started once the command is sent: a socket write wakes the server on the writer's
+        // CPU, so a thread started before would be the one it pushes aside.
+        let mut early = None;
+        let read_ahead = || {
+            early = server.map(|pid| {
+                let procs = reads.procs.sibling();
+                s.spawn(move || read_server_children(pid, procs))
+            })
+        };
+        let (out, captured) = match tmux.query_then(&commands, read_ahead) {
+            Ok(out) => (out, true),
+            Err(_) if !known.is_empty() => (
+                tmux.query(&commands[..listing_only])
+                    .context("could not list the tmux panes")?,
+                false,
+            ),
+            Err(err) => return Err(err).context("could not list the tmux panes"),
+        };
+        let (config, rest) = options::parse_prefix(&out);
+        let (listing, mut captures) = match rest.find(&nonce) {
+            Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
+            _ => (rest, Captures::new()),
+        };
+        // More panes than one command line holds: the rest, a call per command line. A chunk
+        // that fails (a pane vanished) leaves its panes uncaptured; the caller captures what is
+        // missing.
+        if captured {
+            for chunk in chunks {
+                if let Ok(text) = tmux.query(&chunk) {
+                    captures.extend(parse_captures(&text, &nonce));
+                }
             }
         }
-    }
-    let (panes, clients) = parse_listing(listing);
-    let mut procs = Procs::new();
-    let claude = match &config {
-        Ok(config) => find_claude(tmux, config, &panes, &mut procs),
-        Err(_) => Vec::new(),
-    };
-    let scan = Scan {
-        procs_backend: procs.backend(),
-        config,
-        panes,
-        clients,
-        claude,
-    };
-    Ok((scan, captures))
+        let (panes, clients) = parse_listing(listing);
+        let read_early = match early.map(|e| e.join()) {
+            Some(Ok(early)) => {
+                reads.absorb(early);
+                true
+            }
+            _ => false,
+        };
+        let claude = match &config {
+            Ok(config) => find_claude(tmux, config, &panes, &mut reads, read_early),
+            Err(_) => Vec::new(),
+        };
+        let scan = Scan {
+            procs_backend: reads.procs.backend(),
+            config,
+            panes,
+            clients,
+            claude,
+        };
+        Ok((scan, captures))
+    })
 }
 
 /// Records start with `P<SEP>` (a pane) or `C<SEP>` (a client); a line starting otherwise
@@ -181,50 +204,116 @@ fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
     (panes, clients)
 }
 
+/// What one scan has read: processes, and the session files of the Claude processes among them.
+/// Asking again costs nothing, so the process trees can be read ahead (in threads, or while the
+/// server answers) and then judged once, in order, with the options the server returned.
+struct Reads {
+    procs: Procs,
+    session_files: HashMap<(PathBuf, u32), Option<SessionFile>>,
+}
+
+impl Reads {
+    fn new(procs: Procs) -> Reads {
+        Reads {
+            procs,
+            session_files: HashMap::new(),
+        }
+    }
+
+    fn session_file(&mut self, config_dir: &Path, pid: u32) -> Option<SessionFile> {
+        self.session_files
+            .entry((config_dir.to_path_buf(), pid))
+            .or_insert_with(|| read_session_file(config_dir, pid))
+            .clone()
+    }
+
+    fn absorb(&mut self, other: Reads) {
+        self.procs.absorb(other.procs);
+        for (key, file) in other.session_files {
+            self.session_files.entry(key).or_insert(file);
+        }
+    }
+}
+
 /// Panes looked at by one thread when the process trees are read in parallel: reading /proc
 /// is mostly system calls, and a handful of panes does not repay starting a thread.
 const PANES_PER_THREAD: usize = 8;
 
-fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) -> Vec<ClaudePane> {
-    let live: Vec<&Pane> = panes.iter().filter(|p| !p.dead).collect();
+/// Read what judging the trees under `roots` needs (processes, environments, session files),
+/// in up to 4 threads when there are many.
+fn read_trees(command: &str, roots: &[u32], reads: &mut Reads) {
+    // The `ps` backend reads one snapshot of every process: nothing to share out.
+    if reads.procs.backend() != Backend::Proc {
+        return;
+    }
     // `available_parallelism` reads the cgroup files: asked only when threads could help.
-    let threads = if live.len() >= 2 * PANES_PER_THREAD {
+    let threads = if roots.len() >= 2 * PANES_PER_THREAD {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4)
-            .min(live.len() / PANES_PER_THREAD)
+            .min(roots.len() / PANES_PER_THREAD)
     } else {
         1
     };
-    // The `ps` backend reads one snapshot of every process: nothing to share out.
-    let found: Vec<Option<ClaudePane>> = if procs.backend() == Backend::Proc && threads > 1 {
-        std::thread::scope(|s| {
-            let workers: Vec<_> = live
-                .chunks(live.len().div_ceil(threads))
-                .map(|part| {
-                    s.spawn(move || {
-                        let mut procs = Procs::with_backend(Backend::Proc);
-                        part.iter()
-                            .map(|pane| examine(config, pane, &mut procs))
-                            .collect::<Vec<_>>()
-                    })
+    if threads <= 1 {
+        for &pid in roots {
+            trace(command, pid, reads);
+        }
+        return;
+    }
+    let parts: Vec<Reads> = std::thread::scope(|s| {
+        let workers: Vec<_> = roots
+            .chunks(roots.len().div_ceil(threads))
+            .map(|part| {
+                let mut mine = Reads::new(reads.procs.sibling());
+                s.spawn(move || {
+                    for &pid in part {
+                        trace(command, pid, &mut mine);
+                    }
+                    mine
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        })
-    } else {
-        live.iter()
-            .map(|pane| examine(config, pane, procs))
-            .collect()
-    };
-    found
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    for part in parts {
+        reads.absorb(part);
+    }
+}
+
+/// The trees under the tmux server's children (its panes, and its jobs, this process among
+/// them), read for the default command before the options are known: the options may name
+/// another, in which case judging reads the little that differs.
+fn read_server_children(server: u32, procs: Procs) -> Reads {
+    let mut reads = Reads::new(procs);
+    let me = std::process::id();
+    let parent = std::os::unix::process::parent_id();
+    let roots: Vec<u32> = reads
+        .procs
+        .children(server)
         .into_iter()
-        .flatten()
+        .filter(|&pid| pid != me && pid != parent)
+        .collect();
+    read_trees(options::DEFAULT_COMMAND, &roots, &mut reads);
+    reads
+}
+
+fn find_claude(
+    tmux: &Tmux,
+    config: &Config,
+    panes: &[Pane],
+    reads: &mut Reads,
+    read_early: bool,
+) -> Vec<ClaudePane> {
+    let live: Vec<&Pane> = panes.iter().filter(|p| !p.dead).collect();
+    if !read_early {
+        let roots: Vec<u32> = live.iter().map(|p| p.pid).collect();
+        read_trees(&config.command, &roots, reads);
+    }
+    live.into_iter()
+        .filter_map(|pane| examine(config, pane, reads))
         .map(|mut claude| {
-            // The last resort for the folder is one more tmux call, made here, not in a thread.
+            // The last resort for the folder is one more tmux call.
             if claude.cwd.is_empty() {
                 claude.cwd = pane_path(tmux, &claude.pane.id).unwrap_or_default();
             }
@@ -233,38 +322,70 @@ fn find_claude(tmux: &Tmux, config: &Config, panes: &[Pane], procs: &mut Procs) 
         .collect()
 }
 
-/// What the process tree of one pane says: its Claude process, account and session, or None
-/// when Claude does not run there. `cwd` is empty when neither Claude nor /proc tells it.
-fn examine(config: &Config, pane: &Pane, procs: &mut Procs) -> Option<ClaudePane> {
-    let outermost = procs.outermost_claude(pane.pid, &config.command);
-    let mut chosen: Option<(ProcInfo, Option<PathBuf>, Option<SessionFile>)> = None;
+/// The Claude process of one pane's tree, with its config home and session file, as read.
+struct Trace {
+    process: ProcInfo,
+    config_dir: Option<PathBuf>,
+    file: Option<SessionFile>,
+}
+
+/// Find the Claude process under `root`: all the reading that judging a pane takes.
+fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
+    let outermost = reads.procs.outermost_claude(root, command);
     // One Claude process that writes its own session file is the CLI: what runs below it is
     // its tools, not read at all (a Claude process has a dozen threads, a file each to read).
     if let [process] = outermost.as_slice() {
-        let dir = config_dir_of(procs, process.pid);
-        if let Some(file) = dir.as_ref().and_then(|d| read_session_file(d, process.pid)) {
-            chosen = Some((process.clone(), dir, Some(file)));
+        let dir = config_dir_of(&mut reads.procs, process.pid);
+        if let Some(file) = dir
+            .as_ref()
+            .and_then(|d| reads.session_file(d, process.pid))
+        {
+            let trace = Trace {
+                process: process.clone(),
+                config_dir: dir,
+                file: Some(file),
+            };
+            return Some(trace);
         }
+    }
+    if outermost.is_empty() {
+        return None;
     }
     // Else a wrapper (node) may start the native CLI as a child: the deepest process is the
     // one that writes `sessions/<pid>.json`.
-    let candidates = match chosen {
-        Some(_) => Vec::new(),
-        None if outermost.is_empty() => return None,
-        None => procs.claude_processes(pane.pid, &config.command),
-    };
-    for process in candidates.iter().rev() {
-        let dir = config_dir_of(procs, process.pid);
-        let file = dir.as_ref().and_then(|d| read_session_file(d, process.pid));
+    let mut chosen: Option<Trace> = None;
+    for process in reads.procs.claude_processes(root, command).iter().rev() {
+        let config_dir = config_dir_of(&mut reads.procs, process.pid);
+        let file = config_dir
+            .as_ref()
+            .and_then(|d| reads.session_file(d, process.pid));
         let has_file = file.is_some();
         if chosen.is_none() || has_file {
-            chosen = Some((process.clone(), dir, file));
+            chosen = Some(Trace {
+                process: process.clone(),
+                config_dir,
+                file,
+            });
         }
         if has_file {
             break;
         }
     }
-    let (process, config_dir, file) = chosen?;
+    let chosen = chosen?;
+    if chosen.file.as_ref().and_then(|f| f.cwd.as_ref()).is_none() {
+        reads.procs.cwd(chosen.process.pid);
+    }
+    Some(chosen)
+}
+
+/// What the process tree of one pane says: its Claude process, account and session, or None
+/// when Claude does not run there. `cwd` is empty when neither Claude nor /proc tells it.
+fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane> {
+    let Trace {
+        process,
+        config_dir,
+        file,
+    } = trace(&config.command, pane.pid, reads)?;
     let owner = match &config_dir {
         Some(dir) => owner_of(&config.accounts, dir),
         None => Owner::Unknown,
@@ -276,7 +397,12 @@ fn examine(config: &Config, pane: &Pane, procs: &mut Procs) -> Option<ClaudePane
     let cwd = file
         .as_ref()
         .and_then(|f| f.cwd.clone())
-        .or_else(|| procs.cwd(process.pid).map(|p| p.display().to_string()))
+        .or_else(|| {
+            reads
+                .procs
+                .cwd(process.pid)
+                .map(|p| p.display().to_string())
+        })
         .unwrap_or_default();
     Some(ClaudePane {
         pane: pane.clone(),

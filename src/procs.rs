@@ -146,6 +146,45 @@ impl Procs {
         *self = Procs::with_backend(self.backend);
     }
 
+    /// Take in what another view of the same moment read (a thread's share of the panes), so
+    /// that asking this view the same questions reads nothing again.
+    pub fn absorb(&mut self, other: Procs) {
+        if other.backend != self.backend {
+            return;
+        }
+        fn merge<V>(into: &mut HashMap<u32, V>, from: HashMap<u32, V>) {
+            for (pid, value) in from {
+                into.entry(pid).or_insert(value);
+            }
+        }
+        merge(&mut self.entries, other.entries);
+        merge(&mut self.children, other.children);
+        merge(&mut self.envs, other.envs);
+        merge(&mut self.cwds, other.cwds);
+        self.children_files = self.children_files.or(other.children_files);
+        self.boot_ns = self.boot_ns.or(other.boot_ns);
+        if self.ppid_scan.is_none() {
+            self.ppid_scan = other.ppid_scan;
+        }
+        if self.snapshot.is_none() {
+            self.snapshot = other.snapshot;
+        }
+    }
+
+    /// A fresh view for another thread, sharing the facts of the machine already learnt (boot
+    /// time, whether children files exist) so that they are not read once per thread.
+    pub fn sibling(&self) -> Procs {
+        let mut procs = Procs::with_backend(self.backend);
+        procs.children_files = self.children_files;
+        procs.boot_ns = self.boot_ns;
+        procs
+    }
+
+    /// The direct children of a process (of the tmux server: its panes, and the jobs it runs).
+    pub fn children(&mut self, pid: u32) -> Vec<u32> {
+        self.children_of(pid)
+    }
+
     /// The processes in the tree under (and including) `root` that are Claude Code, shallowest
     /// first (pids ascending within a depth).
     ///

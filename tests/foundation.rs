@@ -73,6 +73,61 @@ fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
     assert_eq!(socket_status, client_status);
 }
 
+/// Where `TMUX` names the server (every `#()` job and hook), the panes' processes are read
+/// while the server answers, for the default command: the panes found are the same as when
+/// they are read after the answer, when the options name another command, and when `TMUX`
+/// holds the pid of a server long gone.
+#[test]
+fn reading_the_panes_ahead_of_the_servers_answer_finds_the_same() {
+    let w = World::new();
+    w.start_server();
+    let wrap = w.root.join("wrap");
+    std::fs::create_dir_all(&wrap).unwrap();
+    let script = wrap.join("cc-wrap");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n'{}' \"$@\"\n", w.bin.join("claude").display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let plain = w.launch_claude(None, &w.home);
+    let wrapped = w.launch(&script.display().to_string(), None, &w.home);
+    w.tmux(&["new-window", "-d", "-t", "main", "sleep 120"]);
+    let job_tmux = w.job_tmux.get().expect("the server is up").clone();
+    let socket = job_tmux.split(',').next().unwrap().to_string();
+    let status = |tmux_env: Option<&str>| {
+        let mut c = w.command(common::BIN);
+        if let Some(v) = tmux_env {
+            c.env("TMUX", v);
+        }
+        let out = c
+            .args(["-L", &w.socket, "status", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out.stdout)
+    };
+    let stale = format!("{socket},999999,-1");
+    for command in ["claude", script.to_str().unwrap()] {
+        w.set_option("@claude-failover-command", command);
+        let after = status(None);
+        let panes: Vec<&str> = after["panes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["pane"].as_str().unwrap())
+            .collect();
+        assert!(panes.contains(&plain.as_str()), "{after:#}");
+        assert!(panes.contains(&wrapped.as_str()), "{after:#}");
+        assert_eq!(status(Some(&job_tmux)), after, "command {command}");
+        assert_eq!(status(Some(&stale)), after, "command {command}, stale TMUX");
+    }
+}
+
 /// With many panes the process trees are read by several threads: every Claude pane is still
 /// found once, with its own session, and nothing else is.
 #[test]

@@ -123,9 +123,12 @@ fn transcript(cfg: &Path, cwd: &Path, id: &str) -> PathBuf {
         .join(format!("{id}.jsonl"))
 }
 
+/// The complete records of a transcript: a line the simulator is still appending (no newline
+/// yet) is not one, as for any reader of a growing JSONL file.
 fn records(path: &Path) -> Vec<Value> {
-    fs::read_to_string(path)
-        .unwrap()
+    let text = fs::read_to_string(path).unwrap();
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()

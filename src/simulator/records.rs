@@ -64,7 +64,8 @@ impl Transcript {
         }
         let mut line = rec.to_string();
         line.push('\n');
-        // One write of a whole line on an O_APPEND file: readers never see half a record.
+        // One write of a whole line on an O_APPEND file: lines never interleave. A reader may
+        // still catch a line half copied in, as with the real CLI: readers keep to whole lines.
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)

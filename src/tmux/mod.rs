@@ -50,6 +50,8 @@ pub struct Tmux {
     timeout: Option<Duration>,
     /// The server's socket for `query`; None to always start a `tmux` client.
     socket: Option<PathBuf>,
+    /// The socket of the server that -L/-S/`$TMUX` name, whether or not `query` uses it.
+    server_socket: Option<PathBuf>,
     /// Why the socket was last passed over for a `tmux` client, for `status`.
     socket_problem: std::cell::RefCell<Option<String>>,
 }
@@ -64,10 +66,11 @@ pub const CLIENT_ONLY_ENV: &str = "CLAUDE_FAILOVER_TMUX_CLIENT";
 impl Tmux {
     pub fn from_flags(socket_name: Option<OsString>, socket_path: Option<PathBuf>) -> Tmux {
         let client_only = std::env::var_os(CLIENT_ONLY_ENV).is_some_and(|v| v == "1");
+        let server_socket = socket::socket_path(socket_name.as_ref(), socket_path.as_ref());
         let socket = if client_only {
             None
         } else {
-            socket::socket_path(socket_name.as_ref(), socket_path.as_ref())
+            server_socket.clone()
         };
         let mut global = Vec::new();
         if let Some(name) = socket_name {
@@ -82,6 +85,7 @@ impl Tmux {
             global,
             timeout: None,
             socket,
+            server_socket,
             socket_problem: Default::default(),
         }
     }
@@ -107,10 +111,26 @@ impl Tmux {
     /// Like `batch`, for commands that only read (they may run twice): straight through the
     /// server's socket when it answers as tmux 3.2+ does, else through a `tmux` client.
     pub fn query<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
+        self.query_then(commands, || {})
+    }
+
+    /// Like `query`, calling `sent` (once) when the commands are on their way to the server:
+    /// what it starts runs while the server works.
+    pub fn query_then<S: AsRef<str>, C: AsRef<[S]>>(
+        &self,
+        commands: &[C],
+        sent: impl FnOnce(),
+    ) -> Result<String> {
+        let mut sent = Some(sent);
+        let mut fire = || {
+            if let Some(sent) = sent.take() {
+                sent()
+            }
+        };
         if let Some(socket) = &self.socket {
             let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
             // The global flags only name the socket, which is already chosen.
-            match socket::run(socket, &chain(&[], commands), timeout) {
+            match socket::run_then(socket, &chain(&[], commands), timeout, &mut fire) {
                 Err(socket::Failure::Unusable(socket::Unusable(why))) => {
                     *self.socket_problem.borrow_mut() = Some(why)
                 }
@@ -137,7 +157,29 @@ impl Tmux {
                 }
             }
         }
+        fire();
         self.batch(commands)
+    }
+
+    /// The server's process id, when `$TMUX` names the server this talks to (it does in every
+    /// pane, hook and `#()` job of that server): its children are the panes' processes, which a
+    /// scan can then read while the server works on the listing.
+    pub fn server_pid(&self) -> Option<u32> {
+        let (env_socket, pid) = socket::tmux_env()?;
+        // Without -L/-S, `$TMUX` is the server.
+        if self.global.is_empty() {
+            return Some(pid);
+        }
+        let ours = self.server_socket.as_ref()?;
+        if *ours == env_socket {
+            return Some(pid);
+        }
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (
+            std::fs::metadata(ours).ok()?,
+            std::fs::metadata(&env_socket).ok()?,
+        );
+        (a.dev() == b.dev() && a.ino() == b.ino()).then_some(pid)
     }
 
     /// How reads reach tmux: `socket`, or `client` with the reason the socket was not used.

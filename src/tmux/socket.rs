@@ -74,6 +74,28 @@ impl From<Unusable> for Failure {
     }
 }
 
+/// `$TMUX` as tmux sets it in every pane, hook and `#()` job: `SOCKET,SERVER_PID,SESSION`.
+pub fn tmux_env() -> Option<(PathBuf, u32)> {
+    parse_tmux_env(std::env::var_os("TMUX")?.as_bytes())
+}
+
+fn parse_tmux_env(bytes: &[u8]) -> Option<(PathBuf, u32)> {
+    let end = bytes.iter().position(|&b| b == b',')?;
+    let rest = std::str::from_utf8(&bytes[end + 1..]).ok()?;
+    let pid = rest
+        .split(',')
+        .next()?
+        .parse()
+        .ok()
+        .filter(|&p: &u32| p > 0)?;
+    (end > 0).then(|| {
+        (
+            PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[..end])),
+            pid,
+        )
+    })
+}
+
 /// The socket a `tmux` client would use: `-S PATH`, else `-L NAME` in tmux's socket folder,
 /// else the server of `$TMUX` (set in every pane, hook and `#()` job), else the default one.
 pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<PathBuf> {
@@ -105,7 +127,19 @@ pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<Pa
 
 /// Run `args` (commands separated by `;` words, as for the `tmux` binary) on the server at
 /// `socket`, within `timeout`.
+#[cfg(test)]
 pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer, Failure> {
+    run_then(socket, args, timeout, &mut || {})
+}
+
+/// Like `run`, calling `sent` once the command is on its way: work started there overlaps
+/// with the server's.
+pub fn run_then(
+    socket: &Path,
+    args: &[OsString],
+    timeout: Duration,
+    sent: &mut dyn FnMut(),
+) -> Result<Answer, Failure> {
     let deadline = Instant::now() + timeout;
     let mut stream = UnixStream::connect(socket)
         .map_err(|e| Unusable(format!("could not connect to {}: {e}", socket.display())))?;
@@ -114,6 +148,7 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         .set_write_timeout(Some(timeout))
         .and_then(|_| stream.write_all(&hello))
         .map_err(|e| Unusable(format!("could not send the command: {e}")))?;
+    sent();
     let mut conversation = Conversation::default();
     // Read straight into the end of `buf`: no second buffer to fill and copy.
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -311,6 +346,31 @@ impl Conversation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tmux_env_names_the_socket_and_the_server_pid() {
+        let parse = |s: &str| parse_tmux_env(s.as_bytes());
+        assert_eq!(
+            parse("/tmp/tmux-1000/default,4242,0"),
+            Some((PathBuf::from("/tmp/tmux-1000/default"), 4242))
+        );
+        // A `#()` job's session index is -1. The path ends at the first comma, as tmux reads it.
+        assert_eq!(
+            parse("/tmp/a b/s,7,-1"),
+            Some((PathBuf::from("/tmp/a b/s"), 7))
+        );
+        for bad in [
+            "",
+            "/tmp/s",
+            "/tmp/s,",
+            ",12,0",
+            "/tmp/s,x,0",
+            "/tmp/s,0,0",
+            "/tmp/s,-3,0",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn frames_round_trip_and_respect_the_limit() {

@@ -22,6 +22,9 @@ pub struct World {
     pub launch_log: PathBuf,
     /// Extra environment for every command of this world (and so for its tmux server).
     pub env: Vec<(String, String)>,
+    /// `TMUX` as the server sets it for its `#()` jobs and hooks (`SOCKET,PID,-1`), given to
+    /// `cf` runs once `start_server` has run, as tmux gives it to the real ones.
+    pub job_tmux: std::sync::OnceLock<String>,
 }
 
 impl World {
@@ -46,6 +49,7 @@ impl World {
             state_dir,
             launch_log,
             env: Vec::new(),
+            job_tmux: std::sync::OnceLock::new(),
         }
     }
 
@@ -154,6 +158,19 @@ impl World {
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
         self.tmux(&["set", "-g", "default-command", "/bin/sh"]);
+        let job_tmux = self.tmux(&["display-message", "-p", "#{socket_path},#{pid},-1"]);
+        let _ = self.job_tmux.set(job_tmux.trim_end().to_string());
+    }
+
+    /// The real binary with this world's environment, as tmux runs it from a `#()` job or a
+    /// hook of this world's server (`TMUX` names it), against that server.
+    fn cf_command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+        let mut c = self.command(BIN);
+        if let Some(job_tmux) = self.job_tmux.get() {
+            c.env("TMUX", job_tmux);
+        }
+        c.arg("-L").arg(&self.socket).args(args);
+        c
     }
 
     /// Start `claude` (the simulator) in a new pane of `main` in `cwd`, on `account_dir` when
@@ -183,10 +200,7 @@ impl World {
 
     /// Run the real binary against this world's server.
     pub fn cf<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
-        self.command(BIN)
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
+        self.cf_command(args)
             .output()
             .expect("claude-failover runs")
     }
@@ -194,10 +208,7 @@ impl World {
     /// Start the real binary against this world's server without waiting for it (output
     /// piped), for runs that must overlap.
     pub fn cf_spawn<S: AsRef<OsStr>>(&self, args: &[S]) -> std::process::Child {
-        self.command(BIN)
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
+        self.cf_command(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
