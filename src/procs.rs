@@ -73,6 +73,35 @@ pub fn same_start(a: Option<Timestamp>, b: Option<Timestamp>) -> bool {
     }
 }
 
+/// A process's environment as the kernel keeps it: `NAME=value` entries, each ending in a NUL.
+/// Kept whole and searched when asked: a tick asks for one variable of a few processes, and
+/// the environment of a shell or of Claude holds dozens.
+#[derive(Clone, Debug, PartialEq)]
+struct Environ(Vec<u8>);
+
+impl Environ {
+    /// None when no entry has a name (empty: a zombie, or another user's process from `ps`).
+    fn new(raw: Vec<u8>) -> Option<Environ> {
+        let env = Environ(raw);
+        let named = env.entries().next().is_some();
+        named.then_some(env)
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.0.split(|&b| b == 0).filter_map(|item| {
+            let eq = item.iter().position(|&b| b == b'=')?;
+            Some((&item[..eq], &item[eq + 1..]))
+        })
+    }
+
+    /// The first of duplicates, as getenv() returns.
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries()
+            .find(|(name, _)| *name == key.as_bytes())
+            .map(|(_, value)| String::from_utf8_lossy(value).into_owned())
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Entry {
     info: ProcInfo,
@@ -104,7 +133,7 @@ pub struct Procs {
     boot_ns: Option<Option<i128>>,
     /// `Ps`: the one snapshot (taken at first need).
     snapshot: Option<Snapshot>,
-    envs: HashMap<u32, Option<HashMap<String, String>>>,
+    envs: HashMap<u32, Option<Environ>>,
     cwds: HashMap<u32, Option<PathBuf>>,
 }
 
@@ -256,7 +285,7 @@ impl Procs {
         }
         match self.envs.get(&pid) {
             Some(Some(env)) => match env.get(key) {
-                Some(value) => EnvLookup::Set(value.clone()),
+                Some(value) => EnvLookup::Set(value),
                 None => EnvLookup::Unset,
             },
             _ => EnvLookup::Unknown,
@@ -344,7 +373,7 @@ impl Procs {
         self.snapshot.get_or_insert_with(take_snapshot)
     }
 
-    fn ps_env(&mut self, pid: u32) -> Option<HashMap<String, String>> {
+    fn ps_env(&mut self, pid: u32) -> Option<Environ> {
         let pid_arg = pid.to_string();
         let mut args: Vec<&str> = PS_ENV_FLAGS.to_vec();
         args.extend(["-o", "command=", "-p", &pid_arg]);
@@ -564,22 +593,9 @@ fn scan_proc_parents() -> HashMap<u32, Vec<u32>> {
     map
 }
 
-fn read_proc_env(pid: u32) -> Option<HashMap<String, String>> {
-    let raw = read_proc(format!("/proc/{pid}/environ"))?;
-    let mut env = HashMap::new();
-    for item in raw.split(|&b| b == 0) {
-        let Some(eq) = item.iter().position(|&b| b == b'=') else {
-            continue;
-        };
-        // The first of duplicates is what getenv() returns.
-        let key = String::from_utf8_lossy(&item[..eq]);
-        if !env.contains_key(key.as_ref()) {
-            let value = String::from_utf8_lossy(&item[eq + 1..]).into_owned();
-            env.insert(key.into_owned(), value);
-        }
-    }
+fn read_proc_env(pid: u32) -> Option<Environ> {
     // A zombie or exiting process reads as empty.
-    (!env.is_empty()).then_some(env)
+    Environ::new(read_proc(format!("/proc/{pid}/environ"))?)
 }
 
 fn read_proc_cwd(pid: u32) -> Option<PathBuf> {
@@ -710,28 +726,28 @@ fn parse_etime(text: &str) -> Option<i64> {
 /// Limitation: `ps` joins everything with spaces, so a value holding a space followed by
 /// something shaped like `NAME=` is cut there; a value with plain spaces (`/x y`) survives.
 /// Without the printed arguments, an argument shaped `NAME=value` would read as a variable.
-fn parse_ps_env(line: &str, printed_args: Option<&str>) -> Option<HashMap<String, String>> {
+fn parse_ps_env(line: &str, printed_args: Option<&str>) -> Option<Environ> {
     let tail = match printed_args.and_then(|a| line.strip_prefix(a)) {
         Some(tail) if tail.is_empty() || tail.starts_with(' ') => tail,
         _ => line,
     };
-    let mut env = HashMap::new();
-    let mut current: Option<(String, String)> = None;
+    // Entries as /proc has them: a word that is not `NAME=…` continues the value before it.
+    let mut raw: Vec<u8> = Vec::with_capacity(tail.len() + 1);
     for word in tail.split(' ') {
-        if let Some((key, value)) = env_word(word) {
-            if let Some((k, v)) = current.take() {
-                env.entry(k).or_insert(v);
+        if env_word(word).is_some() {
+            if !raw.is_empty() {
+                raw.push(0);
             }
-            current = Some((key.to_string(), value.to_string()));
-        } else if let Some((_, value)) = current.as_mut() {
-            value.push(' ');
-            value.push_str(word);
+            raw.extend_from_slice(word.as_bytes());
+        } else if !raw.is_empty() {
+            raw.push(b' ');
+            raw.extend_from_slice(word.as_bytes());
         }
     }
-    if let Some((k, v)) = current {
-        env.entry(k).or_insert(v);
+    if !raw.is_empty() {
+        raw.push(0);
     }
-    (!env.is_empty()).then_some(env)
+    Environ::new(raw)
 }
 
 /// `NAME=value` with a shell-style name (any case: `http_proxy` is common).
@@ -1468,27 +1484,45 @@ mod tests {
     }
 
     #[test]
+    fn environ_entries_as_the_kernel_keeps_them() {
+        let env = Environ::new(b"A=1\0junk\0B=x=y\0A=2\0C=\xff\0EMPTY=\0".to_vec()).unwrap();
+        assert_eq!(
+            env.get("A").as_deref(),
+            Some("1"),
+            "the first of duplicates wins"
+        );
+        assert_eq!(env.get("B").as_deref(), Some("x=y"));
+        assert_eq!(env.get("C").as_deref(), Some("\u{fffd}"));
+        assert_eq!(env.get("EMPTY").as_deref(), Some(""));
+        assert_eq!(env.get("junk"), None);
+        assert_eq!(env.get(""), None);
+        assert_eq!(
+            Environ::new(Vec::new()),
+            None,
+            "a zombie's environment is empty"
+        );
+        assert_eq!(Environ::new(b"no-name\0".to_vec()), None);
+    }
+
+    #[test]
     fn ps_environment_words() {
         let line = "/usr/bin/claude --resume X=1 HOME=/h CLAUDE_CONFIG_DIR=/x y z http_proxy=p EMPTY= HOME=/second";
         let env = parse_ps_env(line, Some("/usr/bin/claude --resume X=1")).unwrap();
+        assert_eq!(env.get("CLAUDE_CONFIG_DIR").as_deref(), Some("/x y z"));
+        assert_eq!(env.get("http_proxy").as_deref(), Some("p"));
+        assert_eq!(env.get("EMPTY").as_deref(), Some(""));
         assert_eq!(
-            env.get("CLAUDE_CONFIG_DIR").map(String::as_str),
-            Some("/x y z")
-        );
-        assert_eq!(env.get("http_proxy").map(String::as_str), Some("p"));
-        assert_eq!(env.get("EMPTY").map(String::as_str), Some(""));
-        assert_eq!(
-            env.get("HOME").map(String::as_str),
+            env.get("HOME").as_deref(),
             Some("/h"),
             "the first of duplicates wins"
         );
         assert_eq!(env.get("X"), None, "arguments are not environment");
         // Without the arguments an argument shaped like a variable is taken for one.
         let env = parse_ps_env(line, None).unwrap();
-        assert_eq!(env.get("X").map(String::as_str), Some("1"));
+        assert_eq!(env.get("X").as_deref(), Some("1"));
         // Arguments that are a prefix of the line but not at a word boundary are not cut.
         let env = parse_ps_env("sleep 30 A=1", Some("sleep 3")).unwrap();
-        assert_eq!(env.get("A").map(String::as_str), Some("1"));
+        assert_eq!(env.get("A").as_deref(), Some("1"));
         // Another user's process: ps prints the command alone.
         assert_eq!(
             parse_ps_env(
@@ -1500,7 +1534,7 @@ mod tests {
         assert_eq!(parse_ps_env("", None), None);
         // Double spaces inside a value survive.
         let env = parse_ps_env("c A=x  y B=2", Some("c")).unwrap();
-        assert_eq!(env.get("A").map(String::as_str), Some("x  y"));
+        assert_eq!(env.get("A").as_deref(), Some("x  y"));
     }
 
     #[test]
