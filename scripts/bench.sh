@@ -29,7 +29,7 @@ runs="${BENCH_RUNS:-30}"
 
 real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; exit 1; }
 if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-    (cd "$repo" && cargo build --release --quiet)
+    "$repo/scripts/build.sh" --quiet
 fi
 bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
 [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; exit 1; }

@@ -47,8 +47,8 @@ done
 if (($# == 1)); then
 	CF=$(cd -P -- "$(dirname -- "$1")" && pwd)/$(basename -- "$1")
 else
-	e2e_log "building claude-failover (cargo build --release) ..."
-	(cd "$REPO" && timeout 1500 cargo build --release --quiet)
+	e2e_log "building claude-failover (scripts/build.sh) ..."
+	timeout 1500 "$REPO/scripts/build.sh" --quiet
 	CF="${CARGO_TARGET_DIR:-$REPO/target}/release/claude-failover"
 fi
 [[ -x $CF ]] || {

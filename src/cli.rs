@@ -61,7 +61,12 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let parsed = match status_line_tick(&args) {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(&args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
@@ -82,6 +87,41 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The status line runs `claude-failover [-L NAME | -S PATH] tick` on every refresh of every
+/// client. Exactly those forms are read here: building clap's whole command takes longer
+/// (0.2-0.3 ms) than the rest of a tick's start. Anything else, help included, goes to clap,
+/// which reads these forms the same way (a test holds them to it).
+fn status_line_tick(args: &[OsString]) -> Option<Cli> {
+    let mut socket_name = None;
+    let mut socket_path = None;
+    let mut rest = args.get(1..)?.iter();
+    loop {
+        let word = rest.next()?;
+        if word == "tick" {
+            break;
+        }
+        let value = rest
+            .next()
+            .filter(|v| !v.as_encoded_bytes().starts_with(b"-"))?;
+        let slot = match word.to_str()? {
+            "-L" => &mut socket_name,
+            "-S" => &mut socket_path,
+            _ => return None,
+        };
+        if slot.replace(value.clone()).is_some() {
+            return None;
+        }
+    }
+    if rest.next().is_some() {
+        return None;
+    }
+    Some(Cli {
+        socket_name,
+        socket_path: socket_path.map(PathBuf::from),
+        command: Command::Tick(crate::cmd::tick::Args {}),
+    })
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let tmux = Tmux::from_flags(cli.socket_name, cli.socket_path);
     match cli.command {
@@ -94,5 +134,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Events(args) => crate::cmd::events::run(args),
         Command::Demo(args) => crate::cmd::demo::run(args),
         Command::Hook(args) => crate::cmd::hook::run(&tmux, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &[&str]) -> Vec<OsString> {
+        std::iter::once("claude-failover")
+            .chain(line.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn the_status_line_forms_of_tick_are_read_as_clap_reads_them() {
+        for line in [
+            &["tick"][..],
+            &["-L", "work", "tick"],
+            &["-S", "/tmp/tmux-1000/my sock", "tick"],
+            &["-S", "/s", "-L", "x", "tick"],
+            &["-L", "tick", "tick"],
+        ] {
+            let args = words(line);
+            let quick = status_line_tick(&args).unwrap_or_else(|| panic!("{line:?} not read"));
+            let clap = Cli::try_parse_from(&args).unwrap();
+            assert_eq!(format!("{quick:?}"), format!("{clap:?}"), "{line:?}");
+        }
+        // Everything else is clap's: other commands, help, flags after the command, repeated
+        // or unknown flags, missing or flag-like values, attached values.
+        for line in [
+            &[][..],
+            &["status"],
+            &["tick", "--help"],
+            &["--help"],
+            &["tick", "-L", "x"],
+            &["-L", "a", "-L", "b", "tick"],
+            &["-x", "y", "tick"],
+            &["-L"],
+            &["-L", "tick"],
+            &["-L", "-S", "tick"],
+            &["-Lwork", "tick"],
+            &["tick", "extra"],
+        ] {
+            assert!(status_line_tick(&words(line)).is_none(), "{line:?}");
+        }
     }
 }

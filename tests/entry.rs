@@ -469,8 +469,14 @@ impl BuildWorld {
         let client = ControlClient::attach(&w);
         w.set_option("status-right", "#{claude_failover}");
         let tools = tools_dir(&w);
+        // The plugin folder holds the build script the entry runs, as a checkout does.
         let plugin_dir = w.root.join("plugin");
-        std::fs::create_dir_all(&plugin_dir).unwrap();
+        std::fs::create_dir_all(plugin_dir.join("scripts")).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build.sh"),
+            plugin_dir.join("scripts/build.sh"),
+        )
+        .unwrap();
         let cargo = tools.join("cargo");
         std::fs::write(
             &cargo,
@@ -723,6 +729,7 @@ fn install_script_runs_cargo_and_prints_working_tmux_lines() {
     for file in [
         "claude-failover.tmux",
         "scripts/install.sh",
+        "scripts/build.sh",
         "tmux/quote.sh",
         "tmux/common.sh",
         "tmux/binary.sh",
@@ -759,9 +766,10 @@ fn install_script_runs_cargo_and_prints_working_tmux_lines() {
         String::from_utf8_lossy(&out.stderr)
     );
     let repo_s = repo.display().to_string();
+    // No rustc or cc on this PATH: the ordinary (dynamically linked) build.
     assert_eq!(
         w.read(&args_log),
-        format!("{}|install|--path|{repo_s}|--locked|", w.root.display())
+        format!("{repo_s}|install|--path|{repo_s}|--locked|")
     );
     for line in [
         "set -g @plugin 'tmux-claude-failover'",

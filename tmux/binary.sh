@@ -35,7 +35,7 @@ cf_find_cargo() {
 	return 1
 }
 
-# No binary: start `cargo build --release` in the plugin folder in the background and re-run the
+# No binary: start the release build (scripts/build.sh) in the plugin folder in the background and re-run the
 # entry when it is done, or explain what to install. Never fails (tmux start-up must go on).
 cf_build_or_explain() {
 	local entry=$1 cargo state log lock pid
@@ -66,12 +66,12 @@ cf_build_or_explain() {
 	fi
 	# This entry's pid until the builder writes its own, so that a run in between sees a live pid.
 	printf '%s\n' "$$" >"$lock/pid"
-	cf_say "claude-failover: building … (cargo build --release, log: $log)"
+	cf_say "claude-failover: building … (scripts/build.sh: cargo build --release, log: $log)"
 	(
 		trap 'rm -rf -- "$lock"' EXIT
 		printf '%s\n' "$BASHPID" >"$lock/pid"
-		printf '\n== cargo build --release --locked in %s\n' "$CF_PLUGIN_DIR"
-		if (cd -- "$CF_PLUGIN_DIR" && "$cargo" build --release --locked); then
+		printf '\n== scripts/build.sh (cargo build --release --locked) in %s\n' "$CF_PLUGIN_DIR"
+		if CARGO=$cargo "$CF_PLUGIN_DIR/scripts/build.sh"; then
 			CLAUDE_FAILOVER_BUILT=1 "$entry"
 		else
 			cf_say "claude-failover: cargo build failed; see $log"
