@@ -7,10 +7,14 @@
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
-# (keep the server up that long after measuring, to profile a tick by hand).
+# (keep the server up that long after measuring, to profile a tick by hand), BENCH_TIMER=loop
+# (time with the shell loop even when hyperfine is installed).
 #
-# Each round times three things side by side: the tick (reading tmux through its socket), the
-# tick made to use `tmux` processes only (CLAUDE_FAILOVER_TMUX_CLIENT=1), and the naive loop.
+# Three things are timed at each size: the tick (reading tmux through its socket), the tick
+# made to use `tmux` processes only (CLAUDE_FAILOVER_TMUX_CLIENT=1), and the naive loop. With
+# hyperfine (used when installed), each is one hyperfine benchmark of BENCH_RUNS runs after 3
+# warm-up runs, started without a shell (-N). Without it, a bash loop times the three side by
+# side, round by round, with $EPOCHREALTIME (it pays a fork per run; so does the naive loop).
 #
 # Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
 # or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
@@ -79,6 +83,27 @@ EOF
 tm() { "$real_tmux" -S "$sock" "$@"; }
 cf() { "$bin" -S "$sock" "$@"; }
 now_us() { local t="${EPOCHREALTIME/./}"; echo "$t"; }
+
+timer=loop
+if [ "${BENCH_TIMER:-}" != loop ] && command -v hyperfine >/dev/null 2>&1; then
+    timer=hyperfine
+fi
+
+# A word for hyperfine's -N command line (split like a shell's): single-quoted.
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# The run times (microseconds) of each benchmark of a hyperfine JSON export, one file per
+# benchmark, in order: split_times JSON FILE...
+split_times() {
+    local json=$1 k=0 f
+    shift
+    for f in "$@"; do
+        k=$((k + 1))
+        awk -v want="$k" '/"times": \[/ { n++; on = (n == want); next }
+            on && /\]/ { on = 0 }
+            on { gsub(/[ ,]/, ""); printf "%d\n", $0 * 1000000 }' "$json" >"$f"
+    done
+}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -222,16 +247,22 @@ disk_writes() {
         grep -v -E "\"$state/lock\", O_RDWR\|O_CREAT\|O_NOFOLLOW\|O_CLOEXEC, 0600\) = [0-9]" || true
 }
 
-# Median wall time (ms) of a command over 15 runs.
+# Median wall time (ms) of a command over 15 runs, timed as the benchmarks are.
 median_ms() {
-    local f="$tmp/median" r t0 t1
+    local f="$tmp/median" r t0 t1 line="" word
     : >"$f"
-    for ((r = 0; r < 15; r++)); do
-        t0=$(now_us)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(now_us)
-        echo $((t1 - t0)) >>"$f"
-    done
+    if [ "$timer" = hyperfine ]; then
+        for word in "$@"; do line="$line $(shq "$word")"; done
+        hyperfine -N --style none --runs 15 -i --export-json "$tmp/median.json" "$line" >/dev/null 2>&1
+        split_times "$tmp/median.json" "$f"
+    else
+        for ((r = 0; r < 15; r++)); do
+            t0=$(now_us)
+            "$@" >/dev/null 2>&1 || true
+            t1=$(now_us)
+            echo $((t1 - t0)) >>"$f"
+        done
+    fi
     stats "$f" | cut -d' ' -f1
 }
 
@@ -271,22 +302,34 @@ for n in "${sizes[@]}"; do
     for _ in 1 2 3; do cf tick >/dev/null; done
     swaps_before=$(swap_events)
 
-    # Side by side: each round times one tick (reading tmux through its socket), one tick made
-    # to use tmux client processes, and one naive loop, so drift hits all three alike.
     : >"$tmp/a.$n" && : >"$tmp/c.$n" && : >"$tmp/b.$n"
-    found=""
-    for ((r = 0; r < runs; r++)); do
-        t0=$(now_us)
-        cf tick >/dev/null
-        t1=$(now_us)
-        CLAUDE_FAILOVER_TMUX_CLIENT=1 cf tick >/dev/null
-        t2=$(now_us)
+    if [ "$timer" = hyperfine ]; then
+        tick_cmd="$(shq "$bin") -S $(shq "$sock") tick"
+        naive_cmd="sh $(shq "$naive") $(shq "$sock")"
+        hyperfine -N --style none --warmup 3 --runs "$runs" --export-json "$tmp/h.$n.json" \
+            "$tick_cmd" "$naive_cmd" >/dev/null
+        split_times "$tmp/h.$n.json" "$tmp/a.$n" "$tmp/b.$n"
+        CLAUDE_FAILOVER_TMUX_CLIENT=1 hyperfine -N --style none --warmup 3 --runs "$runs" \
+            --export-json "$tmp/h.$n.client.json" "$tick_cmd" >/dev/null
+        split_times "$tmp/h.$n.client.json" "$tmp/c.$n"
         found=$(sh "$naive" "$sock")
-        t3=$(now_us)
-        echo $((t1 - t0)) >>"$tmp/a.$n"
-        echo $((t2 - t1)) >>"$tmp/c.$n"
-        echo $((t3 - t2)) >>"$tmp/b.$n"
-    done
+    else
+        # Side by side: each round times one tick (reading tmux through its socket), one tick
+        # made to use tmux client processes, and one naive loop, so drift hits all three alike.
+        found=""
+        for ((r = 0; r < runs; r++)); do
+            t0=$(now_us)
+            cf tick >/dev/null
+            t1=$(now_us)
+            CLAUDE_FAILOVER_TMUX_CLIENT=1 cf tick >/dev/null
+            t2=$(now_us)
+            found=$(sh "$naive" "$sock")
+            t3=$(now_us)
+            echo $((t1 - t0)) >>"$tmp/a.$n"
+            echo $((t2 - t1)) >>"$tmp/c.$n"
+            echo $((t3 - t2)) >>"$tmp/b.$n"
+        done
+    fi
     read -r am ap10 ap90 amin amax < <(stats "$tmp/a.$n")
     read -r cm cp10 cp90 cmin cmax < <(stats "$tmp/c.$n")
     read -r bm bp10 bp90 bmin bmax < <(stats "$tmp/b.$n")
@@ -321,7 +364,8 @@ for n in "${sizes[@]}"; do
     fi
 
     echo
-    printf 'load average before this size: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf 'load average before this size: %s; timed with %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+        "$([ "$timer" = hyperfine ] && echo "hyperfine -N ($runs runs after 3 warm-up runs)" || echo "a bash loop ($runs rounds)")"
     printf 'panes: %d (tmux panes: %d; 529 on screen: %d; replayed limit on screen: %d; naive loop saw "hit your": %s)\n' \
         "$n" "$real_claude" "$(((n + 6) / 10))" "$(((n + 2) / 10))" "$found"
     printf '  (a) claude-failover tick   median %6.1f ms   p10-p90 %.1f-%.1f   min-max %.1f-%.1f   tmux clients %d (%s)\n' \
