@@ -80,20 +80,22 @@ pub fn tmux_env() -> Option<(PathBuf, u32)> {
 }
 
 fn parse_tmux_env(bytes: &[u8]) -> Option<(PathBuf, u32)> {
-    let end = bytes.iter().position(|&b| b == b',')?;
-    let rest = std::str::from_utf8(&bytes[end + 1..]).ok()?;
+    let (socket, rest) = split_tmux_env(bytes)?;
+    let rest = std::str::from_utf8(rest?).ok()?;
     let pid = rest
         .split(',')
         .next()?
         .parse()
         .ok()
         .filter(|&p: &u32| p > 0)?;
-    (end > 0).then(|| {
-        (
-            PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[..end])),
-            pid,
-        )
-    })
+    Some((socket, pid))
+}
+
+/// `$TMUX`'s socket (up to the first comma, as tmux reads it) and what follows the comma.
+fn split_tmux_env(bytes: &[u8]) -> Option<(PathBuf, Option<&[u8]>)> {
+    let end = bytes.iter().position(|&b| b == b',').unwrap_or(bytes.len());
+    let socket = PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[..end]));
+    (end > 0).then(|| (socket, bytes.get(end + 1..)))
 }
 
 /// The socket a `tmux` client would use: `-S PATH`, else `-L NAME` in tmux's socket folder,
@@ -104,10 +106,8 @@ pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<Pa
     }
     if name.is_none() {
         if let Some(tmux) = std::env::var_os("TMUX") {
-            let bytes = tmux.as_bytes();
-            let end = bytes.iter().position(|&b| b == b',').unwrap_or(bytes.len());
-            if end > 0 {
-                return Some(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[..end])));
+            if let Some((socket, _)) = split_tmux_env(tmux.as_bytes()) {
+                return Some(socket);
             }
         }
     }
@@ -402,13 +402,19 @@ mod tests {
         assert!(frame(&bad).is_err());
     }
 
-    /// A fake server on a socket in a temp folder: reads the client's hello, then sends `reply`.
-    fn fake_server(name: &str, reply: Vec<u8>) -> (PathBuf, std::thread::JoinHandle<Vec<u8>>) {
+    /// A socket listening in a fresh temp folder named after `name`.
+    fn listen(name: &str) -> (PathBuf, std::os::unix::net::UnixListener) {
         let dir = std::env::temp_dir().join(format!("cf-sock-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s");
         let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        (path, listener)
+    }
+
+    /// A fake server on a socket in a temp folder: reads the client's hello, then sends `reply`.
+    fn fake_server(name: &str, reply: Vec<u8>) -> (PathBuf, std::thread::JoinHandle<Vec<u8>>) {
+        let (path, listener) = listen(name);
         let handle = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().unwrap();
             conn.set_read_timeout(Some(Duration::from_millis(200)))
@@ -490,11 +496,7 @@ mod tests {
 
     #[test]
     fn a_server_that_goes_quiet_is_no_answer_not_a_reason_to_try_again() {
-        let dir = std::env::temp_dir().join(format!("cf-sock-{}-quiet", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("s");
-        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let (path, listener) = listen("quiet");
         let server = std::thread::spawn(move || {
             let (conn, _) = listener.accept().unwrap();
             std::thread::sleep(Duration::from_millis(600));
