@@ -81,15 +81,7 @@ fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
 fn reading_the_panes_ahead_of_the_servers_answer_finds_the_same() {
     let w = World::new();
     w.start_server();
-    let wrap = w.root.join("wrap");
-    std::fs::create_dir_all(&wrap).unwrap();
-    let script = wrap.join("cc-wrap");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\n'{}' \"$@\"\n", w.bin.join("claude").display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = w.claude_wrapper("cc-wrap");
     let plain = w.launch_claude(None, &w.home);
     let wrapped = w.launch(&script.display().to_string(), None, &w.home);
     w.tmux(&["new-window", "-d", "-t", "main", "sleep 120"]);
@@ -163,16 +155,7 @@ fn many_panes_are_all_seen_when_read_in_parallel() {
 fn a_wrapper_that_starts_claude_as_a_child_is_looked_through() {
     let w = World::new();
     w.start_server();
-    let wrap = w.root.join("wrap");
-    std::fs::create_dir_all(&wrap).unwrap();
-    let script = wrap.join("claude");
-    // Not `exec`: the wrapper stays the parent, as node does.
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\n'{}' \"$@\"\n", w.bin.join("claude").display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = w.claude_wrapper("claude");
     let pane = w.launch(&script.display().to_string(), None, &w.home);
     let pane = pane.as_str();
     let status = json(w.cf_ok(&["status", "--json"]).as_bytes());

@@ -198,6 +198,22 @@ impl World {
         id
     }
 
+    /// A script named `name` (in its own folder) that starts the simulated `claude` as its
+    /// child, not with `exec`: the wrapper stays the parent, as node does for the native CLI.
+    pub fn claude_wrapper(&self, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let wrap = self.root.join("wrap");
+        std::fs::create_dir_all(&wrap).unwrap();
+        let script = wrap.join(name);
+        let body = format!(
+            "#!/bin/sh\n'{}' \"$@\"\n",
+            self.bin.join("claude").display()
+        );
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
     /// Run the real binary against this world's server.
     pub fn cf<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
         self.cf_command(args)
