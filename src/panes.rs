@@ -209,7 +209,8 @@ fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
 /// server answers) and then judged once, in order, with the options the server returned.
 struct Reads {
     procs: Procs,
-    session_files: HashMap<(PathBuf, u32), Option<SessionFile>>,
+    /// By pid: the config home it was read from, and what it held.
+    session_files: HashMap<u32, (PathBuf, Option<SessionFile>)>,
 }
 
 impl Reads {
@@ -221,16 +222,21 @@ impl Reads {
     }
 
     fn session_file(&mut self, config_dir: &Path, pid: u32) -> Option<SessionFile> {
-        self.session_files
-            .entry((config_dir.to_path_buf(), pid))
-            .or_insert_with(|| read_session_file(config_dir, pid))
-            .clone()
+        match self.session_files.get(&pid) {
+            Some((dir, file)) if dir == config_dir => file.clone(),
+            _ => {
+                let file = read_session_file(config_dir, pid);
+                let read = (config_dir.to_path_buf(), file.clone());
+                self.session_files.insert(pid, read);
+                file
+            }
+        }
     }
 
     fn absorb(&mut self, other: Reads) {
         self.procs.absorb(other.procs);
-        for (key, file) in other.session_files {
-            self.session_files.entry(key).or_insert(file);
+        for (pid, read) in other.session_files {
+            self.session_files.entry(pid).or_insert(read);
         }
     }
 }
@@ -332,29 +338,31 @@ struct Trace {
 /// Find the Claude process under `root`: all the reading that judging a pane takes.
 fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
     let outermost = reads.procs.outermost_claude(root, command);
+    let mut chosen: Option<Trace> = None;
     // One Claude process that writes its own session file is the CLI: what runs below it is
     // its tools, not read at all (a Claude process has a dozen threads, a file each to read).
     if let [process] = outermost.as_slice() {
-        let dir = config_dir_of(&mut reads.procs, process.pid);
-        if let Some(file) = dir
+        let config_dir = config_dir_of(&mut reads.procs, process.pid);
+        let file = config_dir
             .as_ref()
-            .and_then(|d| reads.session_file(d, process.pid))
-        {
-            let trace = Trace {
-                process: process.clone(),
-                config_dir: dir,
-                file: Some(file),
-            };
-            return Some(trace);
+            .and_then(|d| reads.session_file(d, process.pid));
+        if file.is_some() {
+            let process = process.clone();
+            chosen = Some(Trace {
+                process,
+                config_dir,
+                file,
+            });
         }
-    }
-    if outermost.is_empty() {
-        return None;
     }
     // Else a wrapper (node) may start the native CLI as a child: the deepest process is the
     // one that writes `sessions/<pid>.json`.
-    let mut chosen: Option<Trace> = None;
-    for process in reads.procs.claude_processes(root, command).iter().rev() {
+    let candidates = match chosen {
+        Some(_) => Vec::new(),
+        None if outermost.is_empty() => return None,
+        None => reads.procs.claude_processes(root, command),
+    };
+    for process in candidates.iter().rev() {
         let config_dir = config_dir_of(&mut reads.procs, process.pid);
         let file = config_dir
             .as_ref()
@@ -372,6 +380,7 @@ fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
         }
     }
     let chosen = chosen?;
+    // Judging falls back to the process's folder when the session file has none.
     if chosen.file.as_ref().and_then(|f| f.cwd.as_ref()).is_none() {
         reads.procs.cwd(chosen.process.pid);
     }
