@@ -10,6 +10,23 @@ pub struct Account {
     /// Absolute, `~` expanded, lexically normalised (no `.`/`..`); not resolved through links so
     /// that it matches what users wrote in `CLAUDE_CONFIG_DIR`.
     pub dir: PathBuf,
+    /// What `CLAUDE_CONFIG_DIR` is set to when Claude is launched on this account: the string
+    /// the user configured with only `~` expanded (no trailing slash dropped, no link resolved),
+    /// because on macOS Claude keys its Keychain login on that exact string. `None` for the
+    /// default home `~/.claude`, launched without the variable (its login is the bare item).
+    pub env: Option<String>,
+}
+
+impl Account {
+    /// The tmux command that makes new panes start on this account.
+    pub fn set_environment(&self) -> Vec<String> {
+        let mut cmd: Vec<String> = vec!["set-environment".into(), "-g".into()];
+        match &self.env {
+            Some(value) => cmd.extend(["CLAUDE_CONFIG_DIR".into(), value.clone()]),
+            None => cmd.extend(["-u".into(), "CLAUDE_CONFIG_DIR".into()]),
+        }
+        cmd
+    }
 }
 
 /// The user's home folder, from `$HOME`.
@@ -54,6 +71,25 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The `CLAUDE_CONFIG_DIR` string an account is launched with: `raw` with `~` expanded as a
+/// shell would (a relative folder is taken from the home folder); `None` for `~/.claude`.
+fn launch_env(raw: &str, dir: &Path) -> Result<Option<String>> {
+    let home = home()?;
+    if dir == home.join(".claude") {
+        return Ok(None);
+    }
+    let home = home.display().to_string();
+    Ok(Some(if raw == "~" {
+        home
+    } else if let Some(rest) = raw.strip_prefix("~/") {
+        format!("{}/{rest}", home.trim_end_matches('/'))
+    } else if raw.starts_with('/') {
+        raw.to_string()
+    } else {
+        format!("{}/{raw}", home.trim_end_matches('/'))
+    }))
+}
+
 /// Parse `NAME=DIR NAME=DIR ...` (whitespace separated, failover order).
 pub fn parse_list(value: &str) -> Result<Vec<Account>> {
     let mut accounts: Vec<Account> = Vec::new();
@@ -74,6 +110,7 @@ pub fn parse_list(value: &str) -> Result<Vec<Account>> {
         if accounts.iter().any(|a| a.name == name) {
             bail!("account name `{name}` is given twice");
         }
+        let raw = dir;
         let dir = expand_path(dir)?;
         if let Some(other) = accounts.iter().find(|a| a.dir == dir) {
             bail!(
@@ -82,9 +119,11 @@ pub fn parse_list(value: &str) -> Result<Vec<Account>> {
                 dir.display()
             );
         }
+        let env = launch_env(raw, &dir)?;
         accounts.push(Account {
             name: name.to_string(),
             dir,
+            env,
         });
     }
     if accounts.is_empty() {
@@ -108,6 +147,21 @@ mod tests {
         assert_eq!(a[0].dir, PathBuf::from("/home/me/.claude"));
         assert_eq!(a[1].dir, PathBuf::from("/srv/claude-work"));
         assert_eq!(a[2].dir, PathBuf::from("/a b"));
+        // Launched with the string as configured; the default home without the variable.
+        let envs: Vec<_> = a.iter().map(|a| a.env.as_deref()).collect();
+        assert_eq!(
+            envs,
+            [
+                None,
+                Some("/srv/c/../claude-work"),
+                Some("/a b"),
+                Some("/home/me/.claude-r")
+            ]
+        );
+        let b = parse_list("w=~/.claude-work/ l=/srv/link/").unwrap();
+        assert_eq!(b[0].env.as_deref(), Some("/home/me/.claude-work/"));
+        assert_eq!(b[0].dir, PathBuf::from("/home/me/.claude-work"));
+        assert_eq!(b[1].env.as_deref(), Some("/srv/link/"));
     }
 
     #[test]

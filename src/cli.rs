@@ -55,6 +55,9 @@ pub enum Command {
     Events(crate::cmd::events::Args),
     /// Run the whole failover loop on a throwaway tmux server with simulated accounts.
     Demo(crate::cmd::demo::Args),
+    /// The statusLine wrapper: records the session's rate limits for its account, then runs
+    /// the user's own statusLine command (given after `--`) with the same input.
+    Statusline(crate::cmd::statusline::Args),
     /// Tmux hook entry point: a quiet tick that prints nothing and always exits 0.
     #[command(hide = true)]
     Hook(crate::cmd::hook::Args),
@@ -134,6 +137,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Events(args) => crate::cmd::events::run(args),
         Command::Demo(args) => crate::cmd::demo::run(args),
         Command::Hook(args) => crate::cmd::hook::run(&tmux, args),
+        Command::Statusline(args) => crate::cmd::statusline::run(args),
     }
 }
 

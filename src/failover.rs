@@ -16,6 +16,7 @@ use crate::options::Config;
 use crate::panes::{self, ClaudePane, Owner, Scan};
 use crate::shell;
 use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
+use crate::takeover::Skip;
 use crate::tmux::Tmux;
 use crate::transcript;
 use crate::zone;
@@ -78,7 +79,7 @@ pub fn tick(
     let now = ctx.now;
     let state = &mut locked.state;
     state.active = Some(active(config, state));
-    expire_exhausted(state, now);
+    let available = expire_exhausted(state, now);
 
     let mut confirmed: Vec<(String, String, Detection)> = Vec::new(); // (account, pane, detection)
     let local = std::cell::OnceCell::new();
@@ -104,6 +105,7 @@ pub fn tick(
         let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
         ps.account = pane_account(cp, Some(ps), &active_name);
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
+        ps.unsent_input = detect::unsent_input(screen);
         // The local zone (for reset times without one) is read only for a screen that may
         // hold a limit, and once.
         let detection = if detect::may_matter(screen) {
@@ -218,19 +220,24 @@ pub fn tick(
         }
     }
 
+    crate::preempt::run(ctx, scan, locked, &available)?;
     restart_deferred(ctx, scan, locked)?;
     locked.commit()?;
     Ok(())
 }
 
-fn expire_exhausted(state: &mut State, now: Timestamp) {
-    for acc in state.accounts.values_mut() {
+/// Clear the limits whose reset has passed; returns those accounts (available again).
+fn expire_exhausted(state: &mut State, now: Timestamp) -> Vec<String> {
+    let mut reset = Vec::new();
+    for (name, acc) in state.accounts.iter_mut() {
         if acc.exhausted_until.is_some_and(|t| t <= now) {
             acc.exhausted_until = None;
             acc.exhausted_kind = None;
             acc.exhausted_line = None;
+            reset.push(name.clone());
         }
     }
+    reset
 }
 
 /// Mark an account exhausted until its reset; true when it was not already.
@@ -413,25 +420,32 @@ fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
     }
 }
 
-/// The next account after `from`, in order, that is not exhausted and whose links are right.
+/// The next account after `from`, in order, that can take over (see `takeover::why_not`).
 pub fn next_account(config: &Config, state: &State, from: &str, now: Timestamp) -> Option<String> {
+    next_account_why(config, state, from, now).0
+}
+
+/// Like `next_account`, with the accounts passed over on the way and why.
+pub fn next_account_why(
+    config: &Config,
+    state: &State,
+    from: &str,
+    now: Timestamp,
+) -> (Option<String>, Vec<(String, Skip)>) {
     let n = config.accounts.len();
     let start = config
         .accounts
         .iter()
         .position(|a| a.name == from)
         .unwrap_or(n - 1);
-    (1..n)
-        .map(|k| &config.accounts[(start + k) % n])
-        .find(|a| {
-            let exhausted = state
-                .accounts
-                .get(&a.name)
-                .and_then(|s| s.exhausted_until)
-                .is_some_and(|t| t > now);
-            !exhausted && crate::links::check_account(config, a).is_empty()
-        })
-        .map(|a| a.name.clone())
+    let mut skipped = Vec::new();
+    for a in (1..n).map(|k| &config.accounts[(start + k) % n]) {
+        match crate::takeover::why_not(config, state, a, now) {
+            None => return (Some(a.name.clone()), skipped),
+            Some(why) => skipped.push((a.name.clone(), why)),
+        }
+    }
+    (None, skipped)
 }
 
 #[derive(Debug, PartialEq)]
@@ -455,7 +469,18 @@ pub fn swap(
     let now = ctx.now;
     let target = match to {
         Some(t) => Some(t.to_string()),
-        None => next_account(config, &locked.state, from, now),
+        None => {
+            let (next, skipped) = next_account_why(config, &locked.state, from, now);
+            if !skipped.is_empty() {
+                let skipped: Vec<Value> = skipped.iter().map(|(a, why)| why.json(a)).collect();
+                events::append_at(
+                    &locked.store.events_path(),
+                    "accounts-skipped",
+                    json!({"from": from, "to": next, "skipped": skipped}),
+                );
+            }
+            next
+        }
     };
     let Some(target) = target else {
         if locked.state.all_exhausted_since.is_none() {
@@ -572,7 +597,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                             .zip(journal.started)
                             .is_some_and(|(s, j)| s >= j)
                 });
-                let busy = cp.is_some_and(|c| c.busy)
+                let busy = (cp.is_some_and(|c| c.busy) || typing(&locked.state, &jp.pane))
                     && locked
                         .state
                         .panes
@@ -628,12 +653,7 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     let now = ctx.now;
     if let Some(acc) = ctx.config.account(&journal.to) {
         // New shells and panes start on the new account.
-        let _ = ctx.tmux.run(&[
-            "set-environment",
-            "-g",
-            "CLAUDE_CONFIG_DIR",
-            &acc.dir.display().to_string(),
-        ]);
+        let _ = ctx.tmux.run(&acc.set_environment());
     }
     let state = &mut locked.state;
     state.active = Some(journal.to.clone());
@@ -702,6 +722,11 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     finish_journal(ctx, scan, locked)
 }
 
+/// Did the pane hold typed, unsent text at the last poll? Such a pane waits like a busy one.
+fn typing(state: &State, pane: &str) -> bool {
+    state.panes.get(pane).is_some_and(|p| p.unsent_input)
+}
+
 /// Restart panes whose swap waited for them to finish their turn.
 fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     for cp in &scan.claude {
@@ -711,7 +736,7 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let Some(to) = ps.restart_to.clone() else {
             continue;
         };
-        if cp.busy && ps.pending.is_none() {
+        if (cp.busy || ps.unsent_input) && ps.pending.is_none() {
             continue;
         }
         let Some(dir) = ctx.config.account(&to).map(|a| a.dir.clone()) else {
@@ -767,7 +792,7 @@ impl Launch {
 /// (so `/exit` leaves a prompt, not a closed pane). Every word is shell-quoted; the session id
 /// is a validated UUID.
 pub fn pane_script(config: &Config, dir: &Path, launch: &Launch) -> String {
-    let mut s = env_prefix(dir);
+    let mut s = env_prefix(config, dir);
     match launch {
         Launch::Resume(id) if transcript::is_session_id(id) => {
             s.push_str(&claude_words(config));
@@ -795,11 +820,20 @@ pub fn pane_script(config: &Config, dir: &Path, launch: &Launch) -> String {
     s
 }
 
-fn env_prefix(dir: &Path) -> String {
-    format!(
-        "CLAUDE_CONFIG_DIR={}; export CLAUDE_CONFIG_DIR; ",
-        shell::quote(&dir.display().to_string())
-    )
+/// The account's `CLAUDE_CONFIG_DIR` exactly as configured, or none for the default home (see
+/// `Account::env`: on macOS the login is keyed on that string).
+fn env_prefix(config: &Config, dir: &Path) -> String {
+    let value = match config.accounts.iter().find(|a| a.dir == dir) {
+        Some(a) => a.env.clone(),
+        None => Some(dir.display().to_string()),
+    };
+    match value {
+        Some(v) => format!(
+            "CLAUDE_CONFIG_DIR={}; export CLAUDE_CONFIG_DIR; ",
+            shell::quote(&v)
+        ),
+        None => "unset CLAUDE_CONFIG_DIR; ".to_string(),
+    }
 }
 
 /// The command and the configured extra arguments, each shell-quoted.
@@ -831,7 +865,7 @@ fn restart_pane(ctx: &Ctx, pane: &str, cwd: &str, dir: &Path, launch: &Launch) -
 
 /// Log an event, run the notify command detached with the event on stdin, and show `message`
 /// on every attached client.
-fn announce(
+pub fn announce(
     ctx: &Ctx,
     clients: &[String],
     event: &str,
@@ -988,6 +1022,9 @@ mod tests {
         values[1] = format!("{}/shared", root.display());
         let c = crate::options::from_values(&values).unwrap();
         assert!(crate::links::ensure(&c, false).is_empty());
+        for a in &c.accounts {
+            std::fs::write(a.dir.join(".credentials.json"), "").unwrap();
+        }
         let now = Timestamp::now();
         let mut st = crate::state::fresh();
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("b"));
@@ -1007,6 +1044,14 @@ mod tests {
         assert_eq!(next_account(&c, &st, "a", now), None);
         st.accounts.remove("c");
         assert_eq!(next_account(&c, &st, "a", now).as_deref(), Some("c"));
+        // Nor is an account that is not logged in; the reason says so.
+        std::fs::remove_file(root.join("c/.credentials.json")).unwrap();
+        let (next, skipped) = next_account_why(&c, &st, "a", now);
+        assert_eq!(next, None);
+        assert_eq!(skipped[0].1, Skip::Links);
+        assert!(
+            matches!(&skipped[1].1, Skip::NotLoggedIn(why) if why.contains(".credentials.json"))
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -36,6 +36,7 @@ pub const OPTIONS: &[Spec] = &[
     Spec { name: "@claude-failover-swap-key", default: "S", meaning: "key (under the prefix) for a manual swap" },
     Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format: {account} {state} {swap} {confirming} {cooldown} {exhausted}" },
     Spec { name: "@claude-failover-poll-interval", default: "15", meaning: "seconds between polls while no client is attached (the run-shell chain)" },
+    Spec { name: "@claude-failover-preempt", default: "", meaning: "a percent (1-100): idle panes move to the next account with headroom when the active one's 5-hour or weekly usage reaches it" },
 ];
 
 /// A declared session of `@claude-failover-sessions`.
@@ -64,6 +65,8 @@ pub struct Config {
     /// Validated here; the detached polling chain (`hook --chain`) reads it with its token.
     #[allow(dead_code)]
     pub poll_interval: u64,
+    /// `@claude-failover-preempt`: the usage percent at which panes move ahead of the limit.
+    pub preempt: Option<f64>,
 }
 
 /// The tmux format that prints every option's value, separated by `SEP`.
@@ -217,7 +220,21 @@ pub fn from_values(values: &[String]) -> Result<Config> {
         swap_key,
         status_format: value(values, "@claude-failover-status-format").to_string(),
         poll_interval: number(values, "@claude-failover-poll-interval", 1u64)?,
+        preempt: preempt(values)?,
     })
+}
+
+/// Empty is off; else a percent from 1 to 100.
+fn preempt(values: &[String]) -> Result<Option<f64>> {
+    let name = "@claude-failover-preempt";
+    let raw = value(values, name).trim().trim_end_matches('%');
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<f64>() {
+        Ok(p) if (1.0..=100.0).contains(&p) => Ok(Some(p)),
+        _ => bail!("{name} is `{raw}`: a percent from 1 to 100 (or empty for off)"),
+    }
 }
 
 impl Config {
@@ -263,6 +280,9 @@ mod tests {
             ("@claude-failover-accounts", "broken"),
             ("@claude-failover-args", "'unterminated"),
             ("@claude-failover-shared-items", "a/b"),
+            ("@claude-failover-preempt", "0"),
+            ("@claude-failover-preempt", "101"),
+            ("@claude-failover-preempt", "most"),
         ] {
             let err = format!("{:#}", from_values(&with(name, v)).unwrap_err());
             assert!(err.contains(name), "{err}");

@@ -43,6 +43,10 @@ pub struct AccountState {
     pub exhausted_until: Option<Timestamp>,
     pub exhausted_kind: Option<String>,
     pub exhausted_line: Option<String>,
+    /// When its recorded usage reached `@claude-failover-preempt`; cleared when it falls well
+    /// under it again or its window resets (the hysteresis that keeps preemption from flapping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub over_threshold: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,6 +81,9 @@ pub struct PaneState {
     pub restarted_at: Option<Timestamp>,
     /// Set after a swap when the pane was busy: restart it on this account once idle.
     pub restart_to: Option<String>,
+    /// The prompt box held typed, unsent text at the last poll: never restarted ahead of time.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unsent_input: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@ use crate::state::State;
 const SWAP_SHOWN_FOR: i64 = 120;
 
 /// Fill the placeholders of `@claude-failover-status-format`:
-/// `{account}`, `{state}` (warnings), `{confirming}`, `{cooldown}`, `{exhausted}`, `{swap}`.
+/// `{account}`, `{state}` (warnings), `{confirming}`, `{cooldown}`, `{exhausted}`, `{swap}`,
+/// `{usage}`.
 pub fn render(config: &Config, state: &State, now: Timestamp) -> String {
     let active = crate::failover::active(config, state);
     let mut warning = String::new();
@@ -63,6 +64,22 @@ pub fn render(config: &Config, state: &State, now: Timestamp) -> String {
         .replace("{confirming}", &confirming.concat())
         .replace("{cooldown}", &cooldown)
         .replace("{exhausted}", &exhausted)
+        .replace("{usage}", &usage(config, &active, now))
+}
+
+/// ` 5h 87% 7d 40%`: the active account's usage as its statusLine last reported it (read only
+/// when the format asks for it).
+fn usage(config: &Config, active: &str, now: Timestamp) -> String {
+    if !config.status_format.contains("{usage}") {
+        return String::new();
+    }
+    let (Some(acc), Ok(dir)) = (config.account(active), crate::state::state_dir()) else {
+        return String::new();
+    };
+    match crate::usage::read(&dir, &acc.dir).map(|u| u.segment(now)) {
+        Some(seg) if !seg.is_empty() => format!(" {seg}"),
+        _ => String::new(),
+    }
 }
 
 fn short_duration(secs: i64) -> String {

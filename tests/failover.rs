@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json, World};
+use common::{events, json, pane_row, World};
 use serde_json::Value;
 
 struct Setup {
@@ -76,24 +76,6 @@ fn set_mode(dir: &Path, mode: &str) {
 
 fn status(w: &World) -> Value {
     json(&w.cf(&["status", "--json"]).stdout)
-}
-
-fn pane_row(status: &Value, pane: &str) -> Value {
-    status["panes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["pane"] == pane)
-        .cloned()
-        .unwrap_or_else(|| panic!("pane {pane} not in status: {status:#}"))
-}
-
-fn events(w: &World, name: &str) -> Vec<Value> {
-    let out = w.cf_ok(&["events", "--json"]);
-    out.lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["event"] == name)
-        .collect()
 }
 
 /// Launch log lines of the simulator: one JSON object per launch.

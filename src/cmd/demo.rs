@@ -222,6 +222,11 @@ impl Demo {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        // The simulated accounts are "logged in": an empty stand-in for the login file, whose
+        // existence is all the plugin ever looks at (it never reads it).
+        for dir in [&a, &b] {
+            std::fs::write(dir.join(".credentials.json"), "")?;
+        }
         self.say("two simulated accounts, demo-a and demo-b, share projects/, file-history/, session-env/");
         if !self.headless {
             self.say(&format!(

@@ -63,12 +63,7 @@ fn point_new_panes_at_active(tmux: &Tmux) -> Result<()> {
     let state = Store::open()?.read();
     let active = failover::active(&config, &state);
     if let Some(acc) = config.account(&active) {
-        tmux.run(&[
-            "set-environment",
-            "-g",
-            "CLAUDE_CONFIG_DIR",
-            &acc.dir.display().to_string(),
-        ])?;
+        tmux.run(&acc.set_environment())?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod events;
 pub mod hook;
 pub mod links;
 pub mod status;
+pub mod statusline;
 pub mod swap;
 pub mod tick;
 pub mod up;

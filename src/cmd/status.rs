@@ -30,12 +30,17 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         .map(|a| {
             let s = state.accounts.get(&a.name);
             let until = s.and_then(|s| s.exhausted_until).filter(|t| *t > now);
+            let why_not = crate::takeover::why_not(&config, &state, a, now);
             json!({
                 "name": a.name,
                 "dir": a.dir,
                 "exhausted_until": until,
                 "exhausted_kind": until.and(s.and_then(|s| s.exhausted_kind.clone())),
                 "links_ok": crate::links::check_account(&config, a).is_empty(),
+                "usage": usage_json(&store, a, now),
+                "logged_in": crate::login::check(a) == crate::login::Login::LoggedIn,
+                "can_take_over": why_not.is_none(),
+                "why_not": why_not.as_ref().map(|w| w.sentence()),
             })
         })
         .collect();
@@ -91,6 +96,12 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         if a["links_ok"] == json!(false) {
             line.push_str("  links NOT ok (run `claude-failover links check`)");
         }
+        if let Some(u) = a["usage"]["summary"].as_str().filter(|u| !u.is_empty()) {
+            line.push_str(&format!("  usage {u}"));
+        }
+        if let Some(why) = a["why_not"].as_str() {
+            line.push_str(&format!("  cannot take over: {why}"));
+        }
         println!("{line}");
     }
     if let Some(c) = cooldown {
@@ -126,4 +137,22 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An account's recorded usage: each window still current (`used_percentage`, `resets_at`),
+/// when it was reported, and the segment's summary; null when nothing was reported.
+fn usage_json(store: &Store, account: &crate::accounts::Account, now: Timestamp) -> Value {
+    let Some(u) = crate::usage::read(&store.dir, &account.dir) else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for level in u.current(now) {
+        out.insert(
+            level.window.key().into(),
+            json!({"used_percentage": level.used_percentage, "resets_at": level.resets_at}),
+        );
+    }
+    out.insert("seen_at".into(), json!(u.seen_at));
+    out.insert("summary".into(), json!(u.segment(now)));
+    Value::Object(out)
 }

@@ -18,6 +18,7 @@
 //! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
 //! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
+mod input;
 mod message;
 mod reset;
 #[cfg(test)]
@@ -30,6 +31,7 @@ use jiff::{Timestamp, Zoned};
 use regex::Regex;
 use serde::Serialize;
 
+pub use input::unsent_input;
 use message::{
     classify, is_message_start, is_placeholder, is_tool_header, is_turn_done, Class, Reset,
 };

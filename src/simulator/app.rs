@@ -69,6 +69,8 @@ struct App {
     exit_armed: Option<Instant>,
     view: View,
     dirty: bool,
+    /// A response arrived in this process (the statusLine gets `rate_limits` from then on).
+    responded: bool,
 }
 
 pub fn run(ctx: Ctx, start: Start, initial: Option<String>) -> ExitCode {
@@ -106,7 +108,9 @@ pub fn run(ctx: Ctx, start: Start, initial: Option<String>) -> ExitCode {
         exit_armed: None,
         view,
         dirty: true,
+        responded: false,
     };
+    app.status_line();
     let rx = spawn_reader();
     if let Some(p) = initial.filter(|p| !p.trim().is_empty()) {
         app.start_turn(p);
@@ -411,7 +415,24 @@ impl App {
         self.bottom.placeholder = o.placeholder.map(str::to_string);
         self.last_limited = o.limited;
         self.waiting_to_continue = o.limited;
+        self.responded = true;
         self.idle();
+        self.status_line();
+    }
+
+    /// Run the account's statusLine command (if any) and show what it printed.
+    fn status_line(&mut self) {
+        let Some(cmd) = super::statusline::command(&self.ctx) else {
+            return;
+        };
+        let input = super::statusline::input(
+            &self.ctx,
+            &self.transcript.session_id,
+            &self.transcript.path.to_string_lossy(),
+            self.responded,
+        );
+        self.bottom.status_line = super::statusline::run(&cmd, &input);
+        self.dirty = true;
     }
 
     fn interrupt(&mut self) {

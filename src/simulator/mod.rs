@@ -11,6 +11,7 @@ mod records;
 mod reset;
 mod screen;
 mod session;
+mod statusline;
 mod term;
 
 use std::fs::OpenOptions;

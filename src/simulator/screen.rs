@@ -45,6 +45,8 @@ pub struct Bottom {
     pub busy: bool,
     /// `Press Ctrl-C again to exit` replaces the mode line while armed.
     pub exit_hint: Option<String>,
+    /// What the statusLine command printed, shown under the prompt box.
+    pub status_line: Vec<String>,
 }
 
 /// The banner at the top of the screen; `cwd` as the CLI shows it (`~` for the home folder).
@@ -135,6 +137,9 @@ pub fn bottom(b: &Bottom, width: usize, styled: bool) -> (Vec<String>, (usize, u
         );
     }
     lines.push(rule);
+    for l in &b.status_line {
+        lines.push(format!("  {l}"));
+    }
     for n in &b.notices {
         lines.extend(prefixed(n, "", "    ", width));
     }

@@ -280,6 +280,8 @@ impl World {
                 std::os::unix::fs::symlink(shared.join(item), link).unwrap();
             }
         }
+        // Logged in: the plugin only checks that the login file exists, never reads it.
+        std::fs::write(dir.join(".credentials.json"), "").unwrap();
         dir.to_path_buf()
     }
 
@@ -330,4 +332,44 @@ impl Drop for World {
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+/// The row of `pane` in a `status --json` output.
+pub fn pane_row(status: &serde_json::Value, pane: &str) -> serde_json::Value {
+    status["panes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pane"] == pane)
+        .cloned()
+        .unwrap_or_else(|| panic!("pane {pane} not in status: {status:#}"))
+}
+
+/// The logged events called `name`, oldest first.
+pub fn events(w: &World, name: &str) -> Vec<serde_json::Value> {
+    let out = w.cf_ok(&["events", "--json"]);
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == name)
+        .collect()
+}
+
+/// Run `cmd` with `stdin` fed from a thread (so a large input cannot block on a full pipe).
+pub fn output_with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let mut pipe = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
 }

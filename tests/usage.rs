@@ -1,0 +1,321 @@
+//! Knowing each account: the `statusline` wrapper records the usage Claude reports, `status` and
+//! the segment show it, and `@claude-failover-preempt` moves idle panes before the limit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{events, json, output_with_stdin, pane_row, World, BIN};
+use serde_json::Value;
+
+/// The user's own statusLine command: reads its input (keeps a copy) and prints a line of its
+/// own, as a real one would.
+fn user_command(w: &World, account: &str) -> String {
+    let seen = w.root.join(format!("statusline-input-{account}.json"));
+    format!(
+        "cat > '{}'; printf 'USER-LINE %s ok' {account}",
+        seen.display()
+    )
+}
+
+/// The account's settings.json: its statusLine wrapped by the plugin.
+fn wrap_statusline(w: &World, dir: &Path, account: &str) {
+    let quoted = format!("'{}'", user_command(w, account).replace('\'', r"'\''"));
+    let settings = serde_json::json!({
+        "statusLine": {"type": "command", "command": format!("'{BIN}' statusline -- {quoted}")}
+    });
+    std::fs::write(dir.join("settings.json"), settings.to_string()).unwrap();
+}
+
+/// What the simulator hands its statusLine: the account's `rate_limits` (as Claude gives them).
+fn set_usage(dir: &Path, five_hour: f64, seven_day: f64) {
+    let resets = jiff::Timestamp::now().as_second();
+    let limits = serde_json::json!({
+        "five_hour": {"used_percentage": five_hour, "resets_at": resets + 3 * 3600},
+        "seven_day": {"used_percentage": seven_day, "resets_at": resets + 5 * 24 * 3600},
+    });
+    std::fs::write(dir.join("sim-usage"), limits.to_string()).unwrap();
+}
+
+/// Report `dir`'s usage the way Claude would from a session on that account elsewhere: the
+/// wrapper run with the statusLine input on stdin and the session's `CLAUDE_CONFIG_DIR`.
+fn report(w: &World, dir: &Path, five_hour: f64, seven_day: f64) {
+    set_usage(dir, five_hour, seven_day);
+    let limits: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sim-usage")).unwrap()).unwrap();
+    let input = serde_json::json!({"session_id": "x", "rate_limits": limits}).to_string();
+    let out = wrapper(w, &["--", "cat >/dev/null"], input.as_bytes(), Some(dir));
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+}
+
+/// `claude-failover statusline ARGS` as Claude runs it: `stdin`, and the session's
+/// `CLAUDE_CONFIG_DIR` when it has one.
+fn wrapper(w: &World, args: &[&str], stdin: &[u8], dir: Option<&Path>) -> Output {
+    let mut cmd = w.command(BIN);
+    cmd.arg("statusline").args(args);
+    if let Some(d) = dir {
+        cmd.env("CLAUDE_CONFIG_DIR", d);
+    }
+    output_with_stdin(cmd, stdin)
+}
+
+fn status(w: &World) -> Value {
+    json(&w.cf(&["status", "--json"]).stdout)
+}
+
+fn account_row(st: &Value, name: &str) -> Value {
+    st["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{name} not in {st:#}"))
+}
+
+/// One turn, over when Claude's session file says idle again.
+fn turn(w: &World, pane: &str, text: &str) {
+    w.tmux(&["send-keys", "-t", pane, "-l", text]);
+    w.tmux(&["send-keys", "-t", pane, "Enter"]);
+    w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
+    w.wait_for(10, "the turn's statusLine", || {
+        w.capture(pane).contains("USER-LINE") && pane_row(&status(w), pane)["state"] != "busy"
+    });
+}
+
+struct Bar {
+    w: World,
+    dirs: Vec<PathBuf>,
+}
+
+fn three_accounts() -> Bar {
+    let w = World::new();
+    w.start_server();
+    let dirs: Vec<PathBuf> = ["a", "b", "c"]
+        .iter()
+        .map(|n| w.linked_account(&w.account_dir(n)))
+        .collect();
+    let list = format!(
+        "a={} b={} c={}",
+        dirs[0].display(),
+        dirs[1].display(),
+        dirs[2].display()
+    );
+    w.set_option("@claude-failover-accounts", &list);
+    w.quick_failover_options(0);
+    w.set_option("@claude-failover-status-format", "CC {account}{usage}");
+    for (dir, name) in dirs.iter().zip(["a", "b", "c"]) {
+        wrap_statusline(&w, dir, name);
+    }
+    Bar { w, dirs }
+}
+
+#[test]
+fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back() {
+    let Bar { w, dirs } = three_accounts();
+    let (a, b, c) = (&dirs[0], &dirs[1], &dirs[2]);
+    set_usage(a, 97.0, 50.0);
+    report(&w, b, 40.0, 20.0);
+    report(&w, c, 10.0, 5.0);
+    let work = w.home.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let p1 = w.launch_claude(Some(a), &work);
+    let p2 = w.launch_claude(Some(a), &w.home);
+    let typing = w.launch_claude(Some(a), &w.home);
+    // The user's own statusLine output shows in Claude, unchanged, from start-up on.
+    w.wait_screen(&p1, "USER-LINE a ok", 10);
+    turn(&w, &p1, "first question");
+    turn(&w, &p2, "second question");
+    // The wrapper passed Claude's input through: the user's command got the rate limits too.
+    let seen: Value = serde_json::from_str(&w.read(&w.root.join("statusline-input-a.json")))
+        .expect("the user's command got JSON");
+    assert_eq!(seen["rate_limits"]["five_hour"]["used_percentage"], 97.0);
+    // Typed and not sent: this pane must never be restarted ahead of time.
+    w.tmux(&["send-keys", "-t", &typing, "-l", "half a thought"]);
+    w.wait_screen(&typing, "half a thought", 5);
+
+    // Without preempt: usage is shown and nothing moves.
+    let segment = w.cf_ok(&["tick"]);
+    assert_eq!(segment.trim_end(), "CC a 5h 97% 7d 50%");
+    let st = status(&w);
+    for (name, five, seven) in [("a", 97.0, 50.0), ("b", 40.0, 20.0), ("c", 10.0, 5.0)] {
+        let row = account_row(&st, name);
+        assert_eq!(
+            row["usage"]["five_hour"]["used_percentage"], five,
+            "{row:#}"
+        );
+        assert_eq!(
+            row["usage"]["seven_day"]["used_percentage"], seven,
+            "{row:#}"
+        );
+        assert!(
+            row["usage"]["five_hour"]["resets_at"].is_string(),
+            "{row:#}"
+        );
+        assert!(row["usage"]["seen_at"].is_string(), "{row:#}");
+        assert_eq!(row["logged_in"], true, "{row:#}");
+        assert_eq!(row["can_take_over"], true, "{row:#}");
+    }
+    let text = String::from_utf8_lossy(&w.cf(&["status"]).stdout).into_owned();
+    assert!(text.contains("usage 5h 97% 7d 50%"), "{text}");
+    assert!(events(&w, "swap").is_empty());
+
+    // Preempt at 95: a is over, b has headroom.
+    w.set_option("@claude-failover-preempt", "95");
+    let st = status(&w);
+    assert_eq!(account_row(&st, "a")["can_take_over"], false, "{st:#}");
+    assert!(account_row(&st, "a")["why_not"]
+        .as_str()
+        .unwrap()
+        .contains("97% of its 5-hour usage"));
+    let pids = |st: &Value, p: &str| pane_row(st, p)["pid"].clone();
+    let typing_pid = pids(&st, &typing);
+    w.cf_ok(&["tick"]);
+    let crossed = events(&w, "usage-threshold");
+    assert_eq!(crossed.len(), 1, "{crossed:?}");
+    assert_eq!(crossed[0]["account"], "a");
+    assert_eq!(crossed[0]["window"], "five_hour");
+    let swaps = events(&w, "swap");
+    assert_eq!(swaps.len(), 1, "{swaps:?}");
+    assert_eq!(swaps[0]["from"], "a");
+    assert_eq!(swaps[0]["to"], "b");
+    assert!(
+        swaps[0]["reason"].as_str().unwrap().starts_with("preempt"),
+        "{swaps:?}"
+    );
+    // The idle panes resumed their own conversations on b, before any limit was hit.
+    for p in [&p1, &p2] {
+        w.wait_screen(p, "USER-LINE b ok", 10);
+    }
+    assert_eq!(w.cf_ok(&["tick"]).trim_end(), "CC b 5h 40% 7d 20%");
+    let st = status(&w);
+    for p in [&p1, &p2] {
+        let row = pane_row(&st, p);
+        assert_eq!(
+            (&row["account"], &row["state"]),
+            (&"b".into(), &"idle".into()),
+            "{st:#}"
+        );
+    }
+    assert!(events(&w, "limit").is_empty());
+    // The pane with unsent input was left alone, its text intact.
+    let st = status(&w);
+    assert_eq!(pids(&st, &typing), typing_pid, "{st:#}");
+    assert_eq!(pane_row(&st, &typing)["state"], "waiting-idle", "{st:#}");
+    assert!(w.capture(&typing).contains("half a thought"));
+
+    // b fills up too while a stays over: the panes go on to c, never back to a.
+    set_usage(b, 96.0, 30.0);
+    turn(&w, &p1, "third question");
+    w.cf_ok(&["tick"]);
+    let swaps = events(&w, "swap");
+    assert_eq!(swaps.len(), 2, "{swaps:?}");
+    assert_eq!(
+        (&swaps[1]["from"], &swaps[1]["to"]),
+        (&"b".into(), &"c".into())
+    );
+    w.wait_screen(&p1, "USER-LINE c ok", 10);
+    // c fills up as well: a and b are both still over, so nothing moves (no flapping).
+    set_usage(c, 96.0, 30.0);
+    turn(&w, &p1, "fourth question");
+    for _ in 0..3 {
+        w.cf_ok(&["tick"]);
+    }
+    assert_eq!(events(&w, "swap").len(), 2);
+    // b's window resets and its usage is low again: the panes go to b, passing a over.
+    report(&w, b, 2.0, 31.0);
+    w.cf_ok(&["tick"]);
+    let available = events(&w, "available");
+    assert!(
+        available.iter().any(|e| e["account"] == "b"),
+        "{available:?}"
+    );
+    let swaps = events(&w, "swap");
+    assert_eq!(swaps.len(), 3, "{swaps:?}");
+    assert_eq!(
+        (&swaps[2]["from"], &swaps[2]["to"]),
+        (&"c".into(), &"b".into())
+    );
+    let skipped = events(&w, "accounts-skipped");
+    let last = skipped.last().expect("a skip was logged");
+    assert_eq!(last["skipped"][0]["account"], "a", "{skipped:?}");
+    assert_eq!(last["skipped"][0]["why"], "near-limit", "{skipped:?}");
+    assert!(events(&w, "swap").iter().all(|e| e["to"] != "a"));
+    assert!(events(&w, "limit").is_empty());
+}
+
+#[test]
+fn an_account_that_is_not_logged_in_is_never_swapped_to() {
+    let Bar { w, dirs } = three_accounts();
+    std::fs::remove_file(dirs[1].join(".credentials.json")).unwrap();
+    report(&w, &dirs[0], 97.0, 50.0);
+    w.set_option("@claude-failover-preempt", "95");
+    let st = status(&w);
+    let b = account_row(&st, "b");
+    assert_eq!(
+        (&b["logged_in"], &b["can_take_over"]),
+        (&false.into(), &false.into())
+    );
+    assert!(
+        b["why_not"].as_str().unwrap().contains("not logged in"),
+        "{b:#}"
+    );
+    let p = w.launch_claude(Some(&dirs[0]), &w.home);
+    w.cf_ok(&["tick"]);
+    let swaps = events(&w, "swap");
+    assert_eq!(swaps.len(), 1, "{swaps:?}");
+    assert_eq!(swaps[0]["to"], "c");
+    let skipped = events(&w, "accounts-skipped");
+    assert_eq!(
+        skipped[0]["skipped"][0]["why"], "not-logged-in",
+        "{skipped:?}"
+    );
+    w.cf_ok(&["tick"]);
+    assert_eq!(pane_row(&status(&w), &p)["account"], "c");
+}
+
+#[test]
+fn the_wrapper_passes_input_output_and_exit_status_through() {
+    let w = World::new();
+    let dir = w.linked_account(&w.account_dir("a"));
+    let input = br#"{"session_id":"s","rate_limits":{"seven_day":{"used_percentage":88,"resets_at":4102444800}}}"#;
+    let run = |args: &[&str], stdin: &[u8], dir: Option<&Path>| wrapper(&w, args, stdin, dir);
+    // Byte for byte, with the exit status, through `sh -c` as Claude runs it.
+    let out = run(
+        &["--", "cat; printf '\\033[1mbold\\033[0m %s' \"$0\"; exit 3"],
+        input,
+        Some(&dir),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let mut expected = input.to_vec();
+    expected.extend_from_slice(b"\x1b[1mbold\x1b[0m /bin/sh");
+    assert_eq!(out.stdout, expected);
+    // The top plan: weekly only.
+    let usage_files: Vec<_> = std::fs::read_dir(w.state_dir.join("usage"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(usage_files.len(), 1);
+    let rec: Value =
+        serde_json::from_str(&std::fs::read_to_string(usage_files[0].path()).unwrap()).unwrap();
+    assert_eq!(rec["seven_day"]["used_percentage"], 88.0);
+    assert!(rec["five_hour"].is_null());
+    // No user command: nothing printed. Junk, or no input at all: no panic, exit 0.
+    for stdin in [
+        &input[..],
+        b"not json",
+        b"",
+        b"{\"rate_limits\":{\"five_hour\":7}}",
+    ] {
+        let out = run(&[], stdin, None);
+        assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    }
+    // Large input passes through whole to the user's command.
+    let big = vec![b'x'; 3 << 20];
+    let out = run(&["--", "wc -c"], &big, Some(&dir));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3145728");
+    // A command killed by a signal reports as a shell does.
+    let out = run(&["--", "kill -TERM $$"], b"{}", None);
+    assert_eq!(out.status.code(), Some(128 + 15));
+}
