@@ -72,10 +72,11 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The `CLAUDE_CONFIG_DIR` string an account is launched with: `raw` with `~` expanded as a
-/// shell would (a relative folder is taken from the home folder); `None` for `~/.claude`.
-fn launch_env(raw: &str, dir: &Path) -> Result<Option<String>> {
+/// shell would (a relative folder is taken from the home folder); `None` for `~/.claude` unless
+/// `default_home_env` (`@claude-failover-default-home-env`).
+fn launch_env(raw: &str, dir: &Path, default_home_env: bool) -> Result<Option<String>> {
     let home = home()?;
-    if dir == home.join(".claude") {
+    if dir == home.join(".claude") && !default_home_env {
         return Ok(None);
     }
     let home = home.display().to_string();
@@ -90,8 +91,9 @@ fn launch_env(raw: &str, dir: &Path) -> Result<Option<String>> {
     }))
 }
 
-/// Parse `NAME=DIR NAME=DIR ...` (whitespace separated, failover order).
-pub fn parse_list(value: &str) -> Result<Vec<Account>> {
+/// Parse `NAME=DIR NAME=DIR ...` (whitespace separated, failover order). `default_home_env`:
+/// launch the default home `~/.claude` with `CLAUDE_CONFIG_DIR` set too.
+pub fn parse_list(value: &str, default_home_env: bool) -> Result<Vec<Account>> {
     let mut accounts: Vec<Account> = Vec::new();
     for word in crate::shell::split(value)? {
         let Some((name, dir)) = word.split_once('=') else {
@@ -119,7 +121,7 @@ pub fn parse_list(value: &str) -> Result<Vec<Account>> {
                 dir.display()
             );
         }
-        let env = launch_env(raw, &dir)?;
+        let env = launch_env(raw, &dir, default_home_env)?;
         accounts.push(Account {
             name: name.to_string(),
             dir,
@@ -139,8 +141,11 @@ mod tests {
     #[test]
     fn parses_accounts_in_order() {
         std::env::set_var("HOME", "/home/me");
-        let a = parse_list("main=~/.claude  work=/srv/c/../claude-work 'sp=/a b' rel=.claude-r")
-            .unwrap();
+        let a = parse_list(
+            "main=~/.claude  work=/srv/c/../claude-work 'sp=/a b' rel=.claude-r",
+            false,
+        )
+        .unwrap();
         let names: Vec<_> = a.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["main", "work", "sp", "rel"]);
         assert_eq!(a[3].dir, PathBuf::from("/home/me/.claude-r"));
@@ -158,10 +163,13 @@ mod tests {
                 Some("/home/me/.claude-r")
             ]
         );
-        let b = parse_list("w=~/.claude-work/ l=/srv/link/").unwrap();
+        let b = parse_list("w=~/.claude-work/ l=/srv/link/", false).unwrap();
         assert_eq!(b[0].env.as_deref(), Some("/home/me/.claude-work/"));
         assert_eq!(b[0].dir, PathBuf::from("/home/me/.claude-work"));
         assert_eq!(b[1].env.as_deref(), Some("/srv/link/"));
+        // Unless the user says the default home is launched with the variable too.
+        let c = parse_list("main=~/.claude/", true).unwrap();
+        assert_eq!(c[0].env.as_deref(), Some("/home/me/.claude/"));
     }
 
     #[test]
@@ -176,7 +184,7 @@ mod tests {
             "a b=/x",
             "x=/a 'b",
         ] {
-            assert!(parse_list(bad).is_err(), "{bad:?}");
+            assert!(parse_list(bad, false).is_err(), "{bad:?}");
         }
     }
 }

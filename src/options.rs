@@ -36,6 +36,7 @@ pub const OPTIONS: &[Spec] = &[
     Spec { name: "@claude-failover-swap-key", default: "S", meaning: "key (under the prefix) for a manual swap" },
     Spec { name: "@claude-failover-status-format", default: DEFAULT_STATUS_FORMAT, meaning: "the status segment's format: {account} {state} {swap} {confirming} {cooldown} {exhausted}" },
     Spec { name: "@claude-failover-poll-interval", default: "15", meaning: "seconds between polls while no client is attached (the run-shell chain)" },
+    Spec { name: "@claude-failover-default-home-env", default: "off", meaning: "on: launch the account whose home is ~/.claude with CLAUDE_CONFIG_DIR set, as for the others (off: without it, so macOS finds the login made by plain `claude`)" },
     Spec { name: "@claude-failover-preempt", default: "", meaning: "a percent (1-100): idle panes move to the next account with headroom when the active one's 5-hour or weekly usage reaches it" },
 ];
 
@@ -165,7 +166,12 @@ where
 
 pub fn from_values(values: &[String]) -> Result<Config> {
     let accounts_raw = value(values, "@claude-failover-accounts");
-    let accounts = accounts::parse_list(accounts_raw)
+    let default_home_env = match value(values, "@claude-failover-default-home-env").trim() {
+        "on" => true,
+        "off" => false,
+        other => bail!("@claude-failover-default-home-env is `{other}`: `on` or `off`"),
+    };
+    let accounts = accounts::parse_list(accounts_raw, default_home_env)
         .with_context(|| format!("@claude-failover-accounts is invalid (`{accounts_raw}`)"))?;
     let shared_raw = value(values, "@claude-failover-shared-dir").trim();
     let shared_dir = accounts::expand_path(shared_raw)
@@ -280,6 +286,7 @@ mod tests {
             ("@claude-failover-accounts", "broken"),
             ("@claude-failover-args", "'unterminated"),
             ("@claude-failover-shared-items", "a/b"),
+            ("@claude-failover-default-home-env", "yes"),
             ("@claude-failover-preempt", "0"),
             ("@claude-failover-preempt", "101"),
             ("@claude-failover-preempt", "most"),

@@ -319,3 +319,53 @@ fn the_wrapper_passes_input_output_and_exit_status_through() {
     let out = run(&["--", "kill -TERM $$"], b"{}", None);
     assert_eq!(out.status.code(), Some(128 + 15));
 }
+
+/// The simulator's launch log: one JSON object per launch.
+fn launches(w: &World) -> Vec<Value> {
+    w.read(&w.launch_log)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[test]
+fn accounts_launch_with_the_configured_string_and_the_default_home_without_it() {
+    let w = World::new();
+    w.start_server();
+    let main = w.linked_account(&w.home.join(".claude"));
+    let work = w.linked_account(&w.account_dir("work"));
+    // A trailing slash, kept as written: on macOS it names another Keychain login.
+    w.set_option(
+        "@claude-failover-accounts",
+        "work=~/.claude-work/ main=~/.claude",
+    );
+    w.quick_failover_options(0);
+    let p = w.launch_claude(Some(&work), &w.home);
+    w.cf_ok(&["swap", "--to", "main"]);
+    w.wait_for(10, "claude started on main", || launches(&w).len() == 2);
+    let on_main = &launches(&w)[1];
+    assert!(on_main["config_dir_env"].is_null(), "{on_main}");
+    assert_eq!(on_main["config_dir"], main.display().to_string());
+    // New panes start without it too.
+    let global = w.tmux_output(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
+    assert!(
+        !String::from_utf8_lossy(&global.stdout).contains('='),
+        "{global:?}"
+    );
+    w.cf_ok(&["tick"]);
+    assert_eq!(pane_row(&status(&w), &p)["account"], "main");
+    w.cf_ok(&["swap", "--to", "work"]);
+    w.wait_for(10, "claude started on work", || launches(&w).len() == 3);
+    let expected = format!("{}/.claude-work/", w.home.display());
+    assert_eq!(launches(&w)[2]["config_dir_env"], expected.as_str());
+    let global = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
+    assert_eq!(global.trim(), format!("CLAUDE_CONFIG_DIR={expected}"));
+    // Unless the user says otherwise.
+    w.set_option("@claude-failover-default-home-env", "on");
+    w.cf_ok(&["swap", "--to", "main"]);
+    w.wait_for(10, "claude started on main again", || {
+        launches(&w).len() == 4
+    });
+    let expected = format!("{}/.claude", w.home.display());
+    assert_eq!(launches(&w)[3]["config_dir_env"], expected.as_str());
+}

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(Ok(mut child)) => {
             let mut pipe = child.stdin.take();
             let head = input.clone();
-            let feeder = std::thread::spawn(move || {
+            let feed = move || {
                 if let Some(p) = pipe.as_mut() {
                     // A command that does not read its input closes the pipe: not an error.
                     if p.write_all(&head).is_ok() && !complete {
@@ -51,7 +51,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     }
                 }
                 drop(pipe);
-            });
+            };
+            // No thread (a process at its limit): the command gets no input rather than us
+            // panicking.
+            let feeder = std::thread::Builder::new().spawn(feed).ok();
             Some((child, feeder))
         }
         Some(Err(err)) => {
@@ -69,7 +72,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let Some((mut child, feeder)) = feeder else {
         return Ok(ExitCode::SUCCESS);
     };
-    let _ = feeder.join();
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let status = child.wait()?;
     Ok(ExitCode::from(exit_code(status)))
 }

@@ -248,7 +248,7 @@ fn print_mode(ctx: &Ctx, mut start: Start, prompt: Option<String>) -> ExitCode {
     }
 }
 
-/// Appends `{"ts","pid","args","config_dir","cwd","resume"}` to `$CLAUDE_SIM_LOG`, so tests
+/// Appends `{"ts","pid","args","config_dir","config_dir_env","cwd","resume"}` to `$CLAUDE_SIM_LOG`, so tests
 /// and the demo can see every (re)launch and its arguments.
 fn log_launch(ctx: &Ctx, argv: &[String], args: &args::Args) {
     let Some(path) = std::env::var_os("CLAUDE_SIM_LOG").filter(|p| !p.is_empty()) else {
@@ -259,6 +259,8 @@ fn log_launch(ctx: &Ctx, argv: &[String], args: &args::Args) {
         "pid": ctx.pid,
         "args": argv,
         "config_dir": ctx.config_dir.to_string_lossy(),
+        // Exactly as set (null when unset): the real CLI keys its macOS login on this string.
+        "config_dir_env": std::env::var_os("CLAUDE_CONFIG_DIR").map(|d| d.to_string_lossy().into_owned()),
         "cwd": ctx.cwd,
         "resume": args.resume.clone().flatten(),
     });
