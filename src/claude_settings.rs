@@ -145,8 +145,12 @@ fn read(path: &Path) -> Result<Option<String>> {
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("could not read {} as text", path.display()))?;
-    let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON, so it was not changed", path.display()))?;
+    let value: Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not valid JSON, so it was not changed",
+            path.display()
+        )
+    })?;
     let Some(obj) = value.as_object() else {
         bail!("{} does not hold a JSON object", path.display());
     };
@@ -156,7 +160,11 @@ fn read(path: &Path) -> Result<Option<String>> {
         };
         for piece in Piece::ALL {
             if hooks.get(piece.event()).is_some_and(|v| !v.is_array()) {
-                bail!("`hooks.{}` in {} is not a list", piece.event(), path.display());
+                bail!(
+                    "`hooks.{}` in {} is not a list",
+                    piece.event(),
+                    path.display()
+                );
             }
         }
     }
@@ -165,7 +173,10 @@ fn read(path: &Path) -> Result<Option<String>> {
 
 fn presence(text: &str, piece: Piece, command: &str) -> Presence {
     let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let entries = value["hooks"][piece.event()].as_array().cloned().unwrap_or_default();
+    let entries = value["hooks"][piece.event()]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mine: Vec<String> = entries.iter().filter_map(ours).collect();
     if mine.iter().any(|c| c == command) && mine.len() == 1 {
         Presence::Installed
@@ -194,7 +205,9 @@ pub fn inspect(account: &Account, binary: &Path) -> Result<Found> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Unchanged,
-    Written { backup: Option<PathBuf> },
+    Written {
+        backup: Option<PathBuf>,
+    },
     /// Remove put back the file as it was before install (or deleted the file install created).
     Restored,
 }
@@ -322,12 +335,24 @@ fn add(text: &str, piece: Piece, command: &str) -> Result<(String, bool, bool)> 
         Some(hooks) => match hooks.member(piece.event()) {
             None => {
                 let v = json!([entry]);
-                let item = format!("{}: {}", key(piece.event()), json_text::render(&v, 2, &style));
-                (json_text::append(text, hooks, 1, &item, &style), false, true)
+                let item = format!(
+                    "{}: {}",
+                    key(piece.event()),
+                    json_text::render(&v, 2, &style)
+                );
+                (
+                    json_text::append(text, hooks, 1, &item, &style),
+                    false,
+                    true,
+                )
             }
             Some(list) => {
                 let item = json_text::render(&entry, 3, &style);
-                (json_text::append(text, list, 2, &item, &style), false, false)
+                (
+                    json_text::append(text, list, 2, &item, &style),
+                    false,
+                    false,
+                )
             }
         },
     })
@@ -442,7 +467,7 @@ pub struct Version(pub u32, pub u32, pub u32);
 
 impl Version {
     pub fn parse(s: &str) -> Option<Version> {
-        let core = s.trim().split(|c: char| c == ' ' || c == '-').next()?;
+        let core = s.trim().split([' ', '-']).next()?;
         let mut it = core.split('.').map(|p| p.parse::<u32>().ok());
         Some(Version(it.next()??, it.next()??, it.next()??))
     }
@@ -575,8 +600,15 @@ mod tests {
         let acc = account(&d);
         install(&acc, Path::new(BIN)).unwrap();
         let text = std::fs::read_to_string(d.join("settings.json")).unwrap();
-        assert!(text.contains(r#""command": "'/opt/it'\\''s here/claude-failover' claude-hook""#), "{text}");
-        assert!(text.find("matcher") < text.find("hooks\": [") && text.find("type") < text.find("command"), "{text}");
+        assert!(
+            text.contains(r#""command": "'/opt/it'\\''s here/claude-failover' claude-hook""#),
+            "{text}"
+        );
+        assert!(
+            text.find("matcher") < text.find("hooks\": [")
+                && text.find("type") < text.find("command"),
+            "{text}"
+        );
         assert_eq!(remove(&acc).unwrap(), Change::Restored);
         assert!(!d.join("settings.json").exists());
         let _ = std::fs::remove_dir_all(&d);
@@ -610,7 +642,8 @@ mod tests {
             Found::Read(ref v) if matches!(v[0].1, Presence::OtherBinary(_))
         ));
         install(&acc, Path::new(BIN)).unwrap();
-        let v: Value = serde_json::from_slice(&std::fs::read(d.join("settings.json")).unwrap()).unwrap();
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(d.join("settings.json")).unwrap()).unwrap();
         assert_eq!(v["hooks"]["StopFailure"].as_array().unwrap().len(), 1);
         let _ = std::fs::remove_dir_all(&d);
     }
@@ -631,13 +664,19 @@ mod tests {
         let err = format!("{:#}", install(&acc, Path::new(BIN)).unwrap_err());
         assert!(err.contains("is a link"), "{err}");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}");
-        assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn versions() {
-        assert_eq!(Version::parse("2.1.78 (Claude Code)"), Some(Version(2, 1, 78)));
+        assert_eq!(
+            Version::parse("2.1.78 (Claude Code)"),
+            Some(Version(2, 1, 78))
+        );
         assert!(Version::parse("2.1.77").unwrap() < STOP_FAILURE_SINCE);
         assert!(Version::parse("2.1.332").unwrap() >= STOP_FAILURE_SINCE);
         assert_eq!(Version::parse("x"), None);

@@ -209,15 +209,18 @@ pub fn act_on_limit(
     let config = ctx.config;
     let now = ctx.now;
     let newly = mark_exhausted(&mut locked.state, account, detection, now);
-    let moves_on = locked.state.last_swap.as_ref().is_some_and(|s| {
-        s.to == account && s.at.is_some_and(|at| seen > at)
-    });
+    let moves_on = locked
+        .state
+        .last_swap
+        .as_ref()
+        .is_some_and(|s| s.to == account && s.at.is_some_and(|at| seen > at));
     let in_cooldown = locked.state.cooldown_until.is_some_and(|t| t > now) && !moves_on;
     let is_active = locked.state.active.as_deref() == Some(account);
     let next = next_account(config, &locked.state, account, now);
     if newly {
-        let blocked = (in_cooldown && next.is_some()).then(|| {
-            format!(
+        let blocked =
+            (in_cooldown && next.is_some()).then(|| {
+                format!(
                 "claude-failover: {account} hit its limit; the cooldown holds the automatic swap \
                  until {}: prefix S swaps now",
                 locked
@@ -226,7 +229,7 @@ pub fn act_on_limit(
                     .map(|t| t.to_zoned(crate::zone::local()).strftime("%H:%M").to_string())
                     .unwrap_or_default()
             )
-        });
+            });
         announce(
             ctx,
             &scan.clients,

@@ -181,10 +181,7 @@ pub fn style(text: &str, root: &Node) -> Style {
     let indent = match first_key {
         Some(k) => {
             let before = &text[..k];
-            match before.rfind('\n') {
-                Some(nl) => Some(before[nl + 1..].to_string()),
-                None => None,
-            }
+            before.rfind('\n').map(|nl| before[nl + 1..].to_string())
         }
         // An empty root: pretty, two spaces, as Claude Code writes it.
         None => Some("  ".to_string()),
@@ -209,7 +206,12 @@ const KEY_ORDER: [&str; 4] = ["matcher", "type", "hooks", "command"];
 
 fn ordered(m: &serde_json::Map<String, serde_json::Value>) -> Vec<(&String, &serde_json::Value)> {
     let mut v: Vec<_> = m.iter().collect();
-    v.sort_by_key(|(k, _)| KEY_ORDER.iter().position(|o| o == k).unwrap_or(KEY_ORDER.len()));
+    v.sort_by_key(|(k, _)| {
+        KEY_ORDER
+            .iter()
+            .position(|o| o == k)
+            .unwrap_or(KEY_ORDER.len())
+    });
     v
 }
 
@@ -348,7 +350,10 @@ mod tests {
         assert_eq!(st.indent.as_deref(), Some("  "));
         let b = root.member("b").unwrap();
         let t = append(text, b, 1, "\"k\": 1", &st);
-        assert_eq!(t, "{\n  \"a\": [1, {\"x\": \"}\\\"]\"}],\n  \"b\": {\n    \"k\": 1\n  }\n}\n");
+        assert_eq!(
+            t,
+            "{\n  \"a\": [1, {\"x\": \"}\\\"]\"}],\n  \"b\": {\n    \"k\": 1\n  }\n}\n"
+        );
         let r = parse(&t).unwrap();
         let t2 = append(&t, &r, 0, "\"c\": true", &st);
         assert!(t2.ends_with("  },\n  \"c\": true\n}\n"), "{t2}");
@@ -368,7 +373,10 @@ mod tests {
         let st = style(text, &root);
         assert!(st.indent.is_none());
         let item = format!("\"h\": {}", render(&json!({"k": [1]}), 1, &st));
-        assert_eq!(append(text, &root, 0, &item, &st), r#"{"a":1, "h": {"k": [1]}}"#);
+        assert_eq!(
+            append(text, &root, 0, &item, &st),
+            r#"{"a":1, "h": {"k": [1]}}"#
+        );
     }
 
     #[test]

@@ -80,7 +80,9 @@ impl Evidence {
 /// `started` is the Claude process's start: nothing older is this process's.
 pub fn evidence(job: &Job, started: Option<Timestamp>) -> Evidence {
     let received = job.received_at.unwrap_or_else(Timestamp::now);
-    let mut since = received.saturating_sub(RECORD_BEFORE_HOOK).unwrap_or(received);
+    let mut since = received
+        .saturating_sub(RECORD_BEFORE_HOOK)
+        .unwrap_or(received);
     if let Some(s) = started {
         since = since.max(s.saturating_sub(SignedDuration::from_secs(1)).unwrap_or(s));
     }
@@ -98,9 +100,7 @@ pub fn evidence(job: &Job, started: Option<Timestamp>) -> Evidence {
                     verdict: Verdict::Quota,
                     line: text.clone(),
                     kind: rec.kind(),
-                    resets_at: rec
-                        .resets_at
-                        .or(screen_like.and_then(|d| d.resets_at)),
+                    resets_at: rec.resets_at.or(screen_like.and_then(|d| d.resets_at)),
                 };
                 return Evidence::Record(d, rec.timestamp.unwrap_or(received));
             }
@@ -181,12 +181,21 @@ mod tests {
         let j = job(&d, LIMIT);
         let path = d.join("t.jsonl");
         // An old limit from before this failure must not count; the new one comes 0.1 s late.
-        std::fs::write(&path, record("usage_limit_reached", false, LIMIT).replace("\"timestamp\":\"2", "\"timestamp\":\"1")).unwrap();
+        std::fs::write(
+            &path,
+            record("usage_limit_reached", false, LIMIT)
+                .replace("\"timestamp\":\"2", "\"timestamp\":\"1"),
+        )
+        .unwrap();
         let writer = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-            f.write_all(record("usage_limit_reached", false, LIMIT).as_bytes()).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(record("usage_limit_reached", false, LIMIT).as_bytes())
+                .unwrap();
         });
         let e = evidence(&j, None);
         writer.join().unwrap();
@@ -205,12 +214,18 @@ mod tests {
         let d = dir("throttle");
         for (text, transient) in [(THROTTLE, true), (KEY_429, false)] {
             std::fs::write(d.join("t.jsonl"), record("", transient, text)).unwrap();
-            assert!(matches!(evidence(&job(&d, text), None), Evidence::NotALimit(_)), "{text}");
+            assert!(
+                matches!(evidence(&job(&d, text), None), Evidence::NotALimit(_)),
+                "{text}"
+            );
             // Without any record, the text alone.
             std::fs::remove_file(d.join("t.jsonl")).unwrap();
             let mut j = job(&d, text);
             j.payload.transcript_path = None;
-            assert!(matches!(evidence(&j, None), Evidence::NotALimit(_)), "{text}");
+            assert!(
+                matches!(evidence(&j, None), Evidence::NotALimit(_)),
+                "{text}"
+            );
         }
         let mut j = job(&d, LIMIT);
         j.payload.transcript_path = None;

@@ -50,14 +50,18 @@ fn hand_off(tmux: &Tmux) -> Result<()> {
     let payload: Payload =
         serde_json::from_slice(&input).context("the hook input is not the JSON Claude sends")?;
     // Only a rate-limit stop inside tmux can lead anywhere.
-    let pane = std::env::var("TMUX_PANE").ok().filter(|p| p.starts_with('%'));
+    let pane = std::env::var("TMUX_PANE")
+        .ok()
+        .filter(|p| p.starts_with('%'));
     if !payload.may_be_limit() || pane.is_none() || std::env::var_os("TMUX").is_none() {
         return Ok(());
     }
     let job = Job {
         received_at: Some(Timestamp::now()),
         pane,
-        claude_pid: std::env::var("CLAUDE_PID").ok().and_then(|p| p.parse().ok()),
+        claude_pid: std::env::var("CLAUDE_PID")
+            .ok()
+            .and_then(|p| p.parse().ok()),
         config_dir: std::env::var_os("CLAUDE_CONFIG_DIR")
             .filter(|d| !d.is_empty())
             .map(PathBuf::from),
@@ -101,7 +105,8 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
     if file.parent() != Some(dir.as_path()) {
         bail!("{} is not a hook job of ours", file.display());
     }
-    let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let bytes =
+        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     let _ = std::fs::remove_file(file);
     let job: Job = serde_json::from_slice(&bytes).context("a hook job file is damaged")?;
     let pane = job.pane.clone().unwrap_or_default();

@@ -70,7 +70,11 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             println!("{}", r["line"].as_str().unwrap_or(""));
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn changed(a: &Account, result: Result<Change>, done: &str) -> Value {

@@ -312,6 +312,23 @@ impl World {
         panic!("pane {pane} never showed {needle:?}; screen:\n{last}");
     }
 
+    /// The logged events named `name`, oldest first.
+    pub fn events(&self, name: &str) -> Vec<serde_json::Value> {
+        self.cf_ok(&["events", "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// Launch log lines of the simulator: one JSON object per launch.
+    pub fn launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
     pub fn read(&self, path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
