@@ -4,12 +4,14 @@
 //! demo and the tests run in panes; see `simulator`.
 
 mod accounts;
+mod claude_settings;
 mod cli;
 mod cmd;
 mod detect;
 mod events;
 mod failover;
 mod fsutil;
+mod json_text;
 mod links;
 mod login;
 mod options;
@@ -21,6 +23,7 @@ mod shell;
 mod simulator;
 mod state;
 mod status_line;
+mod stop_failure;
 mod takeover;
 mod tmux;
 mod transcript;

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{events, json, pane_row, World};
+use common::{json, pane_row, World};
 use serde_json::Value;
 
 struct Setup {
@@ -78,12 +78,12 @@ fn status(w: &World) -> Value {
     json(&w.cf(&["status", "--json"]).stdout)
 }
 
-/// Launch log lines of the simulator: one JSON object per launch.
+fn events(w: &World, name: &str) -> Vec<Value> {
+    w.events(name)
+}
+
 fn launches(w: &World) -> Vec<Value> {
-    w.read(&w.launch_log)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    w.launches()
 }
 
 /// Every failover scenario runs twice: reading processes through /proc and tmux through its
@@ -225,21 +225,40 @@ fn server_errors_and_single_polls_never_swap(ps: bool) {
 fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     let s = setup(3, 600, ps);
     let w = &s.w;
+    let c = s.c.as_ref().unwrap();
     let p1 = start_claude(w, &s.a, &s.work);
+    let p2 = start_claude(w, &s.b, &s.other);
     w.cf_ok(&["swap", "--to", "c", "--reason", "test"]);
     w.wait_screen(&p1, "Claude Code", 10);
-    // Now on c, within the cooldown of that manual swap.
-    set_mode(s.c.as_ref().unwrap(), "429weekly");
+    // Now on c, within the cooldown of that manual swap; b's pane was not part of it.
+    set_mode(&s.b, "429weekly");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    turn(w, &p1, "hit weekly", "You've hit your weekly limit");
+    turn(w, &p2, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
     assert_eq!(events(w, "swap").len(), 1, "only the manual swap");
     let st = status(w);
     assert_eq!(st["active"], "c");
-    assert!(st["accounts"][2]["exhausted_until"].is_string(), "{st:#}");
+    assert!(st["accounts"][1]["exhausted_until"].is_string(), "{st:#}");
     assert_eq!(events(w, "limit").len(), 1);
+    let text = w.cf_ok(&["status"]);
+    assert!(
+        text.contains("BLOCKED") && text.contains("prefix S"),
+        "{text}"
+    );
+
+    // A new limit on c, the account just swapped to, moves on even inside the cooldown, and
+    // never back to exhausted b.
+    set_mode(c, "429weekly");
+    turn(w, &p1, "hit c", "You've hit your weekly limit");
+    for _ in 0..3 {
+        tick(w);
+    }
+    let swaps = events(w, "swap");
+    assert_eq!(swaps.len(), 2, "{swaps:#?}");
+    assert_eq!(swaps[1]["from"], "c");
+    assert_eq!(swaps[1]["to"], "a");
 }
 
 fn all_exhausted_restarts_nothing_and_warns(ps: bool) {

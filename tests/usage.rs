@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{events, json, output_with_stdin, pane_row, World, BIN};
+use common::{json, output_with_stdin, pane_row, World, BIN};
 use serde_json::Value;
 
 /// The user's own statusLine command: reads its input (keeps a copy) and prints a line of its
@@ -159,7 +159,7 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     }
     let text = String::from_utf8_lossy(&w.cf(&["status"]).stdout).into_owned();
     assert!(text.contains("usage 5h 97% 7d 50%"), "{text}");
-    assert!(events(&w, "swap").is_empty());
+    assert!(w.events("swap").is_empty());
 
     // Preempt at 95: a is over, b has headroom.
     w.set_option("@claude-failover-preempt", "95");
@@ -172,11 +172,11 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     let pids = |st: &Value, p: &str| pane_row(st, p)["pid"].clone();
     let typing_pid = pids(&st, &typing);
     w.cf_ok(&["tick"]);
-    let crossed = events(&w, "usage-threshold");
+    let crossed = w.events("usage-threshold");
     assert_eq!(crossed.len(), 1, "{crossed:?}");
     assert_eq!(crossed[0]["account"], "a");
     assert_eq!(crossed[0]["window"], "five_hour");
-    let swaps = events(&w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:?}");
     assert_eq!(swaps[0]["from"], "a");
     assert_eq!(swaps[0]["to"], "b");
@@ -198,7 +198,7 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
             "{st:#}"
         );
     }
-    assert!(events(&w, "limit").is_empty());
+    assert!(w.events("limit").is_empty());
     // The pane with unsent input was left alone, its text intact.
     let st = status(&w);
     assert_eq!(pids(&st, &typing), typing_pid, "{st:#}");
@@ -209,7 +209,7 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     set_usage(b, 96.0, 30.0);
     turn(&w, &p1, "third question");
     w.cf_ok(&["tick"]);
-    let swaps = events(&w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 2, "{swaps:?}");
     assert_eq!(
         (&swaps[1]["from"], &swaps[1]["to"]),
@@ -222,27 +222,27 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     for _ in 0..3 {
         w.cf_ok(&["tick"]);
     }
-    assert_eq!(events(&w, "swap").len(), 2);
+    assert_eq!(w.events("swap").len(), 2);
     // b's window resets and its usage is low again: the panes go to b, passing a over.
     report(&w, b, 2.0, 31.0);
     w.cf_ok(&["tick"]);
-    let available = events(&w, "available");
+    let available = w.events("available");
     assert!(
         available.iter().any(|e| e["account"] == "b"),
         "{available:?}"
     );
-    let swaps = events(&w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 3, "{swaps:?}");
     assert_eq!(
         (&swaps[2]["from"], &swaps[2]["to"]),
         (&"c".into(), &"b".into())
     );
-    let skipped = events(&w, "accounts-skipped");
+    let skipped = w.events("accounts-skipped");
     let last = skipped.last().expect("a skip was logged");
     assert_eq!(last["skipped"][0]["account"], "a", "{skipped:?}");
     assert_eq!(last["skipped"][0]["why"], "near-limit", "{skipped:?}");
-    assert!(events(&w, "swap").iter().all(|e| e["to"] != "a"));
-    assert!(events(&w, "limit").is_empty());
+    assert!(w.events("swap").iter().all(|e| e["to"] != "a"));
+    assert!(w.events("limit").is_empty());
 }
 
 #[test]
@@ -263,10 +263,10 @@ fn an_account_that_is_not_logged_in_is_never_swapped_to() {
     );
     let p = w.launch_claude(Some(&dirs[0]), &w.home);
     w.cf_ok(&["tick"]);
-    let swaps = events(&w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:?}");
     assert_eq!(swaps[0]["to"], "c");
-    let skipped = events(&w, "accounts-skipped");
+    let skipped = w.events("accounts-skipped");
     assert_eq!(
         skipped[0]["skipped"][0]["why"], "not-logged-in",
         "{skipped:?}"
@@ -320,14 +320,6 @@ fn the_wrapper_passes_input_output_and_exit_status_through() {
     assert_eq!(out.status.code(), Some(128 + 15));
 }
 
-/// The simulator's launch log: one JSON object per launch.
-fn launches(w: &World) -> Vec<Value> {
-    w.read(&w.launch_log)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 #[test]
 fn accounts_launch_with_the_configured_string_and_the_default_home_without_it() {
     let w = World::new();
@@ -342,8 +334,8 @@ fn accounts_launch_with_the_configured_string_and_the_default_home_without_it() 
     w.quick_failover_options(0);
     let p = w.launch_claude(Some(&work), &w.home);
     w.cf_ok(&["swap", "--to", "main"]);
-    w.wait_for(10, "claude started on main", || launches(&w).len() == 2);
-    let on_main = &launches(&w)[1];
+    w.wait_for(10, "claude started on main", || w.launches().len() == 2);
+    let on_main = &w.launches()[1];
     assert!(on_main["config_dir_env"].is_null(), "{on_main}");
     assert_eq!(on_main["config_dir"], main.display().to_string());
     // New panes start without it too.
@@ -355,17 +347,17 @@ fn accounts_launch_with_the_configured_string_and_the_default_home_without_it() 
     w.cf_ok(&["tick"]);
     assert_eq!(pane_row(&status(&w), &p)["account"], "main");
     w.cf_ok(&["swap", "--to", "work"]);
-    w.wait_for(10, "claude started on work", || launches(&w).len() == 3);
+    w.wait_for(10, "claude started on work", || w.launches().len() == 3);
     let expected = format!("{}/.claude-work/", w.home.display());
-    assert_eq!(launches(&w)[2]["config_dir_env"], expected.as_str());
+    assert_eq!(w.launches()[2]["config_dir_env"], expected.as_str());
     let global = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
     assert_eq!(global.trim(), format!("CLAUDE_CONFIG_DIR={expected}"));
     // Unless the user says otherwise.
     w.set_option("@claude-failover-default-home-env", "on");
     w.cf_ok(&["swap", "--to", "main"]);
     w.wait_for(10, "claude started on main again", || {
-        launches(&w).len() == 4
+        w.launches().len() == 4
     });
     let expected = format!("{}/.claude", w.home.display());
-    assert_eq!(launches(&w)[3]["config_dir_env"], expected.as_str());
+    assert_eq!(w.launches()[3]["config_dir_env"], expected.as_str());
 }

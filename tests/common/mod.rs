@@ -314,6 +314,23 @@ impl World {
         panic!("pane {pane} never showed {needle:?}; screen:\n{last}");
     }
 
+    /// The logged events named `name`, oldest first.
+    pub fn events(&self, name: &str) -> Vec<serde_json::Value> {
+        self.cf_ok(&["events", "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// Launch log lines of the simulator: one JSON object per launch.
+    pub fn launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
     pub fn read(&self, path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
@@ -343,15 +360,6 @@ pub fn pane_row(status: &serde_json::Value, pane: &str) -> serde_json::Value {
         .find(|p| p["pane"] == pane)
         .cloned()
         .unwrap_or_else(|| panic!("pane {pane} not in status: {status:#}"))
-}
-
-/// The logged events called `name`, oldest first.
-pub fn events(w: &World, name: &str) -> Vec<serde_json::Value> {
-    let out = w.cf_ok(&["events", "--json"]);
-    out.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["event"] == name)
-        .collect()
 }
 
 /// Run `cmd` with `stdin` fed from a thread (so a large input cannot block on a full pipe).
