@@ -124,7 +124,7 @@ pub enum Presence {
 
 /// Read the settings file: refuse a link, a non-file, text that is not a JSON object, or
 /// `hooks` of the wrong shape (each named as a sentence).
-fn read(path: &Path) -> Result<Option<String>> {
+pub(crate) fn read(path: &Path) -> Result<Option<String>> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -450,7 +450,7 @@ fn save_note(settings: &Path, note: &Note) -> Result<()> {
 }
 
 /// Atomic, keeping the file's permission bits (write_atomic makes a new 0600 file).
-fn write(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok().map(|m| m.permissions().mode());
     crate::fsutil::write_atomic(path, text.as_bytes())?;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod claude_settings;
+mod claude_statusline;
 mod cli;
 mod cmd;
 mod detect;

@@ -19,13 +19,20 @@ fn user_command(w: &World, account: &str) -> String {
     )
 }
 
-/// The account's settings.json: its statusLine wrapped by the plugin.
-fn wrap_statusline(w: &World, dir: &Path, account: &str) {
-    let quoted = format!("'{}'", user_command(w, account).replace('\'', r"'\''"));
-    let settings = serde_json::json!({
-        "statusLine": {"type": "command", "command": format!("'{BIN}' statusline -- {quoted}")}
-    });
-    std::fs::write(dir.join("settings.json"), settings.to_string()).unwrap();
+/// The account's own settings.json with its own statusLine, each laid out its own way.
+fn user_settings(w: &World, dir: &Path, account: &str) -> String {
+    let command = Value::String(user_command(w, account)).to_string();
+    let text = match account {
+        "a" => format!(
+            "{{\n  \"statusLine\": {{\n    \"type\": \"command\",\n    \"command\": {command},\n    \"padding\": 0\n  }},\n  \"model\": \"opus\"\n}}\n"
+        ),
+        "b" => format!("{{\"statusLine\":{{\"type\":\"command\",\"command\":{command}}}}}"),
+        _ => format!(
+            "{{\r\n    \"theme\": \"dark\",\r\n    \"statusLine\": {{\"type\": \"command\", \"command\": {command}}}\r\n}}\r\n"
+        ),
+    };
+    std::fs::write(dir.join("settings.json"), &text).unwrap();
+    text
 }
 
 /// What the simulator hands its statusLine: the account's `rate_limits` (as Claude gives them).
@@ -87,6 +94,8 @@ fn turn(w: &World, pane: &str, text: &str) {
 struct Bar {
     w: World,
     dirs: Vec<PathBuf>,
+    /// Each account's settings.json before `claude-hooks install --statusline`.
+    originals: Vec<String>,
 }
 
 fn three_accounts() -> Bar {
@@ -105,15 +114,26 @@ fn three_accounts() -> Bar {
     w.set_option("@claude-failover-accounts", &list);
     w.quick_failover_options(0);
     w.set_option("@claude-failover-status-format", "CC {account}{usage}");
-    for (dir, name) in dirs.iter().zip(["a", "b", "c"]) {
-        wrap_statusline(&w, dir, name);
+    let originals = dirs
+        .iter()
+        .zip(["a", "b", "c"])
+        .map(|(dir, name)| user_settings(&w, dir, name))
+        .collect();
+    w.cf_ok(&["claude-hooks", "install", "--statusline"]);
+    let check = json(&w.cf(&["claude-hooks", "check", "--json"]).stdout);
+    for (row, name) in check.as_array().unwrap().iter().zip(["a", "b", "c"]) {
+        assert_eq!(row["statusline"], "wrapped", "{check:#}");
+        assert_eq!(
+            row["statusline_user_command"],
+            user_command(&w, name).as_str()
+        );
     }
-    Bar { w, dirs }
+    Bar { w, dirs, originals }
 }
 
 #[test]
 fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back() {
-    let Bar { w, dirs } = three_accounts();
+    let Bar { w, dirs, originals } = three_accounts();
     let (a, b, c) = (&dirs[0], &dirs[1], &dirs[2]);
     set_usage(a, 97.0, 50.0);
     report(&w, b, 40.0, 20.0);
@@ -243,11 +263,23 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     assert_eq!(last["skipped"][0]["why"], "near-limit", "{skipped:?}");
     assert!(w.events("swap").iter().all(|e| e["to"] != "a"));
     assert!(w.events("limit").is_empty());
+    // `remove` puts every settings file back exactly, and leaves nothing beside it.
+    w.cf_ok(&["claude-hooks", "remove"]);
+    for (dir, original) in dirs.iter().zip(&originals) {
+        assert_eq!(&w.read(&dir.join("settings.json")), original);
+        let extra: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("settings.json."))
+            .collect();
+        assert!(extra.is_empty(), "{extra:?}");
+    }
 }
 
 #[test]
 fn an_account_that_is_not_logged_in_is_never_swapped_to() {
-    let Bar { w, dirs } = three_accounts();
+    let Bar { w, dirs, .. } = three_accounts();
     std::fs::remove_file(dirs[1].join(".credentials.json")).unwrap();
     report(&w, &dirs[0], 97.0, 50.0);
     w.set_option("@claude-failover-preempt", "95");

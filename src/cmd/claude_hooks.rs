@@ -24,6 +24,10 @@ pub enum Action {
     Install {
         #[arg(long)]
         json: bool,
+        /// Also wrap each account's statusLine command with `claude-failover statusline`, which
+        /// records the account's usage (your command still runs and prints as before)
+        #[arg(long)]
+        statusline: bool,
     },
     /// Say per account what is installed and whether its Claude Code version runs it
     Check {
@@ -41,11 +45,19 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     let config = crate::options::read(tmux)?;
     let binary = crate::failover::self_path();
     let (rows, json_out): (Vec<Value>, bool) = match args.action {
-        Action::Install { json } => (
+        Action::Install { json, statusline } => (
             config
                 .accounts
                 .iter()
-                .map(|a| changed(a, settings::install(a, &binary), "installed"))
+                .map(|a| {
+                    let mut row = changed(a, settings::install(a, &binary), "installed");
+                    // After the hooks: remove undoes the later edit first.
+                    if statusline {
+                        let wrap = crate::claude_statusline::install(a, &binary);
+                        with_statusline(&mut row, wrap, "wrapped");
+                    }
+                    row
+                })
                 .collect(),
             json,
         ),
@@ -53,7 +65,12 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             config
                 .accounts
                 .iter()
-                .map(|a| changed(a, settings::remove(a), "removed"))
+                .map(|a| {
+                    let unwrap = crate::claude_statusline::remove(a);
+                    let mut row = changed(a, settings::remove(a), "removed");
+                    with_statusline(&mut row, unwrap, "unwrapped");
+                    row
+                })
                 .collect(),
             json,
         ),
@@ -112,6 +129,32 @@ fn changed(a: &Account, result: Result<Change>, done: &str) -> Value {
     })
 }
 
+/// Add what happened to the statusLine to an account's row (`statusline`, its backup, the line).
+fn with_statusline(row: &mut Value, result: Result<Change>, done: &str) {
+    let (ok, what, backup, text) = match result {
+        Ok(Change::Unchanged) => (true, "unchanged", None, None),
+        Ok(Change::Written { backup }) => {
+            let b = backup.map(|b| b.display().to_string());
+            let text = match &b {
+                Some(b) => format!("statusLine {done} (backup: {b})"),
+                None => format!("statusLine {done}"),
+            };
+            (true, done, b, Some(text))
+        }
+        Ok(Change::Restored) => (true, "restored", None, Some("statusLine restored".into())),
+        Err(err) => (false, "refused", None, Some(format!("statusLine: {err:#}"))),
+    };
+    row["statusline"] = json!(what);
+    row["statusline_backup"] = json!(backup);
+    if !ok {
+        row["ok"] = json!(false);
+    }
+    if let Some(text) = text {
+        let line = format!("{}; {text}", row["line"].as_str().unwrap_or(""));
+        row["line"] = json!(line);
+    }
+}
+
 /// One account's hook state, as `check` reports it (also used by `status` and `links check`).
 pub fn hook_state(a: &Account, binary: &Path) -> (bool, String) {
     match settings::inspect(a, binary) {
@@ -162,15 +205,26 @@ fn check(a: &Account, binary: &Path) -> Value {
         ),
         None => format!("Claude Code version unknown here (the hook needs {since} or newer)"),
     };
+    let wrap = crate::claude_statusline::inspect(a, binary);
+    let (wrap_key, wrap_text) = match &wrap {
+        Ok(w) => (w.key().to_string(), w.sentence()),
+        Err(err) => ("unreadable".to_string(), format!("{err:#}")),
+    };
     json!({
         "account": a.name,
         "settings": settings::settings_path(a),
+        "statusline": wrap_key,
+        "statusline_user_command": wrap.as_ref().ok().and_then(|w| match w {
+            crate::claude_statusline::Wrap::Wrapped { user, .. } => user.clone(),
+            crate::claude_statusline::Wrap::Unwrapped(c) => Some(c.clone()),
+            crate::claude_statusline::Wrap::Absent => None,
+        }),
         "installed": installed,
         "detail": what,
         "version": version,
         "version_source": source,
         "supported": supported,
         "ok": installed,
-        "line": format!("{}: {what}; {support}", a.name),
+        "line": format!("{}: {what}; {support}; {wrap_text}", a.name),
     })
 }
