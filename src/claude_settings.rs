@@ -287,20 +287,12 @@ pub fn remove(account: &Account) -> Result<Change> {
     if let Some(note) = &note {
         if note.written == text {
             // Nobody touched the file since install: put it back byte for byte.
-            if note.created_file {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("could not remove {}", path.display()))?;
-            } else {
-                let b = note
-                    .backup
-                    .as_ref()
-                    .context("the install note names no backup")?;
-                let old = std::fs::read(b)
-                    .with_context(|| format!("could not read the backup {}", b.display()))?;
-                write(&path, &String::from_utf8_lossy(&old))?;
-                let _ = std::fs::remove_file(b);
-            }
-            let _ = std::fs::remove_file(note_path(&path));
+            restore(
+                &path,
+                note.created_file,
+                note.backup.as_deref(),
+                &note_path(&path),
+            )?;
             return Ok(Change::Restored);
         }
     }
@@ -437,11 +429,37 @@ fn expected_after_install(original: &str, command: &str) -> Result<Value> {
 }
 
 fn load_note(settings: &Path) -> Option<Note> {
-    let p = note_path(settings);
-    if std::fs::symlink_metadata(&p).ok()?.file_type().is_symlink() {
+    read_note(&note_path(settings))
+}
+
+/// A note kept beside a settings file (never read through a link).
+pub(crate) fn read_note<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
+    if std::fs::symlink_metadata(p).ok()?.file_type().is_symlink() {
         return None;
     }
     serde_json::from_slice(&std::fs::read(p).ok()?).ok()
+}
+
+/// Put a file back as it was before an install nobody changed since: remove it when install
+/// created it, else write its backup back; then the backup and the install's note go.
+pub(crate) fn restore(
+    path: &Path,
+    created_file: bool,
+    backup: Option<&Path>,
+    note: &Path,
+) -> Result<()> {
+    if created_file {
+        std::fs::remove_file(path)
+            .with_context(|| format!("could not remove {}", path.display()))?;
+    } else {
+        let b = backup.context("the install note names no backup")?;
+        let old = std::fs::read(b)
+            .with_context(|| format!("could not read the backup {}", b.display()))?;
+        write(path, &String::from_utf8_lossy(&old))?;
+        let _ = std::fs::remove_file(b);
+    }
+    let _ = std::fs::remove_file(note);
+    Ok(())
 }
 
 fn save_note(settings: &Path, note: &Note) -> Result<()> {

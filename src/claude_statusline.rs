@@ -114,11 +114,7 @@ fn note_path(settings: &Path) -> PathBuf {
 }
 
 fn load_note(settings: &Path) -> Option<Note> {
-    let p = note_path(settings);
-    if std::fs::symlink_metadata(&p).ok()?.file_type().is_symlink() {
-        return None;
-    }
-    serde_json::from_slice(&std::fs::read(p).ok()?).ok()
+    settings::read_note(&note_path(settings))
 }
 
 /// The statusLine's command node, or why the statusLine cannot be wrapped.
@@ -238,20 +234,12 @@ pub fn remove(account: &Account) -> Result<Change> {
     };
     let note = load_note(&path);
     if let Some(note) = note.as_ref().filter(|n| n.written == text) {
-        if note.created_file {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("could not remove {}", path.display()))?;
-        } else {
-            let b = note
-                .backup
-                .as_ref()
-                .context("the install note names no backup")?;
-            let old = std::fs::read_to_string(b)
-                .with_context(|| format!("could not read the backup {}", b.display()))?;
-            settings::write(&path, &old)?;
-            let _ = std::fs::remove_file(b);
-        }
-        let _ = std::fs::remove_file(note_path(&path));
+        settings::restore(
+            &path,
+            note.created_file,
+            note.backup.as_deref(),
+            &note_path(&path),
+        )?;
         return Ok(Change::Restored);
     }
     let root = json_text::parse(&text)?;
