@@ -393,3 +393,23 @@ fn accounts_launch_with_the_configured_string_and_the_default_home_without_it() 
     let expected = format!("{}/.claude", w.home.display());
     assert_eq!(w.launches()[3]["config_dir_env"], expected.as_str());
 }
+
+#[test]
+fn an_exhausted_account_whose_reset_passed_is_announced_available() {
+    let Bar { w, .. } = three_accounts();
+    w.cf_ok(&["tick"]);
+    // The state as a limit left it: b exhausted until a moment ago.
+    let path = w.state_dir.join("state.json");
+    let mut state: Value = serde_json::from_str(&w.read(&path)).unwrap();
+    let past = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(5);
+    state["accounts"]["b"] =
+        serde_json::json!({"exhausted_until": past.to_string(), "exhausted_kind": "session"});
+    std::fs::write(&path, state.to_string()).unwrap();
+    w.cf_ok(&["tick"]);
+    let available = w.events("available");
+    assert_eq!(available.len(), 1, "{available:?}");
+    assert_eq!(available[0]["account"], "b");
+    assert_eq!(available[0]["why"], "its usage limit reset");
+    w.cf_ok(&["tick"]);
+    assert_eq!(w.events("available").len(), 1);
+}

@@ -40,7 +40,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
                 "links_ok": crate::links::check_account(&config, a).is_empty(),
                 "claude_hook": crate::cmd::claude_hooks::hook_state(a, &binary).0,
                 "usage": usage_json(&store, a, now),
-                "logged_in": crate::login::check(a) == crate::login::Login::LoggedIn,
+                "logged_in": logged_in(a, why_not.as_ref()),
                 "can_take_over": why_not.is_none(),
                 "why_not": why_not.as_ref().map(|w| w.sentence()),
             })
@@ -205,4 +205,14 @@ fn usage_json(store: &Store, account: &crate::accounts::Account, now: Timestamp)
     out.insert("seen_at".into(), json!(u.seen_at));
     out.insert("summary".into(), json!(u.segment(now)));
     Value::Object(out)
+}
+
+/// Whether the account is logged in, from `why_not` when that already looked (the check may run
+/// a program on macOS).
+fn logged_in(account: &crate::accounts::Account, why_not: Option<&crate::takeover::Skip>) -> bool {
+    match why_not {
+        None => true,
+        Some(crate::takeover::Skip::NotLoggedIn(_)) => false,
+        Some(_) => crate::login::check(account) == crate::login::Login::LoggedIn,
+    }
 }

@@ -7,6 +7,9 @@ use super::{find_prompt_box, is_placeholder, last_lines, parse_line, strip_ansi,
 /// placeholders such as `Resend your message to try again`). A screen without a prompt box
 /// (a dialog, a shell) holds none.
 pub fn unsent_input(screen: &str) -> bool {
+    if empty_box(screen) {
+        return false;
+    }
     // The box sits near the bottom: only the rows that can hold it are read.
     let rows = super::BOX_NEAR_BOTTOM + super::BOX_MAX_HEIGHT + 2;
     let clean = strip_ansi(last_lines(screen, rows));
@@ -23,6 +26,28 @@ pub fn unsent_input(screen: &str) -> bool {
     // More rows under the prompt line are the rest of a long or multi-line input.
     let more = inner[first + 1..].iter().any(|l| l.mark != Mark::Blank);
     more || !(typed.is_empty() || is_placeholder(typed))
+}
+
+/// The common case on every poll, decided without parsing the screen: the last `❯` line sits
+/// alone between two rules with nothing typed after the marker.
+fn empty_box(screen: &str) -> bool {
+    let rule = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && t.chars().all(|c| c == '\u{2500}')
+    };
+    let lines: Vec<&str> = screen
+        .lines()
+        .rev()
+        .take(super::BOX_NEAR_BOTTOM + 2)
+        .collect();
+    let Some(i) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with('\u{276f}'))
+    else {
+        return false;
+    };
+    let rest = lines[i].trim_start()['\u{276f}'.len_utf8()..].trim();
+    rest.is_empty() && i > 0 && rule(lines[i - 1]) && lines.get(i + 1).is_some_and(|l| rule(l))
 }
 
 #[cfg(test)]
@@ -51,7 +76,12 @@ mod tests {
         assert!(!unsent_input(&screen(&[
             "\u{276f}\u{a0}Resend your message to try again"
         ])));
+        assert!(empty_box(&screen(&["\u{276f}\u{a0}"])));
         assert!(unsent_input(&screen(&["\u{276f}\u{a0}fix the build"])));
+        // An empty `❯` in the user's statusLine under the box does not hide typed text.
+        let mut with_status = screen(&["\u{276f}\u{a0}fix the build"]);
+        with_status.push_str("\n  \u{276f}");
+        assert!(unsent_input(&with_status));
         assert!(unsent_input(&screen(&[
             "\u{276f}\u{a0}a long line",
             "  that goes on"
@@ -70,6 +100,8 @@ mod tests {
             );
             let text = std::fs::read_to_string(&path).unwrap();
             assert!(!unsent_input(&text), "{name}");
+            // The idle screen is decided by the quick look alone.
+            assert!(empty_box(&text), "{name}");
         }
     }
 }
