@@ -765,6 +765,10 @@ fn ctrl_c_interrupts_hints_and_exits_on_the_second_press() {
     w.wait_screen(PANE, "[claude exited rc=0]", 5);
     assert_eq!(lines(&w)[..4], exit_screen(&id)[..]);
     assert_eq!(session_file_count(&cfg), 0);
+    // The shell writes the file after the line above: wait for it, not for a race.
+    w.wait_for(5, "stty.after", || {
+        !w.read(&w.root.join("stty.after")).is_empty()
+    });
     assert_eq!(
         w.read(&w.root.join("stty.before")),
         w.read(&w.root.join("stty.after"))
