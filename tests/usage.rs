@@ -413,3 +413,33 @@ fn an_exhausted_account_whose_reset_passed_is_announced_available() {
     w.cf_ok(&["tick"]);
     assert_eq!(w.events("available").len(), 1);
 }
+
+#[test]
+fn many_panes_reporting_at_once_leave_one_whole_record() {
+    let w = World::new();
+    let dir = w.linked_account(&w.account_dir("a"));
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            let input = format!(
+                r#"{{"rate_limits":{{"five_hour":{{"used_percentage":{i},"resets_at":4102444800}}}}}}"#
+            );
+            let mut cmd = w.command(BIN);
+            cmd.args(["statusline", "--", "cat"]).env("CLAUDE_CONFIG_DIR", &dir);
+            std::thread::spawn(move || (input.clone(), output_with_stdin(cmd, input.as_bytes())))
+        })
+        .collect();
+    for child in children {
+        let (input, out) = child.join().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout, input.as_bytes());
+    }
+    let files: Vec<_> = std::fs::read_dir(w.state_dir.join("usage"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "no temporary file is left: {files:?}");
+    let rec: Value = serde_json::from_str(&w.read(&files[0])).unwrap();
+    let p = rec["five_hour"]["used_percentage"].as_f64().unwrap();
+    assert!((0.0..20.0).contains(&p) && p.fract() == 0.0, "{rec}");
+}
