@@ -150,10 +150,12 @@ fn install_check_remove_keep_the_users_files() {
 }
 
 /// The hook alone, no tick or chain: a usage limit in one pane restarts every pane of that
-/// account on the next one, each resuming its own conversation.
+/// account on the next one, each resuming its own conversation; the old processes (and with
+/// them Claude's own wait for the reset) are gone. A new limit on the account just swapped to
+/// moves on at once, inside the cooldown.
 #[test]
 fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
-    let (w, dirs, work) = setup(&["a", "b"]);
+    let (w, dirs, work) = setup(&["a", "b", "c"]);
     let (a, b) = (&dirs[0], &dirs[1]);
     w.cf_ok(&["claude-hooks", "install"]);
     let p1 = w.launch_claude(Some(a), &work);
@@ -163,6 +165,7 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
         w.wait_screen(p, &format!("Sim reply to: {text}"), 10);
     }
     let ids = [session_of(a, &p1), session_of(a, &p2)];
+    let old_pids = [pid_of(a, &p1), pid_of(a, &p2)];
     std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
     type_line(&w, &p1, "hit it");
     w.wait_for(15, "a swap event", || !events(&w, "swap").is_empty());
@@ -183,7 +186,40 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
         });
         w.wait_screen(p, "Claude Code", 10);
     }
+    for pid in old_pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "the old Claude {pid} (and its wait for the reset) is gone"
+        );
+    }
     assert_eq!(events(&w, "swap").len(), 1);
+
+    // On b now, in the cooldown: b's own new limit moves on to c (never back to exhausted a).
+    w.wait_for(10, "p1 on b", || {
+        b.join("sessions")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    });
+    std::fs::write(b.join("sim-mode"), "429weekly").unwrap();
+    type_line(&w, &p1, "hit b");
+    w.wait_for(15, "a second swap", || events(&w, "swap").len() == 2);
+    let second = &events(&w, "swap")[1];
+    assert_eq!(second["from"], "b");
+    assert_eq!(second["to"], "c");
+}
+
+/// The pid of the Claude running in `pane`, from its live-session file.
+fn pid_of(dir: &Path, pane: &str) -> u32 {
+    for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
+        let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+        if v["tmux"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(&format!(".{pane}")))
+        {
+            return v["pid"].as_u64().unwrap() as u32;
+        }
+    }
+    panic!("no session file for {pane}");
 }
 
 /// A throttle through the hook is looked at and ignored; a 529 never reaches our hook (matcher).
