@@ -149,9 +149,9 @@ fn wait_for_record_after(path: &Path, offset: u64, wait: Duration) -> Option<tra
         let whole = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let found = String::from_utf8_lossy(&tail[..whole])
             .lines()
+            .rev()
             .filter(|l| l.contains("isApiErrorMessage"))
-            .filter_map(transcript::parse_record)
-            .last();
+            .find_map(transcript::parse_record);
         if found.is_some() {
             return found;
         }

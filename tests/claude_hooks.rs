@@ -42,18 +42,29 @@ fn launches(w: &World) -> Vec<Value> {
     w.launches()
 }
 
-/// The session id of the Claude running in `pane`, from its live-session file.
-fn session_of(dir: &Path, pane: &str) -> String {
+/// The live-session file (`sessions/<pid>.json`) of the Claude running in `pane`.
+fn live_file(dir: &Path, pane: &str) -> Value {
     for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
         let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
         if v["tmux"]
             .as_str()
             .is_some_and(|t| t.ends_with(&format!(".{pane}")))
         {
-            return v["sessionId"].as_str().unwrap().to_string();
+            return v;
         }
     }
     panic!("no session file for {pane}");
+}
+
+fn session_of(dir: &Path, pane: &str) -> String {
+    live_file(dir, pane)["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn pid_of(dir: &Path, pane: &str) -> u32 {
+    live_file(dir, pane)["pid"].as_u64().unwrap() as u32
 }
 
 #[test]
@@ -206,20 +217,6 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
     let second = &events(&w, "swap")[1];
     assert_eq!(second["from"], "b");
     assert_eq!(second["to"], "c");
-}
-
-/// The pid of the Claude running in `pane`, from its live-session file.
-fn pid_of(dir: &Path, pane: &str) -> u32 {
-    for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
-        let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
-        if v["tmux"]
-            .as_str()
-            .is_some_and(|t| t.ends_with(&format!(".{pane}")))
-        {
-            return v["pid"].as_u64().unwrap() as u32;
-        }
-    }
-    panic!("no session file for {pane}");
 }
 
 /// A throttle through the hook is looked at and ignored; a 529 never reaches our hook (matcher).
