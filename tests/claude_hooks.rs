@@ -326,3 +326,79 @@ fn the_simulator_runs_hooks_from_every_source_before_the_record() {
         );
     }
 }
+
+/// Every account exhausted: the hook restarts nothing and says the panes stay on Claude Code's
+/// own wait for the reset.
+#[test]
+fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
+    let (w, dirs, work) = setup(&["a", "b"]);
+    let (a, b) = (&dirs[0], &dirs[1]);
+    w.cf_ok(&["claude-hooks", "install"]);
+    let p = w.launch_claude(Some(a), &work);
+    type_line(&w, &p, "hello");
+    w.wait_screen(&p, "Sim reply to: hello", 10);
+    // b hits its limit first: its pane moves to a (b is exhausted from now on).
+    std::fs::write(b.join("sim-mode"), "429usage5h").unwrap();
+    let pb = w.launch_claude(Some(b), &work);
+    type_line(&w, &pb, "on b");
+    w.wait_for(15, "b's swap", || events(&w, "swap").len() == 1);
+    assert_eq!(events(&w, "swap")[0]["from"], "b");
+    w.wait_for(10, "pb resumed on a", || {
+        launches(&w)
+            .iter()
+            .any(|l| l["resume"].is_string() && l["config_dir"] == a.display().to_string())
+    });
+    let launched = launches(&w).len();
+    // Then a, the account just swapped to: no account is left.
+    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
+    type_line(&w, &p, "hit a");
+    w.wait_for(15, "the all-exhausted warning", || {
+        !events(&w, "all-exhausted").is_empty()
+    });
+    assert_eq!(events(&w, "swap").len(), 1);
+    assert_eq!(launches(&w).len(), launched, "nothing restarted");
+    let status = w.cf_ok(&["status"]);
+    assert!(status.contains("Claude Code's own wait"), "{status}");
+    w.wait_screen(&p, "Continuing automatically", 5);
+}
+
+/// The hook never breaks Claude: any input, inside tmux or not, prints nothing and exits 0.
+#[test]
+fn the_hook_prints_nothing_and_exits_zero_on_any_input() {
+    let w = World::new();
+    w.start_server();
+    for input in [
+        "",
+        "not json",
+        "{}",
+        r#"{"hook_event_name":"StopFailure","error":"rate_limit"}"#,
+        r#"{"hook_event_name":"StopFailure","error":"rate_limit","transcript_path":"/etc/passwd","last_assistant_message":"You've hit your 5-hour limit · resets 8am"}"#,
+    ] {
+        for pane in [None, Some("%0")] {
+            use std::io::Write;
+            let mut c = w.command(common::BIN);
+            if let Some(job_tmux) = w.job_tmux.get() {
+                c.env("TMUX", job_tmux);
+            }
+            if let Some(p) = pane {
+                c.env("TMUX_PANE", p);
+            }
+            let mut child = c
+                .arg("claude-hook")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{input}");
+            assert!(out.stdout.is_empty(), "{input}");
+        }
+    }
+}
