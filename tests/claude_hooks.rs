@@ -375,7 +375,6 @@ fn the_hook_prints_nothing_and_exits_zero_on_any_input() {
         r#"{"hook_event_name":"StopFailure","error":"rate_limit","transcript_path":"/etc/passwd","last_assistant_message":"You've hit your 5-hour limit · resets 8am"}"#,
     ] {
         for pane in [None, Some("%0")] {
-            use std::io::Write;
             let mut c = w.command(common::BIN);
             if let Some(job_tmux) = w.job_tmux.get() {
                 c.env("TMUX", job_tmux);
@@ -383,20 +382,7 @@ fn the_hook_prints_nothing_and_exits_zero_on_any_input() {
             if let Some(p) = pane {
                 c.env("TMUX_PANE", p);
             }
-            let mut child = c
-                .arg("claude-hook")
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
+            let out = common::run_with_stdin(c.arg("claude-hook"), input.as_bytes());
             assert_eq!(out.status.code(), Some(0), "{input}");
             assert!(out.stdout.is_empty(), "{input}");
         }

@@ -343,6 +343,21 @@ impl Drop for World {
     }
 }
 
+/// Run `cmd` with `input` on its stdin; its output.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input);
+    }
+    child.wait_with_output().expect("the command ends")
+}
+
 /// The text of a JSON command output.
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
