@@ -11,6 +11,7 @@ mod detect;
 mod events;
 mod failover;
 mod fsutil;
+mod idle_poll;
 mod json_text;
 mod links;
 mod options;
