@@ -218,18 +218,8 @@ pub fn act_on_limit(
     let is_active = locked.state.active.as_deref() == Some(account);
     let next = next_account(config, &locked.state, account, now);
     if newly {
-        let blocked =
-            (in_cooldown && next.is_some()).then(|| {
-                format!(
-                "claude-failover: {account} hit its limit; the cooldown holds the automatic swap \
-                 until {}: prefix S swaps now",
-                locked
-                    .state
-                    .cooldown_until
-                    .map(|t| t.to_zoned(crate::zone::local()).strftime("%H:%M").to_string())
-                    .unwrap_or_default()
-            )
-            });
+        let blocked = (in_cooldown && next.is_some())
+            .then(|| held_by_cooldown(account, locked.state.cooldown_until));
         announce(
             ctx,
             &scan.clients,
@@ -265,6 +255,17 @@ pub fn act_on_limit(
         swap(ctx, scan, locked, account, None, &reason, false)?;
     }
     Ok(())
+}
+
+/// The message when the cooldown holds a swap away from an exhausted account.
+fn held_by_cooldown(account: &str, until: Option<Timestamp>) -> String {
+    let until = until
+        .map(|t| t.to_zoned(zone::local()).strftime("%H:%M").to_string())
+        .unwrap_or_default();
+    format!(
+        "claude-failover: {account} hit its limit; the cooldown holds the automatic swap until \
+         {until}: prefix S swaps now"
+    )
 }
 
 fn expire_exhausted(state: &mut State, now: Timestamp) {
