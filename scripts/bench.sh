@@ -4,6 +4,8 @@
 # tmux server full of simulated Claude Code panes.
 #
 #   scripts/bench.sh [N ...]        pane counts to measure (default: 1 20 100)
+#   scripts/bench.sh recovery [hooks|screen]   usage limit -> swap, with and without the
+#                                   StopFailure hook (scripts/lib/bench-recovery.sh)
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
@@ -23,6 +25,13 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = recovery ]; then
+    shift
+    # shellcheck source=lib/bench-recovery.sh
+    . "$repo/scripts/lib/bench-recovery.sh"
+    bench_recovery "$@"
+    exit
+fi
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(1 20 100)
 for n in "${sizes[@]}"; do

@@ -105,7 +105,6 @@ pub fn tick(
         let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
         ps.account = pane_account(cp, Some(ps), &active_name);
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
-        ps.unsent_input = detect::unsent_input(screen);
         // The local zone (for reset times without one) is read only for a screen that may
         // hold a limit, and once.
         let detection = if detect::may_matter(screen) {
@@ -221,18 +220,8 @@ pub fn act_on_limit(
     let is_active = locked.state.active.as_deref() == Some(account);
     let next = next_account(config, &locked.state, account, now);
     if newly {
-        let blocked =
-            (in_cooldown && next.is_some()).then(|| {
-                format!(
-                "claude-failover: {account} hit its limit; the cooldown holds the automatic swap \
-                 until {}: prefix S swaps now",
-                locked
-                    .state
-                    .cooldown_until
-                    .map(|t| t.to_zoned(crate::zone::local()).strftime("%H:%M").to_string())
-                    .unwrap_or_default()
-            )
-            });
+        let blocked = (in_cooldown && next.is_some())
+            .then(|| held_by_cooldown(account, locked.state.cooldown_until));
         announce(
             ctx,
             &scan.clients,
@@ -268,6 +257,17 @@ pub fn act_on_limit(
         swap(ctx, scan, locked, account, None, &reason, false)?;
     }
     Ok(())
+}
+
+/// The message when the cooldown holds a swap away from an exhausted account.
+fn held_by_cooldown(account: &str, until: Option<Timestamp>) -> String {
+    let until = until
+        .map(|t| t.to_zoned(zone::local()).strftime("%H:%M").to_string())
+        .unwrap_or_default();
+    format!(
+        "claude-failover: {account} hit its limit; the cooldown holds the automatic swap until \
+         {until}: prefix S swaps now"
+    )
 }
 
 /// Clear the limits whose reset has passed; returns those accounts (available again).
@@ -641,15 +641,17 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                             .zip(journal.started)
                             .is_some_and(|(s, j)| s >= j)
                 });
-                let busy = (cp.is_some_and(|c| c.busy) || typing(&locked.state, &jp.pane))
-                    && locked
+                let busy = || {
+                    locked
                         .state
                         .panes
                         .get(&jp.pane)
-                        .is_none_or(|p| p.pending.is_none());
+                        .is_none_or(|p| p.pending.is_none())
+                        && (cp.is_some_and(|c| c.busy) || typing(ctx.tmux, &jp.pane))
+                };
                 if already {
                     "resumed"
-                } else if busy {
+                } else if busy() {
                     if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
                         ps.restart_to = Some(journal.to.clone());
                         ps.state = "waiting-idle".into();
@@ -766,9 +768,14 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     finish_journal(ctx, scan, locked)
 }
 
-/// Did the pane hold typed, unsent text at the last poll? Such a pane waits like a busy one.
-fn typing(state: &State, pane: &str) -> bool {
-    state.panes.get(pane).is_some_and(|p| p.unsent_input)
+/// Does the pane's prompt box hold typed, unsent text right now? Such a pane waits like a busy
+/// one. Looked at just before a restart (a fresh capture): typing does not grow the transcript,
+/// so the poll may not have captured the pane lately.
+fn typing(tmux: &Tmux, pane: &str) -> bool {
+    panes::capture(tmux, &[pane])
+        .ok()
+        .and_then(|screens| screens.get(pane).map(|s| detect::unsent_input(s)))
+        .unwrap_or(false)
 }
 
 /// Restart panes whose swap waited for them to finish their turn.
@@ -780,7 +787,7 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let Some(to) = ps.restart_to.clone() else {
             continue;
         };
-        if (cp.busy || ps.unsent_input) && ps.pending.is_none() {
+        if ps.pending.is_none() && (cp.busy || typing(ctx.tmux, &cp.pane.id)) {
             continue;
         }
         let Some(dir) = ctx.config.account(&to).map(|a| a.dir.clone()) else {

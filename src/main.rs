@@ -12,6 +12,7 @@ mod detect;
 mod events;
 mod failover;
 mod fsutil;
+mod idle_poll;
 mod json_text;
 mod links;
 mod login;

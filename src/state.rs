@@ -81,9 +81,10 @@ pub struct PaneState {
     pub restarted_at: Option<Timestamp>,
     /// Set after a swap when the pane was busy: restart it on this account once idle.
     pub restart_to: Option<String>,
-    /// The prompt box held typed, unsent text at the last poll: never restarted ahead of time.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub unsent_input: bool,
+    /// The session's transcript and its length before the last capture: a pane whose
+    /// transcript has not grown since is not captured (see `idle_poll`).
+    pub transcript: Option<PathBuf>,
+    pub transcript_len: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

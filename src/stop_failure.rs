@@ -33,6 +33,9 @@ pub struct Job {
     pub claude_pid: Option<u32>,
     /// `CLAUDE_CONFIG_DIR`, when the session was started with it.
     pub config_dir: Option<PathBuf>,
+    /// The transcript's length when the hook ran: this failure's record is appended after it
+    /// (a record from a moment before, e.g. the limit a resumed session just replayed, is not).
+    pub transcript_len: Option<u64>,
     pub payload: Payload,
 }
 
@@ -92,7 +95,11 @@ pub fn evidence(job: &Job, started: Option<Timestamp>) -> Evidence {
         .as_deref()
         .filter(|p| p.is_absolute() && p.extension().is_some_and(|e| e == "jsonl"));
     if let Some(path) = path {
-        if let Some(rec) = wait_for_record(path, since, RECORD_WAIT) {
+        let found = match job.transcript_len {
+            Some(offset) => wait_for_record_after(path, offset, RECORD_WAIT),
+            None => wait_for_record(path, since, RECORD_WAIT),
+        };
+        if let Some(rec) = found {
             if rec.is_usage_limit() {
                 let text = rec.text.clone();
                 let screen_like = text.as_deref().map(detect::detect);
@@ -117,6 +124,41 @@ pub fn evidence(job: &Job, started: Option<Timestamp>) -> Evidence {
         Evidence::Message(d)
     } else {
         Evidence::NotALimit(format!("the message is not a usage limit: {text:?}"))
+    }
+}
+
+/// The length of the transcript the hook names, taken in the hook itself.
+pub fn transcript_len(payload: &Payload) -> Option<u64> {
+    let path = payload.transcript_path.as_deref()?;
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// The last API-error record among the whole lines appended after `offset`, polled until
+/// `wait` has passed.
+fn wait_for_record_after(path: &Path, offset: u64, wait: Duration) -> Option<transcript::ApiError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let deadline = Instant::now() + wait;
+    loop {
+        let mut tail = Vec::new();
+        if let Ok(mut f) = std::fs::File::open(path) {
+            if f.seek(SeekFrom::Start(offset)).is_ok() {
+                // Records are a few KB; a huge paste appended meanwhile is not read whole.
+                let _ = f.take(8 << 20).read_to_end(&mut tail);
+            }
+        }
+        let whole = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let found = String::from_utf8_lossy(&tail[..whole])
+            .lines()
+            .rev()
+            .filter(|l| l.contains("isApiErrorMessage"))
+            .find_map(transcript::parse_record);
+        if found.is_some() {
+            return found;
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(POLL);
     }
 }
 
@@ -206,6 +248,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_limit_just_before_the_hook_is_not_this_failures() {
+        let d = dir("offset");
+        let path = d.join("t.jsonl");
+        // The limit of the account before, 0.3 s ago, then a throttle after the hook started.
+        std::fs::write(&path, record("usage_limit_reached", false, LIMIT)).unwrap();
+        let mut j = job(&d, THROTTLE);
+        j.transcript_len = transcript_len(&j.payload);
+        let p = path.clone();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+            f.write_all(record("", true, THROTTLE).as_bytes()).unwrap();
+        });
+        let e = evidence(&j, None);
+        writer.join().unwrap();
+        assert!(matches!(e, Evidence::NotALimit(_)), "{e:?}");
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -42,18 +42,29 @@ fn launches(w: &World) -> Vec<Value> {
     w.launches()
 }
 
-/// The session id of the Claude running in `pane`, from its live-session file.
-fn session_of(dir: &Path, pane: &str) -> String {
+/// The live-session file (`sessions/<pid>.json`) of the Claude running in `pane`.
+fn live_file(dir: &Path, pane: &str) -> Value {
     for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
         let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
         if v["tmux"]
             .as_str()
             .is_some_and(|t| t.ends_with(&format!(".{pane}")))
         {
-            return v["sessionId"].as_str().unwrap().to_string();
+            return v;
         }
     }
     panic!("no session file for {pane}");
+}
+
+fn session_of(dir: &Path, pane: &str) -> String {
+    live_file(dir, pane)["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn pid_of(dir: &Path, pane: &str) -> u32 {
+    live_file(dir, pane)["pid"].as_u64().unwrap() as u32
 }
 
 #[test]
@@ -150,10 +161,12 @@ fn install_check_remove_keep_the_users_files() {
 }
 
 /// The hook alone, no tick or chain: a usage limit in one pane restarts every pane of that
-/// account on the next one, each resuming its own conversation.
+/// account on the next one, each resuming its own conversation; the old processes (and with
+/// them Claude's own wait for the reset) are gone. A new limit on the account just swapped to
+/// moves on at once, inside the cooldown.
 #[test]
 fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
-    let (w, dirs, work) = setup(&["a", "b"]);
+    let (w, dirs, work) = setup(&["a", "b", "c"]);
     let (a, b) = (&dirs[0], &dirs[1]);
     w.cf_ok(&["claude-hooks", "install"]);
     let p1 = w.launch_claude(Some(a), &work);
@@ -163,6 +176,7 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
         w.wait_screen(p, &format!("Sim reply to: {text}"), 10);
     }
     let ids = [session_of(a, &p1), session_of(a, &p2)];
+    let old_pids = [pid_of(a, &p1), pid_of(a, &p2)];
     std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
     type_line(&w, &p1, "hit it");
     w.wait_for(15, "a swap event", || !events(&w, "swap").is_empty());
@@ -183,7 +197,26 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
         });
         w.wait_screen(p, "Claude Code", 10);
     }
+    for pid in old_pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "the old Claude {pid} (and its wait for the reset) is gone"
+        );
+    }
     assert_eq!(events(&w, "swap").len(), 1);
+
+    // On b now, in the cooldown: b's own new limit moves on to c (never back to exhausted a).
+    w.wait_for(10, "p1 on b", || {
+        b.join("sessions")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    });
+    std::fs::write(b.join("sim-mode"), "429weekly").unwrap();
+    type_line(&w, &p1, "hit b");
+    w.wait_for(15, "a second swap", || events(&w, "swap").len() == 2);
+    let second = &events(&w, "swap")[1];
+    assert_eq!(second["from"], "b");
+    assert_eq!(second["to"], "c");
 }
 
 /// A throttle through the hook is looked at and ignored; a 529 never reaches our hook (matcher).
@@ -291,5 +324,67 @@ fn the_simulator_runs_hooks_from_every_source_before_the_record() {
             w.root.join(format!("hook-{tag}-start.json")).exists(),
             "SessionStart {tag}"
         );
+    }
+}
+
+/// Every account exhausted: the hook restarts nothing and says the panes stay on Claude Code's
+/// own wait for the reset.
+#[test]
+fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
+    let (w, dirs, work) = setup(&["a", "b"]);
+    let (a, b) = (&dirs[0], &dirs[1]);
+    w.cf_ok(&["claude-hooks", "install"]);
+    let p = w.launch_claude(Some(a), &work);
+    type_line(&w, &p, "hello");
+    w.wait_screen(&p, "Sim reply to: hello", 10);
+    // b hits its limit first: its pane moves to a (b is exhausted from now on).
+    std::fs::write(b.join("sim-mode"), "429usage5h").unwrap();
+    let pb = w.launch_claude(Some(b), &work);
+    type_line(&w, &pb, "on b");
+    w.wait_for(15, "b's swap", || events(&w, "swap").len() == 1);
+    assert_eq!(events(&w, "swap")[0]["from"], "b");
+    w.wait_for(10, "pb resumed on a", || {
+        launches(&w)
+            .iter()
+            .any(|l| l["resume"].is_string() && l["config_dir"] == a.display().to_string())
+    });
+    let launched = launches(&w).len();
+    // Then a, the account just swapped to: no account is left.
+    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
+    type_line(&w, &p, "hit a");
+    w.wait_for(15, "the all-exhausted warning", || {
+        !events(&w, "all-exhausted").is_empty()
+    });
+    assert_eq!(events(&w, "swap").len(), 1);
+    assert_eq!(launches(&w).len(), launched, "nothing restarted");
+    let status = w.cf_ok(&["status"]);
+    assert!(status.contains("Claude Code's own wait"), "{status}");
+    w.wait_screen(&p, "Continuing automatically", 5);
+}
+
+/// The hook never breaks Claude: any input, inside tmux or not, prints nothing and exits 0.
+#[test]
+fn the_hook_prints_nothing_and_exits_zero_on_any_input() {
+    let w = World::new();
+    w.start_server();
+    for input in [
+        "",
+        "not json",
+        "{}",
+        r#"{"hook_event_name":"StopFailure","error":"rate_limit"}"#,
+        r#"{"hook_event_name":"StopFailure","error":"rate_limit","transcript_path":"/etc/passwd","last_assistant_message":"You've hit your 5-hour limit · resets 8am"}"#,
+    ] {
+        for pane in [None, Some("%0")] {
+            let mut c = w.command(common::BIN);
+            if let Some(job_tmux) = w.job_tmux.get() {
+                c.env("TMUX", job_tmux);
+            }
+            if let Some(p) = pane {
+                c.env("TMUX_PANE", p);
+            }
+            let out = common::run_with_stdin(c.arg("claude-hook"), input.as_bytes());
+            assert_eq!(out.status.code(), Some(0), "{input}");
+            assert!(out.stdout.is_empty(), "{input}");
+        }
     }
 }

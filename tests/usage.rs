@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{json, output_with_stdin, pane_row, World, BIN};
+use common::{json, pane_row, run_with_stdin, World, BIN};
 use serde_json::Value;
 
 /// The user's own statusLine command: reads its input (keeps a copy) and prints a line of its
@@ -64,7 +64,7 @@ fn wrapper(w: &World, args: &[&str], stdin: &[u8], dir: Option<&Path>) -> Output
     if let Some(d) = dir {
         cmd.env("CLAUDE_CONFIG_DIR", d);
     }
-    output_with_stdin(cmd, stdin)
+    run_with_stdin(&mut cmd, stdin)
 }
 
 fn status(w: &World) -> Value {
@@ -151,13 +151,16 @@ fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back()
     let seen: Value = serde_json::from_str(&w.read(&w.root.join("statusline-input-a.json")))
         .expect("the user's command got JSON");
     assert_eq!(seen["rate_limits"]["five_hour"]["used_percentage"], 97.0);
-    // Typed and not sent: this pane must never be restarted ahead of time.
-    w.tmux(&["send-keys", "-t", &typing, "-l", "half a thought"]);
-    w.wait_screen(&typing, "half a thought", 5);
+    turn(&w, &typing, "a question before typing");
 
     // Without preempt: usage is shown and nothing moves.
     let segment = w.cf_ok(&["tick"]);
     assert_eq!(segment.trim_end(), "CC a 5h 97% 7d 50%");
+    // Typed and not sent (the transcript does not grow, so a poll may not even capture the
+    // pane): this pane must never be restarted ahead of time.
+    w.tmux(&["send-keys", "-t", &typing, "-l", "half a thought"]);
+    w.wait_screen(&typing, "half a thought", 5);
+    w.cf_ok(&["tick"]);
     let st = status(&w);
     for (name, five, seven) in [("a", 97.0, 50.0), ("b", 40.0, 20.0), ("c", 10.0, 5.0)] {
         let row = account_row(&st, name);
@@ -425,7 +428,10 @@ fn many_panes_reporting_at_once_leave_one_whole_record() {
             );
             let mut cmd = w.command(BIN);
             cmd.args(["statusline", "--", "cat"]).env("CLAUDE_CONFIG_DIR", &dir);
-            std::thread::spawn(move || (input.clone(), output_with_stdin(cmd, input.as_bytes())))
+            std::thread::spawn(move || {
+                let out = run_with_stdin(&mut cmd, input.as_bytes());
+                (input, out)
+            })
         })
         .collect();
     for child in children {

@@ -58,6 +58,7 @@ fn hand_off(tmux: &Tmux) -> Result<()> {
     }
     let job = Job {
         received_at: Some(Timestamp::now()),
+        transcript_len: stop_failure::transcript_len(&payload),
         pane,
         claude_pid: std::env::var("CLAUDE_PID")
             .ok()

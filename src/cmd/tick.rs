@@ -33,10 +33,13 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
     // Panes that ran Claude at the last poll are captured in the listing call itself; only
     // panes new since then need a second call.
     let known = store.read();
+    // Measured before any capture: a pane whose transcript did not grow is not captured.
+    let mut sizes = crate::idle_poll::measure(&known);
+    let quiet = crate::idle_poll::quiet(&known, &sizes);
     let known_ids: Vec<&str> = known
         .panes
         .iter()
-        .filter(|(_, p)| p.pid.is_some())
+        .filter(|(id, p)| p.pid.is_some() && !quiet.contains(id.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
     let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids)?;
@@ -45,8 +48,9 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         .claude
         .iter()
         .map(|c| c.pane.id.as_str())
-        .filter(|id| !captures.contains_key(*id))
+        .filter(|id| !captures.contains_key(*id) && !quiet.contains(*id))
         .collect();
+    crate::idle_poll::measure_before_capture(&scan, &known, &missing, &mut sizes);
     captures.extend(panes::capture(tmux, &missing)?);
     let mut locked = store.lock()?;
     let now = Timestamp::now();
@@ -56,6 +60,8 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         now,
     };
     failover::tick(&ctx, &scan, &captures, observed_at, &mut locked)?;
+    crate::idle_poll::remember(&mut locked.state, &scan, &sizes);
+    locked.commit()?;
     Ok(crate::status_line::render(&config, &locked.state, now))
 }
 

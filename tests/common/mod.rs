@@ -345,6 +345,29 @@ impl Drop for World {
     }
 }
 
+/// Run `cmd` with `input` on its stdin (fed from a thread, so a large input cannot block on a
+/// full pipe); its output.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let feeder = child.stdin.take().map(|mut stdin| {
+        let data = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        })
+    });
+    let out = child.wait_with_output().expect("the command ends");
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    out
+}
+
 /// The text of a JSON command output.
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
@@ -360,24 +383,4 @@ pub fn pane_row(status: &serde_json::Value, pane: &str) -> serde_json::Value {
         .find(|p| p["pane"] == pane)
         .cloned()
         .unwrap_or_else(|| panic!("pane {pane} not in status: {status:#}"))
-}
-
-/// Run `cmd` with `stdin` fed from a thread (so a large input cannot block on a full pipe).
-pub fn output_with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the command starts");
-    let mut pipe = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
 }
