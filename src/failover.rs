@@ -464,13 +464,34 @@ fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
     }
 }
 
-/// The next account after `from`, in order, that can take over (see `takeover::why_not`).
+/// The next account after `from`, in order, that can take over (see `takeover::why_not`), or
+/// one that is only near its limit when nothing better is left.
 pub fn next_account(config: &Config, state: &State, from: &str, now: Timestamp) -> Option<String> {
     next_account_why(config, state, from, now).0
 }
 
-/// Like `next_account`, with the accounts passed over on the way and why.
+/// Like `next_account`, with the accounts passed over on the way and why. When every other
+/// account is passed over and some only for being near their limit, the first of those is
+/// taken: a pane stuck at a limit is better off with a few percent left than with none.
 pub fn next_account_why(
+    config: &Config,
+    state: &State,
+    from: &str,
+    now: Timestamp,
+) -> (Option<String>, Vec<(String, Skip)>) {
+    let (next, skipped) = headroom_account(config, state, from, now);
+    let next = next.or_else(|| {
+        skipped
+            .iter()
+            .find(|(_, why)| matches!(why, Skip::NearLimit(_)))
+            .map(|(a, _)| a.clone())
+    });
+    (next, skipped)
+}
+
+/// The next account after `from`, in order, that can take over (`takeover::why_not`), and the
+/// ones passed over on the way with why.
+pub fn headroom_account(
     config: &Config,
     state: &State,
     from: &str,
@@ -490,6 +511,19 @@ pub fn next_account_why(
         }
     }
     (None, skipped)
+}
+
+/// An `accounts-skipped` event: the accounts a swap from `from` passed over, and why.
+pub fn log_skipped(events: &Path, from: &str, to: Option<&str>, skipped: &[(String, Skip)]) {
+    if skipped.is_empty() {
+        return;
+    }
+    let skipped: Vec<Value> = skipped.iter().map(|(a, why)| why.json(a)).collect();
+    events::append_at(
+        events,
+        "accounts-skipped",
+        json!({"from": from, "to": to, "skipped": skipped}),
+    );
 }
 
 #[derive(Debug, PartialEq)]
@@ -515,14 +549,7 @@ pub fn swap(
         Some(t) => Some(t.to_string()),
         None => {
             let (next, skipped) = next_account_why(config, &locked.state, from, now);
-            if !skipped.is_empty() {
-                let skipped: Vec<Value> = skipped.iter().map(|(a, why)| why.json(a)).collect();
-                events::append_at(
-                    &locked.store.events_path(),
-                    "accounts-skipped",
-                    json!({"from": from, "to": next, "skipped": skipped}),
-                );
-            }
+            log_skipped(&locked.store.events_path(), from, next.as_deref(), &skipped);
             next
         }
     };

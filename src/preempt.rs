@@ -124,9 +124,12 @@ pub fn run(ctx: &Ctx, scan: &Scan, locked: &mut Locked, reset: &[String]) -> Res
     if !marked || in_cooldown || locked.state.journal.is_some() {
         return Ok(());
     }
-    if failover::next_account(config, &locked.state, &active, now).is_none() {
+    // Only to an account with headroom: moving to one near its limit would gain nothing.
+    let (Some(target), skipped) = failover::headroom_account(config, &locked.state, &active, now)
+    else {
         return Ok(());
-    }
+    };
+    failover::log_skipped(&events, &active, Some(&target), &skipped);
     let level = config
         .account(&active)
         .and_then(|a| usage::read(&locked.store.dir, &a.dir))
@@ -140,7 +143,7 @@ pub fn run(ctx: &Ctx, scan: &Scan, locked: &mut Locked, reset: &[String]) -> Res
         ),
         None => format!("preempt: {active} near its limit"),
     };
-    failover::swap(ctx, scan, locked, &active, None, &reason, false)?;
+    failover::swap(ctx, scan, locked, &active, Some(&target), &reason, false)?;
     Ok(())
 }
 

@@ -449,3 +449,30 @@ fn many_panes_reporting_at_once_leave_one_whole_record() {
     let p = rec["five_hour"]["used_percentage"].as_f64().unwrap();
     assert!((0.0..20.0).contains(&p) && p.fract() == 0.0, "{rec}");
 }
+
+#[test]
+fn at_a_real_limit_an_account_near_its_own_still_takes_over_when_none_is_better() {
+    let Bar { w, dirs, .. } = three_accounts();
+    let (a, b, c) = (&dirs[0], &dirs[1], &dirs[2]);
+    set_usage(a, 50.0, 50.0);
+    report(&w, b, 99.0, 60.0);
+    report(&w, c, 96.0, 60.0);
+    w.set_option("@claude-failover-preempt", "95");
+    let p = w.launch_claude(Some(a), &w.home);
+    turn(&w, &p, "before the limit");
+    w.cf_ok(&["tick"]);
+    assert!(w.events("swap").is_empty(), "a has headroom: no preempt");
+    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
+    w.tmux(&["send-keys", "-t", &p, "-l", "hit it"]);
+    w.tmux(&["send-keys", "-t", &p, "Enter"]);
+    w.wait_screen(&p, "You've hit your 5-hour limit", 10);
+    w.cf_ok(&["tick"]);
+    w.cf_ok(&["tick"]);
+    let swaps = w.events("swap");
+    assert_eq!(swaps.len(), 1, "{swaps:?}");
+    // b and c are both near their limits; b comes first and still has some left.
+    assert_eq!(swaps[0]["to"], "b", "{swaps:?}");
+    assert!(w.events("all-exhausted").is_empty());
+    let skipped = w.events("accounts-skipped");
+    assert_eq!(skipped[0]["skipped"][0]["why"], "near-limit", "{skipped:?}");
+}
