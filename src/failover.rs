@@ -687,8 +687,17 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             .iter()
             .map(|p| json!({"pane": p.pane, "session_id": p.session_id, "outcome": p.outcome}))
             .collect();
+        let failed = journal
+            .panes
+            .iter()
+            .filter(|p| p.outcome.as_deref() == Some(relaunch::FAILED))
+            .count();
+        let failed = match failed {
+            0 => String::new(),
+            n => format!(", {n} not restarted"),
+        };
         let msg = format!(
-            "claude-failover: swapped {} -> {} ({} pane(s)): {}",
+            "claude-failover: swapped {} -> {} ({} pane(s){failed}): {}",
             journal.from,
             journal.to,
             journal.panes.len(),
@@ -930,7 +939,11 @@ pub fn display(tmux: &Tmux, clients: &[String], msg: &str) {
         .iter()
         .map(|c| TmuxCommand::display_message(c, msg))
         .collect();
-    let _ = tmux.send(&cmds);
+    if tmux.send(&cmds).is_err() {
+        // tmux 3.2a takes display-message's `-c` as a flag without a value (a usage error):
+        // there the message can only go to the client tmux picks.
+        let _ = tmux.send(&[TmuxCommand::display_message_on_any_client(msg)]);
+    }
 }
 
 /// Run the user's notify command through `sh -c`, detached: stdin gets the event JSON, output

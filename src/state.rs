@@ -66,7 +66,9 @@ pub struct PaneState {
     /// the one we saw before.
     pub pid: Option<u32>,
     pub started_at: Option<Timestamp>,
-    /// `running`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`.
+    /// `idle`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`;
+    /// after a restart `resumed` (launched, not yet seen), `running` (seen starting) or
+    /// `restart-failed`.
     pub state: String,
     /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
     pub pending: Option<Pending>,

@@ -129,6 +129,44 @@ fn swapped_pane(s: &Setup) -> String {
     pane
 }
 
+/// Attach a client to `main` (from a pane of another session, as a terminal would); returns
+/// its name. Messages sent to it are in the server's message log (`show-messages`).
+fn attach_client(w: &World) -> String {
+    let attach = format!(
+        "env -u TMUX tmux -L {} -f /dev/null attach -t main",
+        w.socket
+    );
+    w.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "viewer",
+        "-x",
+        "200",
+        "-y",
+        "50",
+        &attach,
+    ]);
+    let mut name = String::new();
+    w.wait_for(10, "an attached client", || {
+        name = w
+            .tmux(&["list-clients", "-F", "#{client_name}"])
+            .trim()
+            .to_string();
+        !name.is_empty()
+    });
+    name
+}
+
+/// The messages `display-message` showed on `client`, as tmux logged the commands.
+fn client_messages(w: &World, client: &str) -> String {
+    w.tmux(&["show-messages", "-t", client])
+        .lines()
+        .filter(|l| l.contains("display-message"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn journal(w: &World) -> Value {
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
     state["journal"].clone()
@@ -169,7 +207,18 @@ fn folder_names_never_become_tmux_commands() {
         let id = session_id(w, &pane);
         panes.push((pane, dir, id));
     }
-    w.cf_ok(&["swap", "--reason", "test"]);
+    // The reason reaches every client's status line as written, formats and all.
+    let client = attach_client(w);
+    let reason = "#(touch PWNED) 50% #{host} ##[fg=red];";
+    w.cf_ok(&["swap", "--reason", reason]);
+    let expected = format!("pane(s)): {reason}");
+    w.wait_for(10, "the message on the client", || {
+        // On the status line; tmux 3.2a may have cleared it by then, but logs it.
+        w.capture("viewer").contains(&expected)
+            || w.tmux(&["show-messages", "-t", &client])
+                .lines()
+                .any(|l| l.contains(" message: ") && l.contains("#(touch PWNED) 50% #{host}"))
+    });
     for (i, (pane, dir, id)) in panes.iter().enumerate() {
         let launch = resume_launch(w, id);
         assert_eq!(launch["cwd"], dir.display().to_string(), "{}", names[i]);
@@ -307,7 +356,16 @@ fn a_relaunch_that_fails_at_once_is_reported() {
         .find(|p| p.is_file())
         .expect("the pane's transcript");
     std::fs::write(&transcript, "").unwrap();
+    let client = attach_client(w);
     w.cf_ok(&["swap", "--reason", "test"]);
+    let shown = client_messages(w, &client);
+    assert!(shown.contains("did not restart on b"), "{shown}");
+    // The last message stays on the client's status line, drawn as written.
+    w.wait_screen(
+        "viewer",
+        "swapped a -> b (1 pane(s), 1 not restarted): test",
+        10,
+    );
     let failed = w.events_named("restart-failed");
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0]["pane"], pane.as_str());

@@ -124,6 +124,13 @@ impl TmuxCommand {
         c
     }
 
+    /// Show `text` on the client tmux picks (the most recently active one).
+    pub fn display_message_on_any_client(text: &str) -> TmuxCommand {
+        let mut c = TmuxCommand::new("display-message");
+        c.0.push(message(text));
+        c
+    }
+
     /// Set a variable in tmux's global environment (new panes inherit it).
     pub fn set_global_environment(name: &str, value: &str) -> TmuxCommand {
         TmuxCommand::new("set-environment")
