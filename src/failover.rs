@@ -554,7 +554,13 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         .filter(|jp| !jp.done && scan.claude.iter().any(|c| c.pane.id == jp.pane))
         .map(|jp| jp.pane.as_str())
         .collect();
-    let screens = panes::capture(ctx.tmux, &todo).unwrap_or_default();
+    // tmux stops at a pane that vanished meanwhile: then each on its own.
+    let screens = panes::capture(ctx.tmux, &todo).unwrap_or_else(|_| {
+        todo.iter()
+            .filter_map(|p| panes::capture(ctx.tmux, &[p]).ok())
+            .flatten()
+            .collect()
+    });
     let mut restarted = Vec::new();
     for (i, jp) in journal.panes.iter().enumerate() {
         if jp.done {
@@ -864,6 +870,13 @@ pub fn pane_script(config: &Config, dir: &Path, launch: &Launch, own: &[String])
     s
 }
 
+/// The words of a (re)started pane's command: `/bin/sh` run directly (whatever the user's
+/// default shell) with the pane script.
+pub fn pane_command(config: &Config, dir: &Path, launch: &Launch, own: &[String]) -> Vec<String> {
+    let script = pane_script(config, dir, launch, own);
+    vec!["/bin/sh".to_string(), "-c".to_string(), script]
+}
+
 fn env_prefix(dir: &Path) -> String {
     format!(
         "CLAUDE_CONFIG_DIR={}; export CLAUDE_CONFIG_DIR; ",
@@ -871,8 +884,14 @@ fn env_prefix(dir: &Path) -> String {
     )
 }
 
-/// After Claude: its exit status on screen when it failed (read by `relaunch` to say why).
-const CLAUDE_STATUS: &str = "cf_status=$?; [ \"$cf_status\" -eq 0 ] || printf '\\n%s %s\\n' \
+/// After Claude. Suspended (Ctrl-Z; a job of its own under `set -m`): a shell until that shell
+/// exits, then Claude again, as `fg` would. Ended: its exit status on screen when it failed
+/// (read by `relaunch` to say why).
+const CLAUDE_STATUS: &str = "cf_status=$?; \
+     while [ \"$cf_status\" -gt 128 ] && [ \"$(kill -l \"$cf_status\" 2>/dev/null)\" = TSTP ]; do \
+     printf '\\n%s\\n' 'claude-failover: Claude is suspended; exit this shell to return to it.'; \
+     \"${SHELL:-/bin/sh}\"; fg; cf_status=$?; done; \
+     [ \"$cf_status\" -eq 0 ] || printf '\\n%s %s\\n' \
      'claude-failover: Claude exited with status' \"$cf_status\"; ";
 
 /// The command, the pane's own options and the configured extra arguments it does not already
@@ -896,9 +915,8 @@ fn restart_pane(
     launch: &Launch,
     own: &[String],
 ) -> Result<()> {
-    let script = pane_script(ctx.config, dir, launch, own);
     let cwd = (!cwd.is_empty() && Path::new(cwd).is_dir()).then_some(cwd);
-    let argv = ["/bin/sh".to_string(), "-c".to_string(), script];
+    let argv = pane_command(ctx.config, dir, launch, own);
     // Old screen text (an old limit) must not be read as new after the restart.
     ctx.tmux
         .send(&[

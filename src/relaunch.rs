@@ -16,7 +16,7 @@ use crate::state::Locked;
 /// How long a swap waits for its restarted panes to show Claude running (or to fail). Claude
 /// starts in about a second; one still starting after this is judged at the next poll.
 pub const WAIT: Duration = Duration::from_secs(3);
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(50);
 
 /// The outcome (journal, event) and pane state of a restart that failed.
 pub const FAILED: &str = "restart-failed";

@@ -55,8 +55,7 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
             Some(id) => failover::Launch::Resume(id.clone()),
             None => failover::Launch::Fresh,
         };
-        let script = failover::pane_script(&config, &dir, &launch, &[]);
-        let argv = ["/bin/sh".to_string(), "-c".to_string(), script];
+        let argv = failover::pane_command(&config, &dir, &launch, &[]);
         let result = tmux.send(&[TmuxCommand::new_session(&s.name, &cwd, &argv)]);
         match result {
             Ok(_) => match &id {
