@@ -167,6 +167,17 @@ fn client_messages(w: &World, client: &str) -> String {
         .join("\n")
 }
 
+/// Empty the transcript of `id`: resuming it then fails with "No conversation found".
+fn empty_transcript(w: &World, id: &str) {
+    let transcript = std::fs::read_dir(w.home.join(".claude-shared/projects"))
+        .unwrap()
+        .flatten()
+        .map(|d| d.path().join(format!("{id}.jsonl")))
+        .find(|p| p.is_file())
+        .expect("the pane's transcript");
+    std::fs::write(&transcript, "").unwrap();
+}
+
 fn journal(w: &World) -> Value {
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
     state["journal"].clone()
@@ -349,13 +360,7 @@ fn a_relaunch_that_fails_at_once_is_reported() {
     let s = setup();
     let w = &s.w;
     let (pane, id) = one_pane(&s, "");
-    let transcript = std::fs::read_dir(w.home.join(".claude-shared/projects"))
-        .unwrap()
-        .flatten()
-        .map(|d| d.path().join(format!("{id}.jsonl")))
-        .find(|p| p.is_file())
-        .expect("the pane's transcript");
-    std::fs::write(&transcript, "").unwrap();
+    empty_transcript(w, &id);
     let client = attach_client(w);
     w.cf_ok(&["swap", "--reason", "test"]);
     let shown = client_messages(w, &client);
@@ -394,6 +399,34 @@ fn a_relaunch_that_fails_at_once_is_reported() {
         status_row(&w.status_json(), &pane).unwrap()["state"],
         "restart-failed"
     );
+}
+
+/// A relaunch that fails after the swap stopped watching (here Claude takes 4 s to start) is
+/// found by the next poll, reported once.
+#[test]
+fn a_relaunch_that_fails_late_is_reported_by_the_next_poll() {
+    let s = setup();
+    let w = &s.w;
+    let (pane, id) = one_pane(&s, "");
+    empty_transcript(w, &id);
+    let slow = w.root.join("slow-claude");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 4\nexec claude \"$@\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    w.set_option("@claude-failover-command", &slow.display().to_string());
+    w.cf_ok(&["swap", "--reason", "test"]);
+    assert!(w.events_named("restart-failed").is_empty(), "too early");
+    w.wait_screen(&pane, "Claude exited with status 1", 15);
+    w.cf_ok(&["tick"]);
+    let failed = w.events_named("restart-failed");
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0]["pane"], pane.as_str());
+    assert!(failed[0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("No conversation found"));
+    w.cf_ok(&["tick"]);
+    assert_eq!(w.events_named("restart-failed").len(), 1);
 }
 
 /// A pane started as `claude --model opus --add-dir X ...` comes back with those options (and
@@ -494,13 +527,27 @@ fn an_unsent_prompt_defers_the_restart_until_it_is_sent() {
 }
 
 /// After a restart tmux names the pane after Claude (Claude is its foreground process, so
-/// automatic window names and other tools still see it), and `/exit` still leaves a shell.
+/// automatic window names and other tools still see it), a suspended Claude comes back, and
+/// `/exit` still leaves a shell.
 #[test]
 fn a_restarted_claude_is_the_panes_foreground_process() {
     let s = setup();
     let w = &s.w;
     let pane = swapped_pane(&s);
     w.wait_for(10, "claude as the pane's command", || {
+        current_command(w, &pane) == "claude"
+    });
+    // Suspended (as Ctrl-Z does), Claude leaves a shell, and comes back when that shell exits.
+    w.cf_ok(&["tick"]);
+    let pid = status_row(&w.status_json(), &pane).unwrap()["pid"].to_string();
+    let stop = w.command("kill").args(["-TSTP", &pid]).status().unwrap();
+    assert!(stop.success());
+    w.wait_screen(&pane, "Claude is suspended", 10);
+    w.wait_for(10, "a shell while Claude is suspended", || {
+        current_command(w, &pane) != "claude"
+    });
+    type_line(w, &pane, "exit");
+    w.wait_for(10, "Claude back in the foreground", || {
         current_command(w, &pane) == "claude"
     });
     type_line(w, &pane, "/exit");
