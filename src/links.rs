@@ -32,8 +32,8 @@ use crate::shell::quote;
 /// The environment variable of the test-only interruption hook (see the module docs).
 pub const STOP_AFTER_ENV: &str = "CLAUDE_FAILOVER_TEST_ADOPT_STOP_AFTER";
 
-/// `EXDEV` (rename or link across file systems): 18 on Linux and the BSDs/macOS alike.
-const EXDEV: i32 = 18;
+/// `EXDEV`: rename or link across file systems.
+const EXDEV: i32 = libc::EXDEV;
 
 /// What is wrong, machine-readable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
