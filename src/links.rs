@@ -32,6 +32,12 @@ use crate::shell::quote;
 /// The environment variable of the test-only interruption hook (see the module docs).
 pub const STOP_AFTER_ENV: &str = "CLAUDE_FAILOVER_TEST_ADOPT_STOP_AFTER";
 
+/// A file written to this recently is being written (a running Claude's transcript)...
+const LIVE_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+/// ...and after its removal, a write already under way gets this long to land, so that it is
+/// seen and the file put back.
+const LIVE_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// `EXDEV`: rename or link across file systems.
 const EXDEV: i32 = libc::EXDEV;
 
@@ -866,12 +872,17 @@ impl Mover {
         } else {
             fs::hard_link(s, d)
         };
+        // A copy is a second inode: `s` may be removed only while it still holds what was copied.
+        let mut copied = false;
         let result = match linked {
             Ok(()) => {
                 self.step();
                 Ok(())
             }
-            Err(e) if e.raw_os_error() == Some(EXDEV) => self.copy_file(s, d, sm),
+            Err(e) if e.raw_os_error() == Some(EXDEV) => {
+                copied = true;
+                self.copy_file(s, d, sm)
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
             // A file system without hard links (or one refusing them): rename, having just
             // checked that nothing is at `d`.
@@ -881,7 +892,10 @@ impl Mover {
                         self.step();
                         return true;
                     }
-                    Err(e) if e.raw_os_error() == Some(EXDEV) => self.copy_file(s, d, sm),
+                    Err(e) if e.raw_os_error() == Some(EXDEV) => {
+                        copied = true;
+                        self.copy_file(s, d, sm)
+                    }
                     Err(e) => Err(e),
                 },
                 Ok(_) => Err(io::Error::from(io::ErrorKind::AlreadyExists)),
@@ -892,7 +906,64 @@ impl Mover {
             out.push(slot.error(s, &format!("move to {}", shown(d)), &e));
             return false;
         }
+        if copied {
+            return self.remove_copied(slot, s, d, out);
+        }
         self.changed(fs::remove_file(s), slot, s, "remove the moved file", out)
+    }
+
+    /// Remove `s` once its copy `d` is in place on another file system, only if `s` still holds
+    /// exactly the copied bytes: a running Claude may have appended to it meanwhile. A file that
+    /// changed is kept beside its copy and reported (the next run sees a conflict, nothing lost).
+    /// The file stays open across the removal, so a write that lands between the comparison and
+    /// the removal is seen too, and the file is put back.
+    fn remove_copied(&mut self, slot: &Slot, s: &Path, d: &Path, out: &mut Vec<Problem>) -> bool {
+        let why = "differ: the account-side file changed while it was copied (a running Claude \
+                   wrote to it); both were kept";
+        let compared = File::open(s).and_then(|held| {
+            let before = held.metadata()?;
+            let same = same_inode(&fs::symlink_metadata(s)?, &before)
+                && same_content(s, &before, d, &fs::symlink_metadata(d)?)?;
+            Ok((held, before, same))
+        });
+        let (held, before) = match compared {
+            Ok((held, before, true)) => (held, before),
+            Ok((_, _, false)) => {
+                out.push(slot.conflict(s, d, why, Mode::Apply));
+                return false;
+            }
+            Err(e) => {
+                out.push(slot.error(s, "compare the file with its copy", &e));
+                return false;
+            }
+        };
+        if let Err(e) = fs::remove_file(s) {
+            out.push(slot.error(s, "remove the moved file", &e));
+            return false;
+        }
+        self.step();
+        // A writer that opened the file just before the removal may not have written yet: a
+        // file written to in the last seconds (a live transcript) gets a moment for that.
+        let live = before
+            .modified()
+            .is_ok_and(|m| m.elapsed().map_or(true, |age| age < LIVE_AGE));
+        if live {
+            std::thread::sleep(LIVE_GRACE);
+        }
+        let after = held.metadata();
+        if after.as_ref().is_ok_and(|a| {
+            a.len() == before.len()
+                && a.mtime() == before.mtime()
+                && a.mtime_nsec() == before.mtime_nsec()
+        }) {
+            return true;
+        }
+        // Written between the comparison and the removal: the open file holds it all.
+        match restore(&held, s, &before) {
+            Ok(kept) => out.push(slot.conflict(&kept, d, why, Mode::Apply)),
+            Err(e) => out.push(slot.error(s, "put back the file that changed while copied", &e)),
+        }
+        false
     }
 
     /// Copy `s` to `d` on another file system: into a temporary file beside `d`, flushed to
@@ -936,6 +1007,31 @@ impl Mover {
         self.step();
         Ok(())
     }
+}
+
+/// Write the whole of the open (removed) file `held` back at `path`, or beside it when a new
+/// file already took its name; returns where it went.
+fn restore(held: &File, path: &Path, meta: &Metadata) -> io::Result<PathBuf> {
+    let create = |p: &Path| {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(meta.mode() & 0o777)
+            .open(p)
+    };
+    let (mut to, kept) = match create(path) {
+        Ok(f) => (f, path.to_path_buf()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let aside = crate::fsutil::aside_path(path, "kept");
+            (create(&aside)?, aside)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut from = held;
+    io::Seek::seek(&mut from, io::SeekFrom::Start(0))?;
+    io::copy(&mut from, &mut to)?;
+    to.sync_all()?;
+    Ok(kept)
 }
 
 fn sorted_names(dir: &Path) -> io::Result<Vec<OsString>> {

@@ -606,7 +606,7 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let Some(_) = unprivileged(w) else {
-        eprintln!("SKIPPED: root without setpriv cannot make a folder read-only for itself");
+        common::skip("root without setpriv cannot make a folder read-only for itself");
         return;
     };
     // A first swap creates the state and the event log (no pane yet, nothing restarted).
@@ -645,15 +645,6 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     assert!(state(w)["panes"][p2.as_str()].is_object());
 }
 
-/// Unmounts a test's tmpfs when the test ends, whatever happens.
-struct Mount(PathBuf);
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 /// A full disk: the saved state stays whole (no half-written file, no stray temporary), the tick
 /// still prints a segment, an event that did not fit leaves no torn line, and all works again
 /// once there is room.
@@ -662,16 +653,13 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let state_root = w.root.join("xdg-state");
-    std::fs::create_dir_all(&state_root).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs"])
-        .arg(&state_root)
-        .output();
-    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!("SKIPPED: cannot mount a small tmpfs here ({mounted:?})");
-        return;
-    }
-    let _mount = Mount(state_root.clone());
+    let _mount = match common::tmpfs(&state_root, "size=64k,mode=0700") {
+        Ok(m) => m,
+        Err(why) => {
+            common::skip(&format!("cannot mount a small tmpfs here ({why})"));
+            return;
+        }
+    };
     w.set_option("@claude-failover-confirm-polls", "1");
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let p1 = start_claude(w, a, &s.work);
@@ -1182,7 +1170,7 @@ fn a_state_folder_owned_by_someone_else_is_refused() {
     tick(w);
     let sd = &w.state_dir;
     if std::os::unix::fs::chown(sd, Some(12345), None).is_err() {
-        eprintln!("SKIPPED: cannot chown (not root)");
+        common::skip("cannot chown (not root)");
         return;
     }
     let before: Vec<_> = std::fs::read_dir(sd)
