@@ -61,6 +61,8 @@ pub enum Kind {
     SharedNotAFolder,
     /// The account folder and the shared folder are the same place or nested.
     Overlap,
+    /// Two accounts are the same folder (through a link, or spelled differently).
+    SameFolder,
     /// A file-system operation failed.
     Error,
 }
@@ -107,7 +109,62 @@ pub fn check(config: &Config) -> Vec<Problem> {
 
 /// The problems of one account (empty when its links are right). Only reads.
 pub fn check_account(config: &Config, account: &Account) -> Vec<Problem> {
-    slots(config, account).iter().flat_map(check_slot).collect()
+    let mut out = account_problems(config, account);
+    out.extend(slots(config, account).iter().flat_map(check_slot));
+    out
+}
+
+/// What is wrong with the account folder itself: inside the shared folder (its items would be
+/// the shared items' neighbours, or the shared items themselves), or the same folder as an
+/// account listed before it (both would run on one subscription: a swap between them is none).
+fn account_problems(config: &Config, account: &Account) -> Vec<Problem> {
+    let dir = resolve(&account.dir);
+    let shared = resolve(&config.shared_dir);
+    let problem = |kind, problem: String, fix: String, target: &Path| Problem {
+        account: account.name.clone(),
+        item: String::new(),
+        kind,
+        path: account.dir.clone(),
+        target: target.to_path_buf(),
+        problem,
+        fix,
+    };
+    let mut out = Vec::new();
+    if dir.starts_with(&shared) {
+        out.push(problem(
+            Kind::Overlap,
+            format!(
+                "The account folder {} is inside the shared folder {}.",
+                shown(&account.dir),
+                shown(&config.shared_dir)
+            ),
+            "Set @claude-failover-shared-dir to a folder outside every account folder, or move \
+             the account folder out of it."
+                .into(),
+            &config.shared_dir,
+        ));
+    }
+    let earlier = config
+        .accounts
+        .iter()
+        .take_while(|a| a.name != account.name)
+        .find(|a| resolve(&a.dir) == dir);
+    if let Some(other) = earlier {
+        out.push(problem(
+            Kind::SameFolder,
+            format!(
+                "The account folder {} is the same folder as account {}'s, {}.",
+                shown(&account.dir),
+                other.name,
+                shown(&other.dir)
+            ),
+            "Give every account its own folder in @claude-failover-accounts (one per \
+             subscription)."
+                .into(),
+            &other.dir,
+        ));
+    }
+    out
 }
 
 /// Create what is missing (moving existing folders' contents when `adopt`); returns the
@@ -126,6 +183,7 @@ pub fn ensure_outcome(config: &Config, adopt: bool) -> Outcome {
 fn ensure_with(mut mover: Mover, config: &Config, adopt: bool) -> Outcome {
     let mut problems = Vec::new();
     for account in &config.accounts {
+        problems.extend(account_problems(config, account));
         for slot in slots(config, account) {
             problems.extend(ensure_slot(&mut mover, &slot, adopt));
         }

@@ -663,3 +663,35 @@ fn adopt_across_file_systems_keeps_lines_appended_meanwhile() {
     eprintln!("{n} lines appended, {during} of them by the end of the adopt");
     let _ = fs::remove_dir_all(&base);
 }
+
+/// An account folder inside the shared folder, and two accounts that are one folder through a
+/// link: both reported by `links check` (and `--json`), exit 1.
+#[test]
+fn an_account_inside_the_shared_folder_or_twice_the_same_folder_is_reported() {
+    let w = world();
+    let shared = w.root.join("shared");
+    let (a, inside) = (w.root.join("a"), shared.join("b"));
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&inside).unwrap();
+    let alias = w.root.join("a-again");
+    symlink(&a, &alias).unwrap();
+    configure(&w, &[("a", &a), ("b", &inside), ("c", &alias)], &shared);
+    links(&w, &["ensure"], None);
+    let o = links(&w, &["check", "--json"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let found = problems(&o);
+    assert!(
+        found.contains(&("b".into(), String::new(), "overlap".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("c".into(), String::new(), "same-folder".into())),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|(acct, _, _)| acct == "a"), "{found:?}");
+    let o = links(&w, &["check"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("is inside the shared folder"), "{text}");
+    assert!(text.contains("the same folder as account a's"), "{text}");
+}

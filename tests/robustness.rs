@@ -1490,3 +1490,59 @@ fn the_last_events_of_a_huge_log_cost_what_they_weigh_and_the_log_rotates() {
     assert_eq!(names, ["last", "last", "swap"], "{out}");
     assert!(named(w, "swap").len() == 1);
 }
+
+/// The clock stepped back after a swap (seen as a pane restart time in the future): a new limit
+/// on the restarted pane still counts, and the next swap happens; it is not hidden for the
+/// length of the step.
+#[test]
+fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
+    let s = setup(&["a", "b", "c"], 0);
+    let w = &s.w;
+    let (a, b, c) = (&s.acc[0], &s.acc[1], &s.acc[2]);
+    let p1 = start_claude(w, a, &s.work);
+    turn(w, &p1, "task", "Sim reply to: task");
+    tick(w);
+    let id = session_id(w, &p1);
+    set_mode(a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    set_mode(a, "ok");
+    tick(w);
+    tick(w);
+    wait_all_on(w, &[p1.clone()], &[id.clone()], b);
+    tick(w);
+    // The clock goes back an hour: the saved restart time is now an hour in the future.
+    let path = w.state_dir.join("state.json");
+    let mut st = state(w);
+    let future = (unix_now_secs() + 3600).to_string();
+    let ts = w
+        .command("date")
+        .args(["-u", "-d", &format!("@{future}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let ts = String::from_utf8_lossy(&ts.stdout).trim().to_string();
+    assert!(
+        st["panes"][p1.as_str()]["restarted_at"].is_string(),
+        "{st:#}"
+    );
+    st["panes"][p1.as_str()]["restarted_at"] = Value::String(ts);
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    set_mode(b, "429usage5h");
+    turn(w, &p1, "again", "You've hit your 5-hour limit");
+    set_mode(b, "ok");
+    let swapped = || named(w, "swap").iter().any(|e| e["to"] == "c");
+    for _ in 0..4 {
+        if swapped() {
+            break;
+        }
+        tick(w);
+    }
+    assert!(swapped(), "{:#?}", named(w, "swap"));
+    wait_all_on(w, &[p1], &[id], c);
+}
+
+fn unix_now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
