@@ -1508,7 +1508,7 @@ fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
     set_mode(a, "ok");
     tick(w);
     tick(w);
-    wait_all_on(w, &[p1.clone()], &[id.clone()], b);
+    wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id), b);
     tick(w);
     // The clock goes back an hour: the saved restart time is now an hour in the future.
     let path = w.state_dir.join("state.json");
