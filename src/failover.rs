@@ -894,8 +894,11 @@ fn notify(command: &str, event: &Value) {
 
 /// Test-only fault injection: `CLAUDE_FAILOVER_TEST_KILL_AT=<point>` makes the process kill
 /// itself with SIGKILL at that point, so tests can prove a killed swap is finished later.
+/// Compiled only into test builds (debug, or the `test-hooks` feature), never into a release.
 fn kill_point(point: &str) {
-    if std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point) {
+    if cfg!(any(debug_assertions, feature = "test-hooks"))
+        && std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point)
+    {
         // SAFETY: sending a signal to ourselves has no memory-safety preconditions.
         unsafe {
             libc::kill(std::process::id() as libc::pid_t, libc::SIGKILL);

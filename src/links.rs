@@ -15,7 +15,8 @@
 //!
 //! Test-only hook: `CLAUDE_FAILOVER_TEST_ADOPT_STOP_AFTER=N` makes the process abort (no
 //! cleanup) right after its N-th file-system change, to prove that an interrupted run is
-//! finished by the next one. Never set it outside tests.
+//! finished by the next one. Only test builds have it (debug builds, which `cargo test` makes,
+//! or `--features test-hooks`); a release binary ignores the variable.
 
 use std::ffi::OsString;
 use std::fs::{self, File, Metadata};
@@ -553,9 +554,14 @@ impl Mover {
     fn new() -> Mover {
         Mover {
             steps: 0,
-            stop_after: std::env::var(STOP_AFTER_ENV)
-                .ok()
-                .and_then(|v| v.trim().parse().ok()),
+            // Test builds only (debug, or the `test-hooks` feature), never a release.
+            stop_after: if cfg!(any(debug_assertions, feature = "test-hooks")) {
+                std::env::var(STOP_AFTER_ENV)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+            } else {
+                None
+            },
             done: Vec::new(),
             moved: 0,
             merged: 0,
