@@ -131,7 +131,8 @@ fn account_problems(config: &Config, account: &Account) -> Vec<Problem> {
         fix,
     };
     let mut out = Vec::new();
-    if dir.starts_with(&shared) {
+    // The same folder is each item's overlap, reported with the item.
+    if dir != shared && dir.starts_with(&shared) {
         out.push(problem(
             Kind::Overlap,
             format!(
@@ -971,7 +972,7 @@ impl Mover {
             return false;
         }
         if copied {
-            return self.remove_copied(slot, s, d, out);
+            return self.remove_copied(slot, s, d, sm, out);
         }
         self.changed(fs::remove_file(s), slot, s, "remove the moved file", out)
     }
@@ -981,10 +982,17 @@ impl Mover {
     /// changed is kept beside its copy and reported (the next run sees a conflict, nothing lost).
     /// The file stays open across the removal, so a write that lands between the comparison and
     /// the removal is seen too, and the file is put back.
-    fn remove_copied(&mut self, slot: &Slot, s: &Path, d: &Path, out: &mut Vec<Problem>) -> bool {
+    fn remove_copied(
+        &mut self,
+        slot: &Slot,
+        s: &Path,
+        d: &Path,
+        sm: &Metadata,
+        out: &mut Vec<Problem>,
+    ) -> bool {
         let why = "differ: the account-side file changed while it was copied (a running Claude \
                    wrote to it); both were kept";
-        let compared = File::open(s).and_then(|held| {
+        let compared = open_same(s, sm).and_then(|held| {
             let before = held.metadata()?;
             let same = same_inode(&fs::symlink_metadata(s)?, &before)
                 && same_content(s, &before, d, &fs::symlink_metadata(d)?)?;
@@ -1014,12 +1022,10 @@ impl Mover {
         if live {
             std::thread::sleep(LIVE_GRACE);
         }
-        let after = held.metadata();
-        if after.as_ref().is_ok_and(|a| {
-            a.len() == before.len()
-                && a.mtime() == before.mtime()
-                && a.mtime_nsec() == before.mtime_nsec()
-        }) {
+        if held
+            .metadata()
+            .is_ok_and(|after| unchanged(&before, &after))
+        {
             return true;
         }
         // Written between the comparison and the removal: the open file holds it all.
@@ -1138,7 +1144,7 @@ fn sync_dir(dir: &Path) {
 
 /// Open `path`, making sure it is still the inode `meta` describes (not swapped for a link).
 fn open_same(path: &Path, meta: &Metadata) -> io::Result<File> {
-    let f = File::open(path)?;
+    let f = crate::fsutil::open_regular(path, crate::fsutil::Links::Refuse)?;
     if !same_inode(&f.metadata()?, meta) {
         return Err(io::Error::other("it changed while being read"));
     }
