@@ -1546,3 +1546,54 @@ fn unix_now_secs() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// Twenty swaps and thirty ticks at once while the event log crosses its rotation size: every
+/// line of the two files is whole, and every swap performed has its one `swap` event, across
+/// the rotation.
+#[test]
+fn concurrent_invocations_across_a_log_rotation_lose_no_event() {
+    use std::io::Write;
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.acc[0], &s.work);
+    turn(w, &p1, "task", "Sim reply to: task");
+    tick(w);
+    let log = w.state_dir.join("events.jsonl");
+    // 300 bytes short of the rotation size (4 MiB): a few events in, it rotates.
+    let pad_line = format!(
+        "{{\"ts\":\"2020-01-01T00:00:00Z\",\"event\":\"pad\",\"x\":\"{}\"}}\n",
+        "x".repeat(100)
+    );
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&log)
+            .unwrap();
+        let have = f.metadata().unwrap().len() as usize;
+        let want = (4 << 20) - 300 - have;
+        let mut pad = pad_line.repeat(want / pad_line.len());
+        let rest = want - pad.len();
+        if rest > 0 {
+            pad.push_str(&format!("{}\n", "#".repeat(rest - 1)));
+        }
+        f.write_all(pad.as_bytes()).unwrap();
+    }
+    let mut runs: Vec<Vec<&str>> = vec![vec!["swap", "--reason", "storm"]; 20];
+    runs.extend(vec![vec!["tick"]; 30]);
+    let outs = storm(w, &runs);
+    let swapped = outs[..20].iter().filter(|o| o.status.success()).count();
+    let rotated = w.state_dir.join("events.jsonl.1");
+    assert!(rotated.exists(), "the log never rotated");
+    let mut swaps = 0;
+    for p in [&rotated, &log] {
+        for line in w.read(p).lines().filter(|l| !l.starts_with('#')) {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("torn line in {} ({e}): {line:?}", p.display()));
+            swaps += usize::from(v["event"] == "swap");
+        }
+    }
+    assert_eq!(swaps, swapped, "one swap event per swap performed");
+    assert!(swapped >= 10, "{swapped} of 20 swaps ran");
+}
