@@ -193,8 +193,17 @@ impl Store {
         }
     }
 
-    /// Take the lock (waiting for other invocations) and read the state.
+    /// Take the lock (waiting for other invocations) and read the state. A wait longer than a
+    /// second is said on stderr: a person typed this command, and a long swap or a stuck
+    /// process holding the lock would otherwise look like a hang.
     pub fn lock(&self) -> Result<Locked<'_>> {
+        if let Some(locked) = self.lock_within(std::time::Duration::from_secs(1))? {
+            return Ok(locked);
+        }
+        eprintln!(
+            "claude-failover: waiting for another claude-failover run to finish (it holds {})",
+            self.lock_path().display()
+        );
         let lock = fsutil::open_private(&self.lock_path())?;
         lock.lock_exclusive()
             .with_context(|| format!("could not lock {}", self.lock_path().display()))?;

@@ -1292,6 +1292,33 @@ fn a_tick_answers_within_two_seconds_while_the_lock_is_held_elsewhere() {
     assert!(state(w)["panes"][p2.as_str()].is_object());
 }
 
+/// A command a person typed (`swap`) waits for the lock held elsewhere, says so after a second
+/// instead of looking hung, and does its work once the lock is free.
+#[test]
+fn a_swap_waiting_for_the_lock_says_so_and_then_swaps() {
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    tick(w);
+    let holder = Holder::hold(w, &w.state_dir.join("lock"));
+    let err = w.root.join("swap-stderr");
+    let mut child = w
+        .command(BIN)
+        .args(["-L", &w.socket, "swap", "--to", "b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    w.wait_for(10, "the swap to say it waits", || {
+        w.read(&err)
+            .contains("waiting for another claude-failover run")
+    });
+    assert!(child.try_wait().unwrap().is_none(), "it waits for the lock");
+    assert!(named(w, "swap").is_empty());
+    drop(holder);
+    assert!(child.wait().unwrap().success(), "{}", w.read(&err));
+    assert_eq!(named(w, "swap").len(), 1);
+}
+
 fn mkfifo(path: &Path) {
     let _ = std::fs::remove_file(path);
     let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
