@@ -18,7 +18,17 @@ struct Setup {
 
 /// Accounts a and b, a limit confirmed on two polls, no cooldown.
 fn setup() -> Setup {
-    let w = World::new();
+    setup_with(false)
+}
+
+/// Like `setup`; with `ps`, processes are read through `ps` and tmux through `tmux` clients
+/// only (the ways used without /proc, or when the server's socket cannot be used).
+fn setup_with(ps: bool) -> Setup {
+    let w = if ps {
+        World::new().with_ps_backend().with_tmux_client_only()
+    } else {
+        World::new()
+    };
     w.start_server();
     let a = w.linked_account(&w.account_dir("a"));
     let b = w.linked_account(&w.account_dir("b"));
@@ -325,7 +335,16 @@ fn one_pane_that_cannot_be_restarted_blocks_nothing() {
 /// killed by the next swap: only panes running Claude at the moment of a swap are restarted.
 #[test]
 fn a_pane_no_longer_running_claude_is_never_killed() {
-    let s = setup();
+    a_pane_no_longer_running_claude_is_never_killed_through(false)
+}
+
+#[test]
+fn a_pane_no_longer_running_claude_is_never_killed_through_ps() {
+    a_pane_no_longer_running_claude_is_never_killed_through(true)
+}
+
+fn a_pane_no_longer_running_claude_is_never_killed_through(ps: bool) {
+    let s = setup_with(ps);
     let w = &s.w;
     let pane = swapped_pane(&s);
     // Before any poll sees the new Claude, the user leaves it and starts an editor-like job.
@@ -357,7 +376,16 @@ fn a_pane_no_longer_running_claude_is_never_killed() {
 /// never `resumed`.
 #[test]
 fn a_relaunch_that_fails_at_once_is_reported() {
-    let s = setup();
+    a_relaunch_that_fails_at_once_is_reported_through(false)
+}
+
+#[test]
+fn a_relaunch_that_fails_at_once_is_reported_through_ps() {
+    a_relaunch_that_fails_at_once_is_reported_through(true)
+}
+
+fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
+    let s = setup_with(ps);
     let w = &s.w;
     let (pane, id) = one_pane(&s, "");
     empty_transcript(w, &id);
