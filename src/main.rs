@@ -4,6 +4,7 @@
 //! demo and the tests run in panes; see `simulator`.
 
 mod accounts;
+mod claude_args;
 mod claude_settings;
 mod cli;
 mod cmd;
@@ -17,6 +18,7 @@ mod links;
 mod options;
 mod panes;
 mod procs;
+mod relaunch;
 mod shell;
 mod simulator;
 mod state;
