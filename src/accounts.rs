@@ -19,13 +19,12 @@ pub struct Account {
 
 impl Account {
     /// The tmux command that makes new panes start on this account.
-    pub fn set_environment(&self) -> Vec<String> {
-        let mut cmd: Vec<String> = vec!["set-environment".into(), "-g".into()];
+    pub fn set_environment(&self) -> crate::tmux::command::TmuxCommand {
+        use crate::tmux::command::TmuxCommand;
         match &self.env {
-            Some(value) => cmd.extend(["CLAUDE_CONFIG_DIR".into(), value.clone()]),
-            None => cmd.extend(["-u".into(), "CLAUDE_CONFIG_DIR".into()]),
+            Some(value) => TmuxCommand::set_global_environment("CLAUDE_CONFIG_DIR", value),
+            None => TmuxCommand::unset_global_environment("CLAUDE_CONFIG_DIR"),
         }
-        cmd
     }
 }
 

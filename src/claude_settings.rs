@@ -214,6 +214,14 @@ pub enum Change {
 
 /// Add every piece that is not there (replacing our entries that name another binary path).
 pub fn install(account: &Account, binary: &Path) -> Result<Change> {
+    if !account.dir.is_dir() {
+        bail!(
+            "the account folder {} does not exist (log in there once with \
+             `CLAUDE_CONFIG_DIR={} claude`)",
+            account.dir.display(),
+            account.dir.display()
+        );
+    }
     let path = settings_path(account);
     let before = read(&path)?;
     let command = hook_command(binary);
@@ -688,6 +696,14 @@ mod tests {
             .file_type()
             .is_symlink());
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_missing_account_folder_is_named() {
+        let d = tmp("missing").join("nope");
+        let err = format!("{:#}", install(&account(&d), Path::new(BIN)).unwrap_err());
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!d.exists());
     }
 
     #[test]

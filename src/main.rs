@@ -4,6 +4,7 @@
 //! demo and the tests run in panes; see `simulator`.
 
 mod accounts;
+mod claude_args;
 mod claude_settings;
 mod claude_statusline;
 mod cli;
@@ -20,6 +21,7 @@ mod options;
 mod panes;
 mod preempt;
 mod procs;
+mod relaunch;
 mod sha256;
 mod shell;
 mod simulator;

@@ -1,107 +1,128 @@
-//! Has the user typed something into a pane's prompt box that is not sent yet? A pane with such
-//! text is never restarted ahead of time: the text lives only in that Claude process.
+//! Claude's input box on a captured screen: has the user typed something not yet sent?
+//!
+//! The CLI draws the box at the bottom: a prompt line starting `❯ ` (`> ` in older versions)
+//! between two full-width `───` rules, or, in older versions, inside a `╭──╮ │ > │ ╰──╯` frame.
+//! A prompt typed there lives nowhere else (not on disk), so a restart would lose it.
 
-use super::{find_prompt_box, is_placeholder, last_lines, parse_line, strip_ansi, Line, Mark};
+/// Texts the CLI shows dimmed in an empty box: not typed by anyone.
+const PLACEHOLDERS: &[&str] = &[
+    "Resend your message to try again",
+    "Once fixed, resend your message",
+];
 
-/// True when the prompt box at the bottom of `screen` holds typed text (not one of Claude's dim
-/// placeholders such as `Resend your message to try again`). A screen without a prompt box
-/// (a dialog, a shell) holds none.
-pub fn unsent_input(screen: &str) -> bool {
-    if empty_box(screen) {
-        return false;
-    }
-    // The box sits near the bottom: only the rows that can hold it are read.
-    let rows = super::BOX_NEAR_BOTTOM + super::BOX_MAX_HEIGHT + 2;
-    let clean = strip_ansi(last_lines(screen, rows));
-    let lines: Vec<Line> = clean.split('\n').map(parse_line).collect();
-    let (top, footer) = find_prompt_box(&lines);
-    if top >= lines.len() {
-        return false;
-    }
-    let inner = &lines[top + 1..footer.saturating_sub(1).max(top + 1)];
-    let Some(first) = inner.iter().position(|l| l.mark == Mark::Prompt) else {
-        return false;
-    };
-    let typed = inner[first].msg;
-    // More rows under the prompt line are the rest of a long or multi-line input.
-    let more = inner[first + 1..].iter().any(|l| l.mark != Mark::Blank);
-    more || !(typed.is_empty() || is_placeholder(typed))
+fn is_rule(line: &str) -> bool {
+    let t = line.trim();
+    t.chars().count() >= 10 && t.chars().all(|c| c == '\u{2500}')
 }
 
-/// The common case on every poll, decided without parsing the screen: the last `❯` line sits
-/// alone between two rules with nothing typed after the marker.
-fn empty_box(screen: &str) -> bool {
-    let rule = |l: &str| {
-        let t = l.trim();
-        !t.is_empty() && t.chars().all(|c| c == '\u{2500}')
-    };
-    let lines: Vec<&str> = screen
-        .lines()
-        .rev()
-        .take(super::BOX_NEAR_BOTTOM + 2)
-        .collect();
-    let Some(i) = lines
+fn is_frame_top(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('\u{256d}') && t.ends_with('\u{256e}')
+}
+
+fn is_frame_bottom(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('\u{2570}') && t.ends_with('\u{256f}')
+}
+
+/// The text in the input box nearest the bottom of `screen`, trimmed; None when no box shows
+/// (a dialog, a shell, the CLI starting). An empty string is an empty box.
+pub fn box_text(screen: &str) -> Option<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    // From the bottom: the closing rule or frame, then the opening one above it.
+    let (end, framed) = lines
         .iter()
-        .position(|l| l.trim_start().starts_with('\u{276f}'))
-    else {
-        return false;
-    };
-    let rest = lines[i].trim_start()['\u{276f}'.len_utf8()..].trim();
-    rest.is_empty() && i > 0 && rule(lines[i - 1]) && lines.get(i + 1).is_some_and(|l| rule(l))
+        .rposition(|l| is_rule(l) || is_frame_bottom(l))
+        .map(|i| (i, is_frame_bottom(lines[i])))?;
+    let start = lines[..end]
+        .iter()
+        .rposition(|l| if framed { is_frame_top(l) } else { is_rule(l) })?;
+    let inside: Vec<String> = lines[start + 1..end]
+        .iter()
+        .map(|l| {
+            let mut t = l.trim();
+            if framed {
+                t = t
+                    .trim_start_matches('\u{2502}')
+                    .trim_end_matches('\u{2502}');
+            }
+            t.trim().to_string()
+        })
+        .collect();
+    let first = inside.first()?;
+    let rest = first
+        .strip_prefix('\u{276f}')
+        .or_else(|| first.strip_prefix('>'))?;
+    let mut text = rest.trim().to_string();
+    for more in &inside[1..] {
+        if !more.is_empty() {
+            text.push('\n');
+            text.push_str(more);
+        }
+    }
+    if PLACEHOLDERS.contains(&text.as_str()) || is_suggestion(&text) {
+        text.clear();
+    }
+    Some(text)
+}
+
+/// The example prompts an empty box shows in a new session: `Try "..."`.
+fn is_suggestion(text: &str) -> bool {
+    text.starts_with("Try \"") && text.ends_with('"') && !text.contains('\n')
+}
+
+/// True when the input box holds text the user typed and has not sent.
+pub fn holds_unsent_text(screen: &str) -> bool {
+    box_text(screen).is_some_and(|t| !t.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn screen(input_rows: &[&str]) -> String {
-        let rule = "\u{2500}".repeat(40);
-        let mut s = vec![
-            "\u{276f} hi".to_string(),
-            String::new(),
-            "\u{25cf} Hello.".to_string(),
-            String::new(),
-            rule.clone(),
-        ];
-        s.extend(input_rows.iter().map(|r| r.to_string()));
-        s.push(rule);
-        s.push("  \u{23f5}\u{23f5} auto mode on (shift+tab to cycle)".into());
-        s.join("\n")
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/real-claude")
+            .join(name);
+        std::fs::read_to_string(path).unwrap()
     }
 
     #[test]
-    fn typed_text_is_unsent_input_and_placeholders_are_not() {
-        assert!(!unsent_input(&screen(&["\u{276f}\u{a0}"])));
-        assert!(!unsent_input(&screen(&["\u{276f}    "])));
-        assert!(!unsent_input(&screen(&[
-            "\u{276f}\u{a0}Resend your message to try again"
-        ])));
-        assert!(empty_box(&screen(&["\u{276f}\u{a0}"])));
-        assert!(unsent_input(&screen(&["\u{276f}\u{a0}fix the build"])));
-        // An empty `❯` in the user's statusLine under the box does not hide typed text.
-        let mut with_status = screen(&["\u{276f}\u{a0}fix the build"]);
-        with_status.push_str("\n  \u{276f}");
-        assert!(unsent_input(&with_status));
-        assert!(unsent_input(&screen(&[
-            "\u{276f}\u{a0}a long line",
-            "  that goes on"
-        ])));
-        // No prompt box at all (a shell).
-        assert!(!unsent_input("$ ls\nfile\n$ "));
-        assert!(!unsent_input(""));
-    }
-
-    #[test]
-    fn the_real_idle_screens_hold_no_input() {
-        for name in ["ok-interactive.txt", "429-usage-limit-5h-interactive.txt"] {
-            let path = format!(
-                "{}/tests/fixtures/real-claude/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let text = std::fs::read_to_string(&path).unwrap();
-            assert!(!unsent_input(&text), "{name}");
-            // The idle screen is decided by the quick look alone.
-            assert!(empty_box(&text), "{name}");
+    fn real_screens_with_an_empty_box_hold_nothing() {
+        for name in [
+            "ok-interactive.txt",
+            "429-usage-limit-5h-interactive.txt",
+            "529-overloaded-interactive.txt",
+            "500-retrying-interactive.txt",
+            "429-server-throttle-final-interactive.txt",
+        ] {
+            let screen = fixture(name);
+            assert_eq!(box_text(&screen).as_deref(), Some(""), "{name}");
+            assert!(!holds_unsent_text(&screen), "{name}");
         }
+    }
+
+    #[test]
+    fn typed_text_is_seen_in_both_box_styles() {
+        let screen = fixture("ok-interactive.txt");
+        // The last prompt line of the fixture is the box's.
+        let i = screen.rfind('\u{276f}').unwrap();
+        let typed_last = format!("{}\u{276f}\u{a0}refactor the parser\n{}", &screen[..i], {
+            let rest = &screen[i..];
+            &rest[rest.find('\n').unwrap() + 1..]
+        });
+        assert!(holds_unsent_text(&typed_last), "{typed_last}");
+        let rule = "\u{2500}".repeat(40);
+        let multi = format!(
+            "\u{25cf} done\n\n{rule}\n\u{276f} first line\n  second\n{rule}\n  ? for shortcuts\n"
+        );
+        assert_eq!(box_text(&multi).as_deref(), Some("first line\nsecond"));
+        let old = "\u{256d}\u{2500}\u{2500}\u{2500}\u{256e}\n\u{2502} > half a prompt \u{2502}\n\u{2570}\u{2500}\u{2500}\u{2500}\u{256f}\n";
+        assert_eq!(box_text(old).as_deref(), Some("half a prompt"));
+        let old_empty = "\u{256d}\u{2500}\u{2500}\u{2500}\u{256e}\n\u{2502} >   \u{2502}\n\u{2570}\u{2500}\u{2500}\u{2500}\u{256f}\n";
+        assert!(!holds_unsent_text(old_empty));
+        assert_eq!(box_text("$ ls\nfile\n$ "), None);
+        let suggestion = format!("{rule}\n\u{276f} Try \"fix lint errors\"\n{rule}\n");
+        assert!(!holds_unsent_text(&suggestion));
     }
 }

@@ -18,7 +18,7 @@
 //! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
 //! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
-mod input;
+pub mod input;
 mod message;
 mod reset;
 #[cfg(test)]
@@ -31,7 +31,6 @@ use jiff::{Timestamp, Zoned};
 use regex::Regex;
 use serde::Serialize;
 
-pub use input::unsent_input;
 use message::{
     classify, is_message_start, is_placeholder, is_tool_header, is_turn_done, Class, Reset,
 };
@@ -75,7 +74,11 @@ impl Detection {
 
 /// Classify a capture (`capture-pane -p -J` text) as of now.
 pub fn detect(screen: &str) -> Detection {
-    detect_at(screen, &Zoned::now())
+    // Not `Zoned::now()`: jiff would read `TZ` itself, FIFO or `/dev/zero` included.
+    detect_at(
+        screen,
+        &jiff::Timestamp::now().to_zoned(crate::zone::local()),
+    )
 }
 
 /// Words that every limit or server-error message this module knows holds at least one of.
