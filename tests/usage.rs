@@ -99,7 +99,10 @@ struct Bar {
 }
 
 fn three_accounts() -> Bar {
-    let w = World::new();
+    three_accounts_in(World::new())
+}
+
+fn three_accounts_in(w: World) -> Bar {
     w.start_server();
     let dirs: Vec<PathBuf> = ["a", "b", "c"]
         .iter()
@@ -133,7 +136,17 @@ fn three_accounts() -> Bar {
 
 #[test]
 fn usage_is_shown_and_preempt_moves_idle_panes_before_the_limit_and_never_back() {
-    let Bar { w, dirs, originals } = three_accounts();
+    bar(World::new());
+}
+
+/// The same through `ps` (the way without /proc, e.g. macOS) and `tmux` client processes only.
+#[test]
+fn usage_and_preempt_through_ps_and_tmux_clients() {
+    bar(World::new().with_ps_backend().with_tmux_client_only());
+}
+
+fn bar(w: World) {
+    let Bar { w, dirs, originals } = three_accounts_in(w);
     let (a, b, c) = (&dirs[0], &dirs[1], &dirs[2]);
     set_usage(a, 97.0, 50.0);
     report(&w, b, 40.0, 20.0);
