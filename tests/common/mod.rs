@@ -358,6 +358,40 @@ pub fn json(out: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
+impl World {
+    /// `status --json` of this world.
+    pub fn status_json(&self) -> serde_json::Value {
+        json(&self.cf(&["status", "--json"]).stdout)
+    }
+
+    /// The logged events named `name`, oldest first.
+    pub fn events_named(&self, name: &str) -> Vec<serde_json::Value> {
+        let out = self.cf(&["events", "--json"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// The simulator's launch log: one JSON object per launch of `claude`.
+    pub fn sim_launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// The row of `pane` in a `status --json` output.
+pub fn status_row(status: &serde_json::Value, pane: &str) -> Option<serde_json::Value> {
+    status["panes"]
+        .as_array()?
+        .iter()
+        .find(|p| p["pane"] == pane)
+        .cloned()
+}
+
 /// A test that cannot run on this machine: a failure when `CI` is set (everything must run
 /// there), a visible `SKIPPED` line otherwise. The caller returns after it.
 pub fn skip(reason: &str) {
