@@ -255,7 +255,7 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     w.wait_screen(&p1, "Claude Code", 10);
     // Now on c, within the cooldown of that manual swap.
     set_mode(s.c.as_ref().unwrap(), "429weekly");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    w.wait_claude_idle(&p1);
     turn(w, &p1, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
@@ -279,8 +279,8 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     tick(w);
     assert_eq!(events(w, "swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
-    std::thread::sleep(std::time::Duration::from_millis(500));
     w.wait_screen(&p1, "hit a", 10);
+    w.wait_claude_idle(&p1);
     let launches_before = launches(w).len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
     type_line(w, &p1, "hit b");
@@ -568,7 +568,8 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
     let before = launches(w).len();
     w.cf_ok(&["swap", "--reason", "test"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let swap = events(w, "swap").pop().expect("the manual swap's event");
+    assert_eq!(swap["panes"], serde_json::json!([]), "{swap:#}");
     assert_eq!(launches(w).len(), before);
 
     // With an account whose folder is ~/.claude, the same pane is that account's.
