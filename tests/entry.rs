@@ -559,7 +559,6 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
     assert_eq!(shown_status_right(w), "CC building…");
 
     // A reload while the build runs does not start a second one.
-    w.set_option("status-right", "#{claude_failover}");
     b.run_entry();
     assert!(
         messages(w).contains("claude-failover: still building"),
