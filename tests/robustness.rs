@@ -105,8 +105,7 @@ fn type_line(w: &World, pane: &str, text: &str) {
 fn turn(w: &World, pane: &str, text: &str, expect: &str) {
     type_line(w, pane, text);
     w.wait_screen(pane, expect, 10);
-    // The turn is over when the simulator is idle again.
-    std::thread::sleep(Duration::from_millis(300));
+    w.wait_claude_idle(pane);
 }
 
 fn set_mode(dir: &Path, mode: &str) {
