@@ -33,6 +33,9 @@ pub struct Ctx<'a> {
     pub tmux: &'a Tmux,
     pub config: &'a Config,
     pub now: Timestamp,
+    /// How long a swap watches its restarted panes come up (`relaunch::wait`); what is still
+    /// starting then is judged at the next poll.
+    pub restart_watch: std::time::Duration,
 }
 
 /// Is a usage limit on screen new, or a replay of one from before the pane's process started?
@@ -152,7 +155,7 @@ pub fn tick(
         if !counted {
             ps.pending = None;
         }
-        ps.state = pane_state(cp, ps, &detection, fresh.as_ref()).to_string();
+        ps.state = pane_state(cp, ps, &detection, fresh.as_ref(), config.confirm_polls).to_string();
         if let (Some(p), Some(account)) = (&ps.pending, &ps.account) {
             if p.polls >= config.confirm_polls {
                 let mut d = detection.clone();
@@ -306,13 +309,18 @@ fn pane_state(
     ps: &PaneState,
     d: &Detection,
     fresh: Option<&Freshness>,
+    confirm_polls: u32,
 ) -> &'static str {
     if ps.restart_to.is_some() {
         return "waiting-idle";
     }
     match (d.verdict, fresh) {
         (Verdict::Quota, Some(Freshness::Fresh(..))) => {
-            if ps.pending.as_ref().is_some_and(|p| p.polls >= 2) {
+            if ps
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.polls >= confirm_polls)
+            {
                 "limited"
             } else {
                 "confirming"

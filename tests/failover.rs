@@ -66,8 +66,7 @@ fn type_line(w: &World, pane: &str, text: &str) {
 fn turn(w: &World, pane: &str, text: &str, expect: &str) {
     type_line(w, pane, text);
     w.wait_screen(pane, expect, 10);
-    // The turn is over when the simulator is idle again.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(pane);
 }
 
 fn set_mode(dir: &Path, mode: &str) {
@@ -146,7 +145,15 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
     assert!(events(w, "swap").is_empty(), "one poll never swaps");
     let seg = tick(w);
-    assert!(seg.contains('b'), "segment shows the new account: {seg}");
+    // The new account, the swap, the cooldown and a's reset time (HH:MM, local).
+    let reset = seg
+        .trim_end()
+        .strip_prefix("CC a→b cooldown 10m a✗")
+        .unwrap_or_else(|| panic!("segment after the swap: {seg:?}"));
+    assert!(
+        reset.len() == 5 && reset.as_bytes()[2] == b':',
+        "segment after the swap: {seg:?}"
+    );
 
     let swaps = events(w, "swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
@@ -187,7 +194,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
 
     // The resumed panes redraw the old limit: it must never count again.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    w.wait_screen(&p1, "You've hit your 5-hour limit", 10);
     for _ in 0..4 {
         tick(w);
     }
@@ -232,7 +239,7 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     w.wait_screen(&p1, "Claude Code", 10);
     // Now on c, within the cooldown of that manual swap; b's pane was not part of it.
     set_mode(&s.b, "429weekly");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    w.wait_claude_idle(&p2);
     turn(w, &p2, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
@@ -273,8 +280,8 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     tick(w);
     assert_eq!(events(w, "swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
-    std::thread::sleep(std::time::Duration::from_millis(500));
     w.wait_screen(&p1, "hit a", 10);
+    w.wait_claude_idle(&p1);
     let launches_before = launches(w).len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
     type_line(w, &p1, "hit b");
@@ -284,7 +291,7 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
             .rfind("hit b")
             .is_some_and(|i| screen[i..].contains("hit your 5-hour limit"))
     });
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(&p1);
     // The new limit is the newest transcript record: counts.
     for _ in 0..3 {
         tick(w);
@@ -400,7 +407,7 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     assert!(!resumed_on_b(w), "the busy pane was cut off mid-turn");
     // The long turn ends; the next poll moves the pane, resuming its conversation.
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(&p2);
     tick(w);
     w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
@@ -562,7 +569,8 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
     let before = launches(w).len();
     w.cf_ok(&["swap", "--reason", "test"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let swap = events(w, "swap").pop().expect("the manual swap's event");
+    assert_eq!(swap["panes"], serde_json::json!([]), "{swap:#}");
     assert_eq!(launches(w).len(), before);
 
     // With an account whose folder is ~/.claude, the same pane is that account's.

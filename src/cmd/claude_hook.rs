@@ -140,6 +140,7 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
         tmux,
         config: &config,
         now,
+        restart_watch: crate::relaunch::WAIT,
     };
     failover::recover(&ctx, &scan, &mut locked)?;
     let decision = decide(&scan, &locked.state, &job, &config);

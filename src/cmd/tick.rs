@@ -31,6 +31,10 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
 /// whatever holds the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(1);
 
+/// How long a swap made by a poll watches its restarted panes start: with the lock wait, the
+/// segment still comes within 2 s; a pane still starting is judged at the next poll.
+const TICK_RESTART_WATCH: Duration = Duration::from_millis(500);
+
 /// One poll; returns the status segment.
 pub fn poll(tmux: &Tmux) -> Result<String> {
     let store = Store::open()?;
@@ -73,6 +77,7 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         tmux,
         config: &config,
         now,
+        restart_watch: TICK_RESTART_WATCH,
     };
     failover::tick(&ctx, &scan, &captures, observed_at, &mut locked)?;
     crate::idle_poll::remember(&mut locked.state, &scan, &sizes);

@@ -331,6 +331,32 @@ impl World {
             .collect()
     }
 
+    /// Wait until the Claude in `pane` has ended its turn: `idle` in its own
+    /// `sessions/<pid>.json` (found through `status --json`).
+    pub fn wait_claude_idle(&self, pane: &str) {
+        self.wait_for(10, &format!("the turn in {pane} to end"), || {
+            let out = self.cf(&["status", "--json"]);
+            let Ok(st) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+                return false;
+            };
+            let Some(row) = st["panes"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|p| p["pane"] == pane))
+            else {
+                return false;
+            };
+            let dir = row["config_dir"]
+                .as_str()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.home.join(".claude"));
+            let file = dir.join("sessions").join(format!("{}.json", row["pid"]));
+            std::fs::read_to_string(file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .is_some_and(|f| f["status"] == "idle")
+        });
+    }
+
     pub fn read(&self, path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
