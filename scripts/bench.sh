@@ -70,7 +70,7 @@ trap 'exit 130' INT TERM
 export HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" TZ=UTC
 unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
 mkdir -p "$HOME" "$tmp/bin" "$tmp/wrap" "$tmp/calls"
-ln -s "$bin" "$tmp/bin/claude"
+ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
 export PATH="$tmp/bin:$PATH"
 state="$XDG_STATE_HOME/claude-failover"
 acc_a="$HOME/.claude-a" acc_b="$HOME/.claude-b"

@@ -24,7 +24,7 @@ impl LiveFile {
     pub fn create(config_dir: &Path, pid: u32, session_id: &str, cwd: &str) -> LiveFile {
         let now = Timestamp::now().as_millisecond();
         let f = LiveFile {
-            path: config_dir.join("sessions").join(format!("{pid}.json")),
+            path: crate::paths::sessions_file(config_dir, pid),
             pid,
             session_id: session_id.to_string(),
             cwd: cwd.to_string(),
@@ -71,7 +71,7 @@ impl LiveFile {
         if let Some(t) = &self.tmux {
             v["tmux"] = json!(t);
         }
-        let _ = crate::fsutil::write_atomic(&self.path, v.to_string().as_bytes());
+        let _ = crate::paths::write_atomic(&self.path, v.to_string().as_bytes());
     }
 }
 
