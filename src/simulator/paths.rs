@@ -1,7 +1,7 @@
 //! Where the real CLI keeps its files, written from what it was seen to do
 //! (tests/fixtures/project-folders.tsv) and not shared with `claude-failover`: the product
 //! reads these files, the simulator writes them, and a mistake made once on each side would
-//! otherwise pass every test.
+//! otherwise pass every test. (`sessions/<pid>.json` is named in session.rs.)
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,11 +12,6 @@ pub fn transcript_path(config_dir: &Path, cwd: &str, session_id: &str) -> PathBu
     p.push(slug(cwd));
     p.push(session_id.to_string() + ".jsonl");
     p
-}
-
-/// `<config>/sessions/<pid>.json`, the live-session file.
-pub fn sessions_file(config_dir: &Path, pid: u32) -> PathBuf {
-    config_dir.join("sessions").join(pid.to_string() + ".json")
 }
 
 /// The project folder's name: the CLI's `cwd.replace(/[^a-zA-Z0-9]/g, "-")` over UTF-16 units
@@ -92,16 +87,12 @@ mod tests {
     }
 
     #[test]
-    fn files_are_where_the_real_cli_keeps_them() {
+    fn transcripts_are_where_the_real_cli_keeps_them() {
         let cfg = Path::new("/tmp/e2e-exp/acct-a");
         let id = "bfa86b70-3bef-49ce-882a-3c6dcc3c875d";
         assert_eq!(
             transcript_path(cfg, "/tmp/e2e-exp/work", id),
             Path::new("/tmp/e2e-exp/acct-a/projects/-tmp-e2e-exp-work/bfa86b70-3bef-49ce-882a-3c6dcc3c875d.jsonl")
-        );
-        assert_eq!(
-            sessions_file(cfg, 10866),
-            Path::new("/tmp/e2e-exp/acct-a/sessions/10866.json")
         );
     }
 

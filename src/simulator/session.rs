@@ -24,7 +24,7 @@ impl LiveFile {
     pub fn create(config_dir: &Path, pid: u32, session_id: &str, cwd: &str) -> LiveFile {
         let now = Timestamp::now().as_millisecond();
         let f = LiveFile {
-            path: crate::paths::sessions_file(config_dir, pid),
+            path: config_dir.join("sessions").join(format!("{pid}.json")),
             pid,
             session_id: session_id.to_string(),
             cwd: cwd.to_string(),
