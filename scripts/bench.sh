@@ -21,7 +21,7 @@
 # warm-up runs, started without a shell (-N). Without it, a bash loop times the three side by
 # side, round by round, with $EPOCHREALTIME (it pays a fork per run; so does the naive loop).
 #
-# Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
+# Each pane runs the simulated `claude` (the release `claude-sim` under the name `claude`) and did a turn
 # or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
 # older than the process: never a swap). A manual swap before the panes start puts the server in
 # cooldown, and @claude-failover-confirm-polls is high, so nothing swaps while we measure.
