@@ -6,6 +6,7 @@
 //! (`query`) go straight to the server's socket (`socket.rs`) and fall back to a `tmux`
 //! process; anything that changes tmux always runs through the `tmux` binary.
 
+pub mod output;
 mod socket;
 
 use std::ffi::OsString;
@@ -19,10 +20,6 @@ use anyhow::{bail, Context, Result};
 /// How long one tmux client may take before it is killed. A healthy server answers in a few
 /// milliseconds; a hung one must not hang the status line.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The separator this program puts between fields in tmux formats: a control character that
-/// neither paths nor option values normally hold, passed through by `display -p` unchanged.
-pub const SEP: char = '\x1f';
 
 /// `global` then the commands, separated by `;` words: a `tmux` command line.
 fn chain<S: AsRef<str>, C: AsRef<[S]>>(global: &[OsString], commands: &[C]) -> Vec<OsString> {

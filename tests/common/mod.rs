@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_claude-failover");
 
+/// How the product reads tmux output on every version; the tests read values the same way.
+#[path = "../../src/tmux/output.rs"]
+pub mod output;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A private world for one test: its own folder with HOME, XDG dirs, TMUX_TMPDIR, a `bin/`
@@ -140,6 +144,8 @@ impl World {
 
     /// Start the server with one session (`main`, a plain `sh`, 200x50). Panes run a non-login
     /// `sh`: a login shell would read /etc/profile, which resets PATH and hides `bin/claude`.
+    /// tmux 3.2a ignores `-x`/`-y` on a detached session (80x23): the window is resized after,
+    /// and `default-size` sizes the windows made later.
     pub fn start_server(&self) {
         let home = self.home.display().to_string();
         self.tmux(&[
@@ -155,6 +161,8 @@ impl World {
             &home,
             "/bin/sh",
         ]);
+        self.tmux(&["set", "-g", "default-size", "200x50"]);
+        self.tmux(&["resize-window", "-t", "main", "-x", "200", "-y", "50"]);
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
         self.tmux(&["set", "-g", "default-command", "/bin/sh"]);
@@ -283,8 +291,48 @@ impl World {
         dir.to_path_buf()
     }
 
+    /// The visible screen of `pane`, without trailing blanks on its lines (tmux 3.2a keeps
+    /// them with `-J`, later versions do not).
     pub fn capture(&self, pane: &str) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-t", pane])
+        let screen = self.tmux(&["capture-pane", "-p", "-J", "-t", pane]);
+        let mut out = String::with_capacity(screen.len());
+        for line in screen.lines() {
+            out.push_str(line.trim_end_matches(' '));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The value of a global option (or any format variable) exactly as tmux holds it, read the
+    /// way the product reads it (`show-options` output is escaped by tmux 3.4-3.5a).
+    pub fn value(&self, name: &str) -> String {
+        let out = self.tmux(&["display-message", "-p", &output::record(&[name])]);
+        let (mut fields, _) = output::parse_record(&out)
+            .unwrap_or_else(|| panic!("no record for {name} in {out:?}"));
+        fields.pop().unwrap_or_default()
+    }
+
+    /// The prefix-table binding of `key` as `list-keys` prints it, or None when it is unbound.
+    /// The whole table is listed: tmux 3.7c prints a lone match of `list-keys -T prefix KEY` as
+    /// a message instead.
+    pub fn binding(&self, key: &str) -> Option<String> {
+        let out = self.tmux_output(&["list-keys", "-T", "prefix"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find(|line| {
+                let mut words = line.split_whitespace().skip(1);
+                let mut word = words.next();
+                while let Some(flag) = word.filter(|w| w.starts_with('-')) {
+                    if flag == "-T" || flag == "-N" {
+                        words.next();
+                    }
+                    word = words.next();
+                }
+                word.is_some_and(|w| {
+                    w == key || w.strip_prefix('\\') == Some(key) || w == format!("'{key}'")
+                })
+            })
+            .map(|l| l.trim().to_string())
     }
 
     /// Wait until `f` is true (polling), or panic after `secs` with `what`.
