@@ -649,7 +649,8 @@ mod tests {
     #[test]
     fn listings_survive_odd_session_names() {
         // As tmux prints `#{q:...}` values (3.4-3.5a would print \037 for the \x1f).
-        let text = "P \\%1 100 @1 0 main|\nP \\%2 200 @2 1 odd\nname\\ \\|\\ x\\;\x1f|\nC /dev/pts/3|\n";
+        let text =
+            "P \\%1 100 @1 0 main|\nP \\%2 200 @2 1 odd\nname\\ \\|\\ x\\;\x1f|\nC /dev/pts/3|\n";
         let (panes, clients) = parse_listing(text);
         assert_eq!(panes.len(), 2);
         assert_eq!(panes[0].id, "%1");

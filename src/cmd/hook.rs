@@ -35,7 +35,9 @@ fn hook(tmux: &Tmux, args: &Args) -> Result<()> {
     if let Some(token) = &args.chain {
         let format = output::record(&["@claude-failover-chain", "@claude-failover-poll-interval"]);
         let out = tmux.query(&[["display-message", "-p", &format]])?;
-        let fields = output::parse_record(&out).map(|(f, _)| f).unwrap_or_default();
+        let fields = output::parse_record(&out)
+            .map(|(f, _)| f)
+            .unwrap_or_default();
         let mut fields = fields.iter();
         if fields.next() != Some(token) {
             // A reload started a newer chain: this one ends here.

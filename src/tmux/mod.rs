@@ -51,6 +51,11 @@ pub struct Tmux {
     server_socket: Option<PathBuf>,
     /// Why the socket was last passed over for a `tmux` client, for `status`.
     socket_problem: std::cell::RefCell<Option<String>>,
+    /// The `tmux` program that clients run, chosen once (see `client_program`).
+    program: std::cell::OnceCell<OsString>,
+    /// Set when the server took a connection and did not answer in time: every later call of
+    /// this run fails at once, so that a hung server costs one timeout, not one per call.
+    hung: std::cell::Cell<bool>,
 }
 
 /// The most bytes one command line may take: tmux sends it as one message of at most 16 KiB
@@ -84,7 +89,33 @@ impl Tmux {
             socket,
             server_socket,
             socket_problem: Default::default(),
+            program: Default::default(),
+            hung: Default::default(),
         }
+    }
+
+    /// The `tmux` that clients run: the server's own executable (`/proc/PID/exe`) when the
+    /// server is known, else the `tmux` on PATH. A `tmux` older than 3.6 cannot talk to a 3.6+
+    /// server at all, and a package upgrade leaves exactly that (a new `tmux` on PATH, the old
+    /// server running, or the reverse): the server's own binary always speaks its protocol,
+    /// and the kernel keeps it runnable even after the upgrade deleted the file.
+    pub fn client_program(&self) -> &OsString {
+        self.program.get_or_init(|| {
+            let pid = self.server_pid().or_else(|| {
+                self.server_socket
+                    .as_deref()
+                    .and_then(|s| socket::peer_pid(s).ok())
+            });
+            // Only a tmux server's (it names itself `tmux: server`): a socket held by anything
+            // else must not make us run its program.
+            pid.filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(b"tmux"))
+            })
+            .map(|pid| PathBuf::from(format!("/proc/{pid}/exe")))
+            .filter(|exe| std::fs::metadata(exe).is_ok())
+            .map(PathBuf::into_os_string)
+            .unwrap_or_else(|| "tmux".into())
+        })
     }
 
     /// The global flags (`-L NAME` / `-S PATH`) to repeat in commands that tmux runs later on
@@ -118,6 +149,7 @@ impl Tmux {
         commands: &[C],
         sent: impl FnOnce(),
     ) -> Result<String> {
+        self.not_hung()?;
         let mut sent = Some(sent);
         let mut fire = || {
             if let Some(sent) = sent.take() {
@@ -134,6 +166,7 @@ impl Tmux {
                 // A server that took the connection and went quiet would not answer a `tmux`
                 // client either: waiting for one too would double the wait.
                 Err(socket::Failure::NoAnswer) => {
+                    self.hung.set(true);
                     bail!("tmux did not answer within {} ms", timeout.as_millis())
                 }
                 Ok(answer) if answer.status == 0 => {
@@ -191,9 +224,47 @@ impl Tmux {
         }
     }
 
+    /// What to tell the user when the `tmux` client could not talk to the server at all (only
+    /// when the server's own executable could not be used, e.g. without /proc).
+    fn version_mismatch(&self, msg: &str) -> Option<String> {
+        if !(msg.contains("server exited unexpectedly") || msg.contains("protocol version")) {
+            return None;
+        }
+        let ours = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "unknown".into());
+        // Reads still reach the server through its socket, whatever its version.
+        let theirs = self
+            .socket
+            .as_ref()
+            .and_then(|socket| {
+                let args = chain(&[], &[["display-message", "-p", "#{version}"]]);
+                socket::run_then(socket, &args, DEFAULT_TIMEOUT, &mut || {}).ok()
+            })
+            .filter(|a| a.status == 0)
+            .map(|a| format!("tmux {}", String::from_utf8_lossy(&a.stdout).trim()))
+            .unwrap_or_else(|| "another version".into());
+        Some(format!(
+            "{ours} on PATH cannot talk to the running server ({theirs}; {msg}): restart the \
+             tmux server or put the matching tmux first on PATH"
+        ))
+    }
+
+    fn not_hung(&self) -> Result<()> {
+        if self.hung.get() {
+            bail!("tmux did not answer a moment ago; not asking again in this run");
+        }
+        Ok(())
+    }
+
     fn exec(&self, args: &[OsString]) -> Result<String> {
+        self.not_hung()?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let mut child = Command::new("tmux")
+        let mut child = Command::new(self.client_program())
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -221,6 +292,7 @@ impl Tmux {
         if done_rx.recv_timeout(timeout).is_err() {
             let _ = child.kill();
             let _ = child.wait();
+            self.hung.set(true);
             bail!("tmux did not answer within {} ms", timeout.as_millis());
         }
         // Output is closed; the process is exiting. Still bounded by the deadline.
@@ -231,6 +303,7 @@ impl Tmux {
             if Instant::now() >= deadline {
                 let _ = child.kill();
                 let _ = child.wait();
+                self.hung.set(true);
                 bail!("tmux did not answer within {} ms", timeout.as_millis());
             }
             std::thread::sleep(Duration::from_micros(100));
@@ -242,6 +315,9 @@ impl Tmux {
             let msg = msg.trim();
             if msg.is_empty() {
                 bail!("tmux exited with {status}");
+            }
+            if let Some(mismatch) = self.version_mismatch(msg) {
+                bail!("{mismatch}");
             }
             bail!("{msg}");
         }

@@ -156,7 +156,8 @@ mod tests {
         let mut out = String::new();
         for (i, ch) in s.char_indices() {
             let c = ch as u32;
-            if ch == '$' && matches!(b.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == b'_' || *n == b'{')
+            if ch == '$'
+                && matches!(b.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == b'_' || *n == b'{')
             {
                 out.push_str("\\$");
             } else if c >= 0x80 || (0x20..0x7f).contains(&c) || ch == '\t' || ch == '\n' {

@@ -125,6 +125,43 @@ pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<Pa
     )
 }
 
+/// The process id of the server listening at `socket`, from the connection's peer
+/// credentials. Nothing is sent: the server sees a client that hangs up at once.
+#[cfg(target_os = "linux")]
+pub fn peer_pid(socket: &Path) -> std::io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    let stream = UnixStream::connect(socket)?;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    u32::try_from(cred.pid)
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| std::io::Error::other("no peer process id"))
+}
+
+/// Without SO_PEERCRED (nor /proc), the server's pid comes from `$TMUX` only.
+#[cfg(not(target_os = "linux"))]
+pub fn peer_pid(_socket: &Path) -> std::io::Result<u32> {
+    Err(std::io::Error::other("no SO_PEERCRED here"))
+}
+
 /// Run `args` (commands separated by `;` words, as for the `tmux` binary) on the server at
 /// `socket`, within `timeout`.
 #[cfg(test)]

@@ -307,8 +307,8 @@ impl World {
     /// way the product reads it (`show-options` output is escaped by tmux 3.4-3.5a).
     pub fn value(&self, name: &str) -> String {
         let out = self.tmux(&["display-message", "-p", &output::record(&[name])]);
-        let (mut fields, _) = output::parse_record(&out)
-            .unwrap_or_else(|| panic!("no record for {name} in {out:?}"));
+        let (mut fields, _) =
+            output::parse_record(&out).unwrap_or_else(|| panic!("no record for {name} in {out:?}"));
         fields.pop().unwrap_or_default()
     }
 

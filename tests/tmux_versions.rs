@@ -1,0 +1,184 @@
+//! Reading tmux on every version: tmux 3.4-3.5a escape what commands print, 3.2a-3.3a and 3.6+
+//! do not. Session names, folders and option values holding newlines, control characters, the
+//! product's separators, `#`, `;` and `$NAME` reach the product exactly as tmux holds them,
+//! through the server's socket and through a `tmux` client alike.
+
+mod common;
+
+use common::{json, output, World};
+
+const HOSTILE: &str = "odd\nname \x1f|\\037 ;#{x} $HOME\\ ";
+
+#[test]
+fn hostile_names_folders_and_options_are_read_exactly() {
+    for client_only in [false, true] {
+        let w = if client_only {
+            World::new().with_tmux_client_only()
+        } else {
+            World::new()
+        };
+        w.start_server();
+        // `split-window -c` expands formats: no `#{` here.
+        let dir = w.home.join("dir odd\nname \x1f|\\037 ;# $HOME\\ ");
+        std::fs::create_dir_all(&dir).unwrap();
+        let pane = w.launch_claude(None, &dir);
+        // tmux 3.7+ refuse control characters in session names; older ones keep them (3.4-3.6
+        // as escaped text).
+        if !w
+            .tmux_output(&["rename-session", "-t", "main", HOSTILE])
+            .status
+            .success()
+        {
+            w.tmux(&[
+                "rename-session",
+                "-t",
+                "main",
+                "odd name |\\037 ;#{x} $HOME\\ ",
+            ]);
+        }
+        let printed = w.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &pane,
+            &output::record(&["session_name"]),
+        ]);
+        let session = output::parse_record(&printed).unwrap().0.remove(0);
+        assert!(
+            session.contains("odd") && session.contains("$HOME\\"),
+            "{session:?}"
+        );
+
+        let account = "/acc/a|b;#x$HOME\x1f/y".to_string();
+        w.set_option(
+            "@claude-failover-accounts",
+            &format!("main={} other={account}", w.home.join(".claude").display()),
+        );
+        w.set_option(
+            "@claude-failover-status-format",
+            "{account} |\\037 ;$HOME\\ end",
+        );
+
+        let v = json(&w.cf_ok(&["status", "--json"]).into_bytes());
+        assert_eq!(
+            v["accounts"][1]["dir"], account,
+            "client only: {client_only}"
+        );
+        let panes = v["panes"].as_array().unwrap();
+        assert_eq!(panes.len(), 1, "{v}");
+        assert_eq!(panes[0]["pane"], pane.as_str());
+        assert_eq!(panes[0]["session"], session.as_str());
+        assert_eq!(panes[0]["cwd"], dir.display().to_string());
+
+        let tick = w.cf_ok(&["tick"]);
+        assert!(tick.contains("main |\\037 ;$HOME\\ end"), "{tick:?}");
+    }
+}
+
+/// The `tmux` on PATH cannot talk to the running server: what a `tmux` older than 3.6 prints to
+/// a 3.6+ server (a package upgrade while the server runs). A manual swap still restarts the
+/// Claude pane, through the server's own executable, found from `$TMUX` or from the socket.
+/// `TMUX_MATRIX_OTHER_TMUX` (set by scripts/tmux-matrix.sh) makes that a real older tmux.
+#[test]
+fn a_tmux_on_path_that_cannot_reach_the_server_does_not_stop_a_swap() {
+    use std::os::unix::fs::PermissionsExt;
+    for via_env in [true, false] {
+        let w = World::new();
+        w.start_server();
+        let a = w.linked_account(&w.account_dir("a"));
+        let b = w.linked_account(&w.account_dir("b"));
+        w.set_option(
+            "@claude-failover-accounts",
+            &format!("a={} b={}", a.display(), b.display()),
+        );
+        w.quick_failover_options(600);
+        let pane = w.launch_claude(Some(&a), &w.home);
+        let old = w.root.join("old-tmux");
+        std::fs::create_dir_all(&old).unwrap();
+        match std::env::var_os("TMUX_MATRIX_OTHER_TMUX") {
+            Some(other) => std::os::unix::fs::symlink(other, old.join("tmux")).unwrap(),
+            None => {
+                let fake = old.join("tmux");
+                std::fs::write(
+                    &fake,
+                    "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\necho 'server exited unexpectedly' >&2\nexit 1\n",
+                )
+                .unwrap();
+                std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        let path = format!(
+            "{}:{}:{}",
+            old.display(),
+            w.bin.display(),
+            std::env::var("PATH").unwrap()
+        );
+        let run = |args: &[&str]| {
+            let mut c = w.command(common::BIN);
+            c.env("PATH", &path).arg("-L").arg(&w.socket).args(args);
+            if via_env {
+                c.env(
+                    "TMUX",
+                    w.value("socket_path") + "," + &w.value("pid") + ",-1",
+                );
+            }
+            c.output().unwrap()
+        };
+        let out = run(&["swap", "--reason", "upgrade"]);
+        assert!(
+            out.status.success(),
+            "swap failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        w.wait_for(10, "the pane to run Claude on account b", || {
+            let v = json(&run(&["status", "--json"]).stdout);
+            v["active"] == "b"
+                && v["panes"].as_array().is_some_and(|p| {
+                    p.iter().any(|p| {
+                        p["pane"] == pane.as_str() && p["config_dir"] == b.display().to_string()
+                    })
+                })
+        });
+    }
+}
+
+/// A socket that takes connections and never answers (a hung server): a tick and `status` pay
+/// one timeout (3 s), not one per tmux call (a tick that knows Claude panes asks twice), and the
+/// segment still prints and exits 0.
+#[test]
+fn a_server_that_never_answers_costs_one_timeout() {
+    let w = World::new();
+    w.start_server();
+    w.launch_claude(None, &w.home);
+    w.cf_ok(&["tick"]);
+    let socket = w.value("socket_path");
+    w.tmux(&["kill-server"]);
+    let _ = std::fs::remove_file(&socket);
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept() {
+            held.push(conn);
+        }
+    });
+    let mut runs = Vec::new();
+    for client_only in [false, true] {
+        let started = std::time::Instant::now();
+        let mut c = w.command(common::BIN);
+        if client_only {
+            c.env("CLAUDE_FAILOVER_TMUX_CLIENT", "1");
+        }
+        let out = c.arg("-S").arg(&socket).arg("tick").output().unwrap();
+        runs.push((client_only, started.elapsed(), out));
+    }
+    // Before any assertion: else the World's `tmux kill-server` would wait on it forever.
+    std::fs::remove_file(&socket).unwrap();
+    for (client_only, took, out) in runs {
+        assert!(out.status.success(), "client only: {client_only}");
+        assert!(!out.stdout.is_empty());
+        assert!(
+            took < std::time::Duration::from_millis(4500),
+            "client only: {client_only}: a tick took {took:?}"
+        );
+    }
+}
