@@ -13,11 +13,14 @@
 #   $TMUX_MATRIX_CACHE/<version>   (default ${XDG_CACHE_HOME:-~/.cache}/claude-failover/tmux)
 # and rebuilt only when its source changes (a stamp holds the source's checksum).
 #
-# Suites: the full set (failover, foundation, entry, links, robustness, the headless demo) runs on
-# the oldest and newest version and on every version named in TMUX_MATRIX_FULL (default 3.5a,
-# the last of the versions that escape control characters in command output); the others run
-# the cheaper set (entry, foundation, the headless demo), which still covers reading tmux output,
-# the plugin entry and a whole swap. TMUX_MATRIX_FULL=all runs the full set everywhere.
+# Suites: the full set (tmux_versions, entry, foundation, failover, links, robustness, the
+# headless demo) runs on the oldest and newest version and on every version named in
+# TMUX_MATRIX_FULL (default 3.5a, the last of the versions that escape control characters in
+# command output); the others run the cheaper set (tmux_versions, entry, foundation, the
+# headless demo), which still covers reading tmux output, the plugin entry and a whole swap.
+# TMUX_MATRIX_FULL=all runs the full set everywhere. Two more cells mix versions: a server of
+# the newest version with 3.5a's `tmux` first on PATH (what a package upgrade leaves: that
+# client cannot talk to the server), and the reverse.
 # Exit status: 0 when every cell passed; 1 otherwise. Logs: $TMUX_MATRIX_LOGS (default a temp dir).
 set -euo pipefail
 
@@ -121,14 +124,14 @@ if ((build_only)); then
     exit 0
 fi
 
-full_suites=(entry foundation failover links robustness demo)
-cheap_suites=(entry foundation demo)
+full_suites=(tmux_versions entry foundation failover links robustness demo)
+cheap_suites=(tmux_versions entry foundation demo)
 full_set=" ${TMUX_MATRIX_FULL:-3.5a} ${versions[0]} ${versions[${#versions[@]} - 1]} "
 
 # The tests and the demo's binary are built once, with whatever tmux; each cell only runs them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
-(cd "$repo" && cargo test --locked --no-run --test entry --test foundation --test failover \
-    --test links --test robustness >"$logs/cargo-build.log" 2>&1) ||
+(cd "$repo" && cargo test --locked --no-run --test tmux_versions --test entry --test foundation \
+    --test failover --test links --test robustness >"$logs/cargo-build.log" 2>&1) ||
     { echo "tmux-matrix: building the tests failed:" >&2; tail -n 30 "$logs/cargo-build.log" >&2; exit 1; }
 "$repo/scripts/build.sh" --quiet >>"$logs/cargo-build.log" 2>&1 ||
     { echo "tmux-matrix: building the release binary failed:" >&2; tail -n 30 "$logs/cargo-build.log" >&2; exit 1; }
@@ -159,6 +162,30 @@ for v in "${versions[@]}"; do
     done
 done
 
+# Mixed versions: the server is one version, the `tmux` on PATH another (the product must reach
+# the server anyway). The test starts the server with PATH's first tmux and puts the other one
+# first on PATH for the product.
+declare -A mixed=()
+old_one="" new_one="${versions[${#versions[@]} - 1]}"
+for v in "${versions[@]}"; do
+    case "$v" in 3.[2-5]*) old_one="$v" ;; esac
+done
+if [ -n "$old_one" ] && [ "$old_one" != "$new_one" ]; then
+    for pair in "$new_one:$old_one" "$old_one:$new_one"; do
+        server="${pair%%:*}" client="${pair#*:}"
+        [[ " ${failed_builds[*]} " == *" $server "* || " ${failed_builds[*]} " == *" $client "* ]] && continue
+        log="$logs/server-$server-client-$client.log"
+        echo "tmux-matrix: server tmux $server, tmux $client first on PATH"
+        if (cd "$repo" && env PATH="$cache/$server/bin:$PATH" TMUX_MATRIX_OTHER_TMUX="$cache/$client/bin/tmux" \
+            cargo test --locked --test tmux_versions a_tmux_on_path) >"$log" 2>&1; then
+            mixed["$server/$client"]=pass
+        else
+            mixed["$server/$client"]=FAIL
+            echo "tmux-matrix: server $server with tmux $client on PATH failed (log: $log)" >&2
+        fi
+    done
+fi
+
 # The table, Markdown so it can be pasted into docs/install.md.
 status=0
 printf '\n| tmux |'
@@ -175,6 +202,10 @@ for v in "${versions[@]}"; do
         printf ' %s |' "$r"
     done
     printf '\n'
+done
+for k in "${!mixed[@]}"; do
+    printf 'server tmux %s, tmux %s first on PATH: a swap completes: %s\n' "${k%%/*}" "${k#*/}" "${mixed[$k]}"
+    [ "${mixed[$k]}" = pass ] || status=1
 done
 echo "tmux-matrix: logs in $logs"
 exit "$status"

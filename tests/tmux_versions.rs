@@ -182,3 +182,42 @@ fn a_server_that_never_answers_costs_one_timeout() {
         );
     }
 }
+
+/// The socket reader talks only to tmux versions the matrix proves (a malformed message makes a
+/// server end every session): the server's version comes from its executable's `-V`, kept in the
+/// cache folder; a version outside the list gets `tmux` clients, and `status` says why.
+#[test]
+fn the_socket_is_used_only_on_proven_tmux_versions() {
+    use std::os::unix::fs::MetadataExt;
+    let w = World::new();
+    w.start_server();
+    let v = json(&w.cf_ok(&["status", "--json"]).into_bytes());
+    assert_eq!(v["tmux_via"], "socket", "{v}");
+    let cache = w.root.join("xdg-cache/claude-failover/tmux-versions");
+    let version = w
+        .tmux(&["-V"])
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        w.read(&cache).ends_with(&format!(" {version}\n")),
+        "{}",
+        w.read(&cache)
+    );
+
+    // The same executable, as a version no one has tested.
+    let exe = std::fs::metadata(format!("/proc/{}/exe", w.value("pid"))).unwrap();
+    let key = format!("{}:{}:{}:{}", exe.dev(), exe.ino(), exe.size(), exe.mtime());
+    std::fs::write(&cache, format!("{key} 9.9z\n")).unwrap();
+    let v = json(&w.cf_ok(&["status", "--json"]).into_bytes());
+    assert_eq!(v["tmux_via"], "client", "{v}");
+    assert!(
+        v["tmux_socket_problem"]
+            .as_str()
+            .unwrap()
+            .contains("tmux 9.9z"),
+        "{v}"
+    );
+}

@@ -65,6 +65,11 @@ pub const MAX_COMMAND_BYTES: usize = 16384 - 64;
 /// Set to 1 to send every command through a `tmux` client process, never the socket.
 pub const CLIENT_ONLY_ENV: &str = "CLAUDE_FAILOVER_TMUX_CLIENT";
 
+/// The tmux versions (as `tmux -V` names them) whose server the socket reader is proven to
+/// talk to: scripts/tmux-matrix.sh runs the socket tests on each. A malformed identify message
+/// makes a tmux server end every session, so any other version gets `tmux` clients.
+pub const SOCKET_VERSIONS: &[&str] = &["3.2a", "3.3a", "3.4", "3.5a", "3.6a", "3.7c", "next-3.8"];
+
 impl Tmux {
     pub fn from_flags(socket_name: Option<OsString>, socket_path: Option<PathBuf>) -> Tmux {
         let client_only = std::env::var_os(CLIENT_ONLY_ENV).is_some_and(|v| v == "1");
@@ -156,7 +161,17 @@ impl Tmux {
                 sent()
             }
         };
-        if let Some(socket) = &self.socket {
+        let socket = self
+            .socket
+            .as_ref()
+            .filter(|_| match self.socket_version() {
+                Ok(()) => true,
+                Err(why) => {
+                    *self.socket_problem.borrow_mut() = Some(why);
+                    false
+                }
+            });
+        if let Some(socket) = socket {
             let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
             // The global flags only name the socket, which is already chosen.
             match socket::run_then(socket, &chain(&[], commands), timeout, &mut fire) {
@@ -224,6 +239,67 @@ impl Tmux {
         }
     }
 
+    /// Whether the server is of a version the socket reader is proven on: its executable's
+    /// `-V`, run once per executable and kept in the cache folder (a tick then pays one `stat`).
+    fn socket_version(&self) -> std::result::Result<(), String> {
+        let exe = PathBuf::from(self.client_program());
+        if !exe.starts_with("/proc") {
+            return Err("the server's executable (and so its version) is unknown".into());
+        }
+        let meta = std::fs::metadata(&exe).map_err(|e| format!("{}: {e}", exe.display()))?;
+        use std::os::unix::fs::MetadataExt;
+        let key = format!(
+            "{}:{}:{}:{}",
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime()
+        );
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|d| d.join("claude-failover").join("tmux-versions"));
+        let known = cache
+            .as_ref()
+            .and_then(|c| std::fs::read_to_string(c).ok())
+            .unwrap_or_default();
+        let cached = known
+            .lines()
+            .find_map(|l| l.strip_prefix(&key)?.strip_prefix(' ').map(str::to_string));
+        let version = match cached {
+            Some(v) => v,
+            None => {
+                let out = Command::new(&exe)
+                    .arg("-V")
+                    .stdin(Stdio::null())
+                    .output()
+                    .map_err(|e| format!("could not run {} -V: {e}", exe.display()))?;
+                let printed = String::from_utf8_lossy(&out.stdout);
+                let v = printed.trim().rsplit(' ').next().unwrap_or("").to_string();
+                if let Some(cache) = &cache {
+                    // One line per executable seen; the last few are plenty.
+                    let mut lines: Vec<&str> = known.lines().collect();
+                    let line = format!("{key} {v}");
+                    lines.push(&line);
+                    let keep = &lines[lines.len().saturating_sub(16)..];
+                    if let Some(dir) = cache.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    let _ = crate::fsutil::write_atomic(cache, (keep.join("\n") + "\n").as_bytes());
+                }
+                v
+            }
+        };
+        if SOCKET_VERSIONS.contains(&version.as_str()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "tmux {version} is not one the socket reader is proven on"
+            ))
+        }
+    }
+
     /// What to tell the user when the `tmux` client could not talk to the server at all (only
     /// when the server's own executable could not be used, e.g. without /proc).
     fn version_mismatch(&self, msg: &str) -> Option<String> {
@@ -237,17 +313,9 @@ impl Tmux {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "unknown".into());
-        // Reads still reach the server through its socket, whatever its version.
-        let theirs = self
-            .socket
-            .as_ref()
-            .and_then(|socket| {
-                let args = chain(&[], &[["display-message", "-p", "#{version}"]]);
-                socket::run_then(socket, &args, DEFAULT_TIMEOUT, &mut || {}).ok()
-            })
-            .filter(|a| a.status == 0)
-            .map(|a| format!("tmux {}", String::from_utf8_lossy(&a.stdout).trim()))
-            .unwrap_or_else(|| "another version".into());
+        // The server's version is not asked: without its executable it is unknown, and the
+        // socket reader talks only to servers of known versions.
+        let theirs = "another version";
         Some(format!(
             "{ours} on PATH cannot talk to the running server ({theirs}; {msg}): restart the \
              tmux server or put the matching tmux first on PATH"

@@ -422,6 +422,54 @@ mod tests {
         assert!(hello(&[OsString::from("a\0b")]).is_err());
     }
 
+    /// What every server from 3.2a to master checks of a command client's messages
+    /// (server-client.c: server_client_dispatch_identify and _command; 3.2a calls fatalx on a
+    /// mismatch, which ends every session): the sizes, the NUL ends, the protocol version in
+    /// the peer id, and the order (identify messages, DONE, then the command).
+    #[test]
+    fn identify_payloads_are_what_every_server_checks() {
+        let args: Vec<OsString> = ["display-message", "-p", "x", ";", "list-panes"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let out = hello(&args).unwrap();
+        let (mut at, mut kinds) = (0, Vec::new());
+        while let Some((kind, data, len)) = frame(&out[at..]).unwrap() {
+            let peer = u32::from_ne_bytes(out[at + 8..at + 12].try_into().unwrap());
+            assert_eq!(peer & 0xff, 8, "message {kind}: protocol version");
+            assert!(len <= MAX_FRAME);
+            match kind {
+                MSG_IDENTIFY_FLAGS | MSG_IDENTIFY_CLIENTPID => assert_eq!(data.len(), 4),
+                MSG_IDENTIFY_TERM | MSG_IDENTIFY_TTYNAME | MSG_IDENTIFY_CWD
+                | MSG_IDENTIFY_ENVIRON => {
+                    assert!(!data.is_empty() && data.ends_with(&[0]), "message {kind}")
+                }
+                MSG_IDENTIFY_DONE => assert!(data.is_empty()),
+                MSG_COMMAND => {
+                    let argc = i32::from_ne_bytes(data[..4].try_into().unwrap());
+                    assert_eq!(argc as usize, args.len());
+                    assert!(data.ends_with(&[0]));
+                    assert_eq!(data[4..].iter().filter(|&&b| b == 0).count(), args.len());
+                }
+                other => panic!("unexpected message {other}"),
+            }
+            kinds.push(kind);
+            at += len;
+        }
+        assert_eq!(at, out.len());
+        assert_eq!(
+            kinds[..5],
+            [
+                MSG_IDENTIFY_FLAGS,
+                MSG_IDENTIFY_TERM,
+                MSG_IDENTIFY_TTYNAME,
+                MSG_IDENTIFY_CWD,
+                MSG_IDENTIFY_CLIENTPID
+            ]
+        );
+        assert_eq!(&kinds[kinds.len() - 2..], [MSG_IDENTIFY_DONE, MSG_COMMAND]);
+    }
+
     #[test]
     fn another_version_or_message_is_unusable() {
         let mut c = Conversation::default();
