@@ -106,20 +106,23 @@ impl Tmux {
     /// and the kernel keeps it runnable even after the upgrade deleted the file.
     pub fn client_program(&self) -> &OsString {
         self.program.get_or_init(|| {
-            let pid = self.server_pid().or_else(|| {
-                self.server_socket
-                    .as_deref()
-                    .and_then(|s| socket::peer_pid(s).ok())
-            });
-            // Only a tmux server's (it names itself `tmux: server`): a socket held by anything
-            // else must not make us run its program.
-            pid.filter(|pid| {
+            // Only a tmux server's (it names itself `tmux: server`): a stale `$TMUX`, or a
+            // socket held by anything else, must not make us run another program.
+            let is_server = |pid: &u32| {
                 std::fs::read(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(b"tmux"))
-            })
-            .map(|pid| PathBuf::from(format!("/proc/{pid}/exe")))
-            .filter(|exe| std::fs::metadata(exe).is_ok())
-            .map(PathBuf::into_os_string)
-            .unwrap_or_else(|| "tmux".into())
+            };
+            self.server_pid()
+                .filter(is_server)
+                .or_else(|| {
+                    self.server_socket
+                        .as_deref()
+                        .and_then(|s| socket::peer_pid(s).ok())
+                        .filter(is_server)
+                })
+                .map(|pid| PathBuf::from(format!("/proc/{pid}/exe")))
+                .filter(|exe| std::fs::metadata(exe).is_ok())
+                .map(PathBuf::into_os_string)
+                .unwrap_or_else(|| "tmux".into())
         })
     }
 
