@@ -221,3 +221,58 @@ fn the_socket_is_used_only_on_proven_tmux_versions() {
         "{v}"
     );
 }
+
+/// Where the server's executable cannot be found (no /proc: the `ps` way of reading processes)
+/// and the `tmux` on PATH cannot talk to the server, `status` and a swap say so, and what to do.
+#[test]
+fn a_tmux_on_path_that_cannot_reach_the_server_is_reported_where_nothing_else_works() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new().with_ps_backend();
+    w.start_server();
+    let a = w.linked_account(&w.account_dir("a"));
+    let b = w.linked_account(&w.account_dir("b"));
+    w.set_option(
+        "@claude-failover-accounts",
+        &format!("a={} b={}", a.display(), b.display()),
+    );
+    w.launch_claude(Some(&a), &w.home);
+    let old = w.root.join("old-tmux");
+    std::fs::create_dir_all(&old).unwrap();
+    let fake = old.join("tmux");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\necho 'server exited unexpectedly' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());
+    let run = |args: &[&str]| {
+        w.command(common::BIN)
+            .env("PATH", &path)
+            .arg("-L")
+            .arg(&w.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let advice = "tmux 3.5a on PATH cannot talk to the running server";
+    let what_to_do = "restart the tmux server or put the matching tmux first on PATH";
+    // Reads fail too here (the socket reader needs the server's version): `status` fails with
+    // the sentence, and so does the status segment, which still prints and exits 0.
+    let out = run(&["status"]);
+    let status = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
+    assert!(
+        status.contains(advice) && status.contains(what_to_do),
+        "{status}"
+    );
+    let tick = run(&["tick"]);
+    assert!(tick.status.success());
+    let segment = String::from_utf8_lossy(&tick.stdout);
+    assert!(segment.contains("CC ⚠"), "{segment}");
+    let events = String::from_utf8_lossy(&run(&["events"]).stdout).into_owned();
+    assert!(events.contains(advice), "{events}");
+    let swap = run(&["swap"]);
+    assert!(!swap.status.success());
+    let err = String::from_utf8_lossy(&swap.stderr);
+    assert!(err.contains(advice) && err.contains(what_to_do), "{err}");
+}

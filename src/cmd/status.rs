@@ -62,6 +62,12 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         }));
     }
     let cooldown = state.cooldown_until.filter(|t| *t > now);
+    // Whether commands that change tmux can reach it (reads may go through the socket): a
+    // `tmux` client of another version than the server cannot, and every swap would fail.
+    let tmux_client_problem = tmux
+        .run(&["display-message", "-p", "ok"])
+        .err()
+        .map(|e| format!("{e:#}"));
     let out = json!({
         "active": active,
         "accounts": accounts,
@@ -72,6 +78,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         "procs": format!("{:?}", scan.procs_backend).to_lowercase(),
         "tmux_via": tmux.reads_via().0,
         "tmux_socket_problem": tmux.reads_via().1,
+        "tmux_client_problem": tmux_client_problem,
         "panes": pane_rows,
     });
     if args.json {
@@ -107,6 +114,9 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     }
     if state.all_exhausted_since.is_some() {
         println!("WARNING: every account is exhausted");
+    }
+    if let Some(problem) = &tmux_client_problem {
+        println!("WARNING: swaps cannot reach tmux: {problem}");
     }
     println!("Claude panes: {}", pane_rows.len());
     for p in &pane_rows {

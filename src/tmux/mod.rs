@@ -106,6 +106,10 @@ impl Tmux {
     /// and the kernel keeps it runnable even after the upgrade deleted the file.
     pub fn client_program(&self) -> &OsString {
         self.program.get_or_init(|| {
+            // As if there were no /proc (the `ps` way of reading processes, forced).
+            if std::env::var(crate::procs::BACKEND_VAR).is_ok_and(|v| v == "ps") {
+                return "tmux".into();
+            }
             // Only a tmux server's (it names itself `tmux: server`): a stale `$TMUX`, or a
             // socket held by anything else, must not make us run another program.
             let is_server = |pid: &u32| {
