@@ -176,8 +176,12 @@ if [ -n "$old_one" ] && [ "$old_one" != "$new_one" ]; then
         [[ " ${failed_builds[*]} " == *" $server "* || " ${failed_builds[*]} " == *" $client "* ]] && continue
         log="$logs/server-$server-client-$client.log"
         echo "tmux-matrix: server tmux $server, tmux $client first on PATH"
-        if (cd "$repo" && env PATH="$cache/$server/bin:$PATH" TMUX_MATRIX_OTHER_TMUX="$cache/$client/bin/tmux" \
-            cargo test --locked --test tmux_versions a_tmux_on_path) >"$log" 2>&1; then
+        if (
+            cd "$repo"
+            export PATH="$cache/$server/bin:$PATH" TMUX_MATRIX_OTHER_TMUX="$cache/$client/bin/tmux"
+            cargo test --locked --test tmux_versions a_tmux_on_path &&
+                cargo test --locked --test entry cannot_reach_the_server
+        ) >"$log" 2>&1; then
             mixed["$server/$client"]=pass
         else
             mixed["$server/$client"]=FAIL
@@ -204,7 +208,7 @@ for v in "${versions[@]}"; do
     printf '\n'
 done
 for k in "${!mixed[@]}"; do
-    printf 'server tmux %s, tmux %s first on PATH: a swap completes: %s\n' "${k%%/*}" "${k#*/}" "${mixed[$k]}"
+    printf 'server tmux %s, tmux %s first on PATH: the entry installs, a swap completes: %s\n' "${k%%/*}" "${k#*/}" "${mixed[$k]}"
     [ "${mixed[$k]}" = pass ] || status=1
 done
 echo "tmux-matrix: logs in $logs"

@@ -458,6 +458,37 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
     assert_eq!(tick_commands(&global(&w, "status-right")), vec![expected]);
 }
 
+/// The `tmux` on PATH cannot talk to the server (a pre-3.6 tmux and a 3.6+ server, after a
+/// package upgrade): the entry, run by the server, still installs everything through the
+/// server's own executable. `TMUX_MATRIX_OTHER_TMUX` (set by scripts/tmux-matrix.sh) makes it a
+/// real tmux of another version.
+#[test]
+fn entry_works_when_the_tmux_on_path_cannot_reach_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    w.start_server();
+    w.set_option("status-right", "#{claude_failover}");
+    let old = w.root.join("old-tmux");
+    std::fs::create_dir_all(&old).unwrap();
+    match std::env::var_os("TMUX_MATRIX_OTHER_TMUX") {
+        Some(other) => std::os::unix::fs::symlink(other, old.join("tmux")).unwrap(),
+        None => {
+            let fake = old.join("tmux");
+            std::fs::write(
+                &fake,
+                "#!/bin/sh\necho 'server exited unexpectedly' >&2\nexit 1\n",
+            )
+            .unwrap();
+            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());
+    run_entry(&w, &[("CLAUDE_FAILOVER_BIN", BIN), ("PATH", &path)]);
+    assert_eq!(tick_commands(&global(&w, "status-right")), vec![BIN]);
+    assert_eq!(our_hook_lines(&w).len(), OUR_HOOKS.len());
+    assert!(binding(&w, "S").is_some());
+}
+
 /// A world whose PATH has no claude-failover and whose cargo is a script (`body`, run in the
 /// plugin folder): a real release build would take minutes, and what is under test is the
 /// entry: that it starts the build in the background, returns at once, guards against a second

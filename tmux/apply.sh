@@ -10,6 +10,22 @@ CF_HOOKS=(client-attached session-created)
 CF_DEFAULT_KEY=S
 CF_SWAP_ARGS="swap --reason 'manual (key)' --display"
 
+# Every `tmux` here runs the server's own executable when `$TMUX` names a live tmux server (run-shell
+# sets it): a `tmux` on PATH older than 3.6 cannot talk to a 3.6+ server at all, which is what a
+# package upgrade leaves while the server runs. Else the `tmux` on PATH.
+tmux() {
+	if [[ -z ${CF_TMUX:-} ]]; then
+		local pid=${TMUX#*,} comm=""
+		pid=${pid%%,*}
+		CF_TMUX=tmux
+		if [[ -n ${TMUX:-} && $pid =~ ^[0-9]+$ ]]; then
+			comm=$(cat "/proc/$pid/comm" 2>/dev/null)
+			[[ $comm == tmux* && -x /proc/$pid/exe ]] && CF_TMUX=/proc/$pid/exe
+		fi
+	fi
+	command "$CF_TMUX" "$@"
+}
+
 # Replace every placeholder in $1 with $2; bash's own ${x//p/r} would read `&` in the
 # replacement as "the match" (bash 5.2) and needs the pattern's `#` and braces quoted.
 cf_replace_all() {
