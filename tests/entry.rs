@@ -464,24 +464,10 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
 /// real tmux of another version.
 #[test]
 fn entry_works_when_the_tmux_on_path_cannot_reach_the_server() {
-    use std::os::unix::fs::PermissionsExt;
     let w = World::new();
     w.start_server();
     w.set_option("status-right", "#{claude_failover}");
-    let old = w.root.join("old-tmux");
-    std::fs::create_dir_all(&old).unwrap();
-    match std::env::var_os("TMUX_MATRIX_OTHER_TMUX") {
-        Some(other) => std::os::unix::fs::symlink(other, old.join("tmux")).unwrap(),
-        None => {
-            let fake = old.join("tmux");
-            std::fs::write(
-                &fake,
-                "#!/bin/sh\necho 'server exited unexpectedly' >&2\nexit 1\n",
-            )
-            .unwrap();
-            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-    }
+    let old = w.unreachable_tmux(true);
     let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());
     run_entry(&w, &[("CLAUDE_FAILOVER_BIN", BIN), ("PATH", &path)]);
     assert_eq!(tick_commands(&global(&w, "status-right")), vec![BIN]);

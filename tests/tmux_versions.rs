@@ -81,7 +81,6 @@ fn hostile_names_folders_and_options_are_read_exactly() {
 /// `TMUX_MATRIX_OTHER_TMUX` (set by scripts/tmux-matrix.sh) makes that a real older tmux.
 #[test]
 fn a_tmux_on_path_that_cannot_reach_the_server_does_not_stop_a_swap() {
-    use std::os::unix::fs::PermissionsExt;
     for via_env in [true, false] {
         let w = World::new();
         w.start_server();
@@ -93,20 +92,7 @@ fn a_tmux_on_path_that_cannot_reach_the_server_does_not_stop_a_swap() {
         );
         w.quick_failover_options(600);
         let pane = w.launch_claude(Some(&a), &w.home);
-        let old = w.root.join("old-tmux");
-        std::fs::create_dir_all(&old).unwrap();
-        match std::env::var_os("TMUX_MATRIX_OTHER_TMUX") {
-            Some(other) => std::os::unix::fs::symlink(other, old.join("tmux")).unwrap(),
-            None => {
-                let fake = old.join("tmux");
-                std::fs::write(
-                    &fake,
-                    "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\necho 'server exited unexpectedly' >&2\nexit 1\n",
-                )
-                .unwrap();
-                std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-            }
-        }
+        let old = w.unreachable_tmux(true);
         let path = format!(
             "{}:{}:{}",
             old.display(),
@@ -226,7 +212,6 @@ fn the_socket_is_used_only_on_proven_tmux_versions() {
 /// and the `tmux` on PATH cannot talk to the server, `status` and a swap say so, and what to do.
 #[test]
 fn a_tmux_on_path_that_cannot_reach_the_server_is_reported_where_nothing_else_works() {
-    use std::os::unix::fs::PermissionsExt;
     let w = World::new().with_ps_backend();
     w.start_server();
     let a = w.linked_account(&w.account_dir("a"));
@@ -236,15 +221,7 @@ fn a_tmux_on_path_that_cannot_reach_the_server_is_reported_where_nothing_else_wo
         &format!("a={} b={}", a.display(), b.display()),
     );
     w.launch_claude(Some(&a), &w.home);
-    let old = w.root.join("old-tmux");
-    std::fs::create_dir_all(&old).unwrap();
-    let fake = old.join("tmux");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\necho 'server exited unexpectedly' >&2\nexit 1\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let old = w.unreachable_tmux(false);
     let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());
     let run = |args: &[&str]| {
         w.command(common::BIN)

@@ -92,6 +92,27 @@ impl World {
         log
     }
 
+    /// A folder holding a `tmux` that cannot talk to this world's server, as a tmux older than
+    /// 3.6 cannot talk to a 3.6+ one: `TMUX_MATRIX_OTHER_TMUX` (a real tmux of another version,
+    /// set by scripts/tmux-matrix.sh) when `real` and it is set, else a script that says what
+    /// such a tmux says (`-V`: `tmux 3.5a`).
+    pub fn unreachable_tmux(&self, real: bool) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.root.join("old-tmux");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmux = dir.join("tmux");
+        match std::env::var_os("TMUX_MATRIX_OTHER_TMUX").filter(|_| real) {
+            Some(other) => std::os::unix::fs::symlink(other, &tmux).unwrap(),
+            None => {
+                let script = "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\n\
+                              echo 'server exited unexpectedly' >&2\nexit 1\n";
+                std::fs::write(&tmux, script).unwrap();
+                std::fs::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        dir
+    }
+
     /// A command with this world's environment (and no `TMUX`, so nothing reaches the outer
     /// server a developer may be running the tests in).
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
