@@ -85,7 +85,7 @@ pub fn tick(
     for cp in &scan.claude {
         let ps = state.panes.entry(cp.pane.id.clone()).or_default();
         // Another invocation restarted this pane after we looked: what we saw is history.
-        if ps.restarted_at.is_some_and(|t| t >= observed_at) {
+        if restart_time(ps, now).is_some_and(|t| t >= observed_at) {
             continue;
         }
         let new_process = ps.pid != Some(cp.process.pid)
@@ -285,7 +285,7 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
                         .started_at
                         .is_none_or(|s| t >= s.saturating_sub(START_SLACK).unwrap_or(s));
                     // Our own restart time is exact: nothing older than it is this process's.
-                    let after_restart = ps.restarted_at.is_none_or(|r| t > r);
+                    let after_restart = restart_time(ps, Timestamp::now()).is_none_or(|r| t > r);
                     after_start && after_restart
                 }
                 None => !ps.stale.contains(&line),
@@ -314,6 +314,13 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
         return Freshness::Replay;
     }
     Freshness::Fresh(None, None)
+}
+
+/// When we last restarted the pane, unless that is later than `now`: then the clock stepped
+/// back since, and the restart time says nothing about what is newer (trusting it would hide
+/// every new limit for the length of the step). The process start time still decides.
+fn restart_time(ps: &PaneState, now: Timestamp) -> Option<Timestamp> {
+    ps.restarted_at.filter(|r| *r <= now)
 }
 
 fn remember_stale(ps: &mut PaneState, line: &str) {
@@ -681,17 +688,10 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 
 /// Was the swap of this journal already logged (by a run killed before it cleared the journal)?
 fn event_logged(events: &Path, journal_id: &str) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(events) else {
-        return false;
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(256 * 1024)));
-    let mut tail = String::new();
-    let _ = f.read_to_string(&mut tail);
-    let needle = format!("\"journal\":\"{journal_id}\"");
-    tail.lines()
-        .any(|l| l.contains(&needle) && l.contains("\"event\":\"swap\""))
+    events::newest_at(events, |e| {
+        e["event"] == "swap" && e["journal"] == journal_id
+    })
+    .is_some()
 }
 
 /// Finish a journal left by a run that was killed mid-swap.
@@ -894,14 +894,14 @@ fn notify(command: &str, event: &Value) {
 
 /// Test-only fault injection: `CLAUDE_FAILOVER_TEST_KILL_AT=<point>` makes the process kill
 /// itself with SIGKILL at that point, so tests can prove a killed swap is finished later.
+/// Compiled only into test builds (debug, or the `test-hooks` feature), never into a release.
 fn kill_point(point: &str) {
-    if std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point) {
-        extern "C" {
-            fn kill(pid: i32, sig: i32) -> i32;
-        }
+    if cfg!(any(debug_assertions, feature = "test-hooks"))
+        && std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point)
+    {
         // SAFETY: sending a signal to ourselves has no memory-safety preconditions.
         unsafe {
-            kill(std::process::id() as i32, 9);
+            libc::kill(std::process::id() as libc::pid_t, libc::SIGKILL);
         }
     }
 }

@@ -73,7 +73,11 @@ impl Detection {
 
 /// Classify a capture (`capture-pane -p -J` text) as of now.
 pub fn detect(screen: &str) -> Detection {
-    detect_at(screen, &Zoned::now())
+    // Not `Zoned::now()`: jiff would read `TZ` itself, FIFO or `/dev/zero` included.
+    detect_at(
+        screen,
+        &jiff::Timestamp::now().to_zoned(crate::zone::local()),
+    )
 }
 
 /// Words that every limit or server-error message this module knows holds at least one of.

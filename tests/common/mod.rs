@@ -400,3 +400,35 @@ pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
+
+/// A test that cannot run on this machine: a failure when `CI` is set (everything must run
+/// there), a visible `SKIPPED` line otherwise. The caller returns after it.
+pub fn skip(reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("cannot run here, and CI is set: {reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// Unmounts a test's tmpfs when dropped, whatever happens.
+pub struct Mount(pub PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Mount a tmpfs at `dir` (created) with these `-o` options; the error says why it could not.
+pub fn tmpfs(dir: &Path, options: &str) -> Result<Mount, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let out = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("mount: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(Mount(dir.to_path_buf()))
+}
