@@ -66,7 +66,9 @@ pub struct PaneState {
     /// the one we saw before.
     pub pid: Option<u32>,
     pub started_at: Option<Timestamp>,
-    /// `running`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`.
+    /// `idle`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`;
+    /// after a restart `resumed` (launched, not yet seen), `running` (seen starting) or
+    /// `restart-failed`.
     pub state: String,
     /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
     pub pending: Option<Pending>,
@@ -77,6 +79,8 @@ pub struct PaneState {
     pub restarted_at: Option<Timestamp>,
     /// Set after a swap when the pane was busy: restart it on this account once idle.
     pub restart_to: Option<String>,
+    /// Why the last restart of this pane failed (state `restart-failed`).
+    pub restart_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -109,8 +113,11 @@ pub struct JournalPane {
     pub session_id: Option<String>,
     pub cwd: Option<String>,
     pub done: bool,
-    /// `resumed`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished).
+    /// `resumed`, `fresh`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished),
+    /// `not-claude` (Claude no longer ran there: left alone), `restart-failed`.
     pub outcome: Option<String>,
+    /// The pane's own Claude options (read from its process), kept across the restart.
+    pub args: Vec<String>,
 }
 
 /// Where state lives: `$CLAUDE_FAILOVER_STATE_DIR`, else `$XDG_STATE_HOME/claude-failover`, else

@@ -18,6 +18,7 @@
 //! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
 //! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
+pub mod input;
 mod message;
 mod reset;
 #[cfg(test)]

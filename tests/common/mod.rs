@@ -156,11 +156,23 @@ impl World {
     }
 
     pub fn tmux_output<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
-        self.command("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
+        // A `tmux` wrapper just written (count_tmux_runs) may be briefly held open for writing
+        // by a child another test thread forked meanwhile ("Text file busy"): try again.
+        let mut tries = 0;
+        loop {
+            let out = self
+                .command("tmux")
+                .args(["-L", &self.socket, "-f", "/dev/null"])
+                .args(args)
+                .output();
+            match out {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                out => return out.expect("tmux runs"),
+            }
+        }
     }
 
     /// Start the server with one session (`main`, a plain `sh`, 200x50). Panes run a non-login
@@ -399,6 +411,40 @@ impl Drop for World {
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+impl World {
+    /// `status --json` of this world.
+    pub fn status_json(&self) -> serde_json::Value {
+        json(&self.cf(&["status", "--json"]).stdout)
+    }
+
+    /// The logged events named `name`, oldest first.
+    pub fn events_named(&self, name: &str) -> Vec<serde_json::Value> {
+        let out = self.cf(&["events", "--json"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// The simulator's launch log: one JSON object per launch of `claude`.
+    pub fn sim_launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// The row of `pane` in a `status --json` output.
+pub fn status_row(status: &serde_json::Value, pane: &str) -> Option<serde_json::Value> {
+    status["panes"]
+        .as_array()?
+        .iter()
+        .find(|p| p["pane"] == pane)
+        .cloned()
 }
 
 /// A test that cannot run on this machine: a failure when `CI` is set (everything must run
