@@ -17,13 +17,14 @@ CF_SWAP_ARGS="swap --reason 'manual (key)' --display"
 
 # Every `tmux` here runs the server's own executable when `$TMUX` names a live tmux server (run-shell
 # sets it): a `tmux` on PATH older than 3.6 cannot talk to a 3.6+ server at all, which is what a
-# package upgrade leaves while the server runs. Else the `tmux` on PATH.
+# package upgrade leaves while the server runs. Else the `tmux` on PATH. $CLAUDE_FAILOVER_TMUX, if
+# set, is used instead, as by the binary.
 tmux() {
 	if [[ -z ${CF_TMUX:-} ]]; then
 		local pid=${TMUX#*,} comm=""
 		pid=${pid%%,*}
-		CF_TMUX=tmux
-		if [[ -n ${TMUX:-} && $pid =~ ^[0-9]+$ ]]; then
+		CF_TMUX=${CLAUDE_FAILOVER_TMUX:-tmux}
+		if [[ -z ${CLAUDE_FAILOVER_TMUX:-} && -n ${TMUX:-} && $pid =~ ^[0-9]+$ ]]; then
 			comm=$(cat "/proc/$pid/comm" 2>/dev/null)
 			[[ $comm == tmux* && -x /proc/$pid/exe ]] && CF_TMUX=/proc/$pid/exe
 		fi

@@ -88,11 +88,12 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         }));
     }
     let cooldown = state.cooldown_until.filter(|t| *t > now);
-    // Whether commands that change tmux can reach it (reads may go through the socket): a
-    // `tmux` client of another version than the server cannot, and every swap would fail.
-    let tmux_client_problem = tmux
-        .run(&["display-message", "-p", "ok"])
-        .err()
+    // Whether commands that change tmux can reach it, asked only when clients cannot run the
+    // server's own executable: a `tmux` of another version than the server cannot, and every
+    // swap would fail.
+    let tmux_client_problem = (!tmux.runs_server_exe())
+        .then(|| tmux.run(&["display-message", "-p", "ok"]).err())
+        .flatten()
         .map(|e| format!("{e:#}"));
     let out = json!({
         "active": active,

@@ -54,6 +54,8 @@ pub struct Tmux {
     socket_problem: std::cell::RefCell<Option<String>>,
     /// The `tmux` program that clients run, chosen once (see `client_program`).
     program: std::cell::OnceCell<OsString>,
+    /// The server's executable, looked for once (see `server_exe`).
+    exe: std::cell::OnceCell<Option<PathBuf>>,
     /// Set when the server took a connection and did not answer in time: every later call of
     /// this run fails at once, so that a hung server costs one timeout, not one per call.
     hung: std::cell::Cell<bool>,
@@ -65,6 +67,10 @@ pub const MAX_COMMAND_BYTES: usize = 16384 - 64;
 
 /// Set to 1 to send every command through a `tmux` client process, never the socket.
 pub const CLIENT_ONLY_ENV: &str = "CLAUDE_FAILOVER_TMUX_CLIENT";
+
+/// The `tmux` program to run as the client (a path or a name on PATH), instead of the server's
+/// own executable.
+pub const PROGRAM_ENV: &str = "CLAUDE_FAILOVER_TMUX";
 
 /// The tmux versions (as `tmux -V` names them) whose server the socket reader is proven to
 /// talk to: scripts/tmux-matrix.sh runs the socket tests on each. A malformed identify message
@@ -96,39 +102,56 @@ impl Tmux {
             server_socket,
             socket_problem: Default::default(),
             program: Default::default(),
+            exe: Default::default(),
             hung: Default::default(),
         }
     }
 
-    /// The `tmux` that clients run: the server's own executable (`/proc/PID/exe`) when the
-    /// server is known, else the `tmux` on PATH. A `tmux` older than 3.6 cannot talk to a 3.6+
-    /// server at all, and a package upgrade leaves exactly that (a new `tmux` on PATH, the old
-    /// server running, or the reverse): the server's own binary always speaks its protocol,
-    /// and the kernel keeps it runnable even after the upgrade deleted the file.
+    /// The `tmux` that clients run: `$CLAUDE_FAILOVER_TMUX` if set, else the server's own
+    /// executable when it can be found, else the `tmux` on PATH. A `tmux` older than 3.6 cannot
+    /// talk to a 3.6+ server at all, and a package upgrade leaves exactly that (a new `tmux` on
+    /// PATH, the old server running, or the reverse): the server's own binary always speaks its
+    /// protocol, and the kernel keeps it runnable even after the upgrade deleted the file.
     pub fn client_program(&self) -> &OsString {
         self.program.get_or_init(|| {
-            // As if there were no /proc (the `ps` way of reading processes, forced).
-            if std::env::var(crate::procs::BACKEND_VAR).is_ok_and(|v| v == "ps") {
-                return "tmux".into();
-            }
-            // Only a tmux server's (it names itself `tmux: server`): a stale `$TMUX`, or a
-            // socket held by anything else, must not make us run another program.
-            let is_server = |pid: &u32| {
-                std::fs::read(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(b"tmux"))
-            };
-            self.server_pid()
-                .filter(is_server)
-                .or_else(|| {
-                    self.server_socket
-                        .as_deref()
-                        .and_then(|s| socket::peer_pid(s).ok())
-                        .filter(is_server)
-                })
-                .map(|pid| PathBuf::from(format!("/proc/{pid}/exe")))
-                .filter(|exe| std::fs::metadata(exe).is_ok())
-                .map(PathBuf::into_os_string)
+            std::env::var_os(PROGRAM_ENV)
+                .filter(|p| !p.is_empty())
+                .or_else(|| self.server_exe().map(|exe| exe.clone().into_os_string()))
                 .unwrap_or_else(|| "tmux".into())
         })
+    }
+
+    /// Whether clients can run the server's own executable (then they always reach it).
+    pub fn runs_server_exe(&self) -> bool {
+        self.server_exe().is_some()
+    }
+
+    /// The running server's executable, `/proc/PID/exe`; the pid from `$TMUX`, else from the
+    /// socket's peer credentials.
+    fn server_exe(&self) -> Option<&PathBuf> {
+        self.exe
+            .get_or_init(|| {
+                // As if there were no /proc (the `ps` way of reading processes, forced).
+                if std::env::var(crate::procs::BACKEND_VAR).is_ok_and(|v| v == "ps") {
+                    return None;
+                }
+                // Only a tmux server's (it names itself `tmux: server`): a stale `$TMUX`, or a
+                // socket held by anything else, must not make us run another program.
+                let is_server = |pid: &u32| {
+                    std::fs::read(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(b"tmux"))
+                };
+                self.server_pid()
+                    .filter(is_server)
+                    .or_else(|| {
+                        self.server_socket
+                            .as_deref()
+                            .and_then(|s| socket::peer_pid(s).ok())
+                            .filter(is_server)
+                    })
+                    .map(|pid| PathBuf::from(format!("/proc/{pid}/exe")))
+                    .filter(|exe| std::fs::metadata(exe).is_ok())
+            })
+            .as_ref()
     }
 
     /// The global flags (`-L NAME` / `-S PATH`) to repeat in commands that tmux runs later on
@@ -250,11 +273,10 @@ impl Tmux {
     /// Whether the server is of a version the socket reader is proven on: its executable's
     /// `-V`, run once per executable and kept in the cache folder (a tick then pays one `stat`).
     fn socket_version(&self) -> std::result::Result<(), String> {
-        let exe = PathBuf::from(self.client_program());
-        if !exe.starts_with("/proc") {
+        let Some(exe) = self.server_exe() else {
             return Err("the server's executable (and so its version) is unknown".into());
-        }
-        let meta = std::fs::metadata(&exe).map_err(|e| format!("{}: {e}", exe.display()))?;
+        };
+        let meta = std::fs::metadata(exe).map_err(|e| format!("{}: {e}", exe.display()))?;
         use std::os::unix::fs::MetadataExt;
         let key = format!(
             "{}:{}:{}:{}",
@@ -278,7 +300,7 @@ impl Tmux {
         let version = match cached {
             Some(v) => v,
             None => {
-                let out = Command::new(&exe)
+                let out = Command::new(exe)
                     .arg("-V")
                     .stdin(Stdio::null())
                     .output()

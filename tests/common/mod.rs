@@ -135,6 +135,11 @@ impl World {
             .env_remove("TMUX_PANE")
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CLAUDE_FAILOVER_STATE_DIR");
+        // A world that counts the runs of the `tmux` on PATH (count_tmux_runs) has the product
+        // run that one, not the server's own executable.
+        if self.bin.join("tmux").exists() {
+            c.env("CLAUDE_FAILOVER_TMUX", "tmux");
+        }
         for (k, v) in &self.env {
             c.env(k, v);
         }
