@@ -120,6 +120,17 @@ if ! CLAUDE=$(cfe_install_claude "$VERSION"); then
 fi
 CLAUDE_VERSION=$(timeout 30 "$CLAUDE" --version | awk '{print $1}')
 e2e_log "claude: $CLAUDE ($CLAUDE_VERSION)"
+# Up to 2.0.0 every 429 of a subscription is a usage limit to the CLI, the reset header alone
+# enough (`Claude AI usage limit reached|<reset>`); later releases need the representative claim
+# or the overage status and call the rest `API Error: Rate limit reached`: a throttle there.
+if [[ $CLAUDE_VERSION != 1.* && $CLAUDE_VERSION != 2.0.0 ]]; then
+	kept=()
+	for m in "${LIMIT_MODES[@]}"; do
+		if [[ $m == 429reset-only ]]; then SAFE_MODES+=("$m"); else kept+=("$m"); fi
+	done
+	LIMIT_MODES=("${kept[@]}")
+fi
+is_limit() { [[ " ${LIMIT_MODES[*]} " == *" $1 "* ]]; }
 
 ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cf-versions.XXXXXX")
 ROOT=$(cd -P -- "$ROOT" && pwd)
@@ -191,10 +202,11 @@ for m in $( [[ ${CLAUDE_VERSIONS_PRINT:-1} == 0 ]] || echo ok "${SAFE_MODES[@]}"
 	[[ -n $line ]] || line=$(grep -m1 -v '^\s*$' "$out" || true)
 	case $m in
 	ok | okquote) want=none ;;
-	529) want=server-error ;;
+	529 | 429reset-only) want=server-error ;;
 	429plain) want=not-quota ;;
 	*) want=quota ;;
 	esac
+	if is_limit "$m"; then want=quota; fi
 	if [[ $verdict == "$want" || ($want == not-quota && $verdict != quota) ]]; then r=PASS; else r=FAIL; fi
 	row "$m (-p)" "$line" "$verdict" - - - "$r"
 done
@@ -251,7 +263,7 @@ turn() {
 	e2e_wait_until 60 answered_below "$PANE" "$2" || return 1
 	e2e_wait_until 60 eval 'e2e_screen_idle "$PANE" && sleep 0.5 && e2e_screen_idle "$PANE"' || return 1
 }
-# retry_screen NAME: while the mock fails with a retryable error, keep the retry screen.
+# grab_retry NAME: while the mock fails with a retryable error, keep the retry screen.
 grab_retry() {
 	if e2e_wait_until 20 eval 'e2e_capture "$PANE" | grep etrying >/dev/null'; then
 		e2e_capture "$PANE" >"$ROOT/$1.txt"
@@ -259,6 +271,8 @@ grab_retry() {
 		IFS=$'\t' read -r verdict line < <(detect_file "$ROOT/$1.txt")
 		if [[ $verdict == server-error ]]; then r=PASS; else r=FAIL; fi
 		row "$1" "$line" "$verdict" - - - "$r"
+	else
+		row "$1" "(no retry line was drawn)" - - - - PASS
 	fi
 }
 
@@ -309,7 +323,7 @@ for m in "${SAFE_MODES[@]}"; do
 	[[ $swapped == no ]] || r=FAIL
 	case $m in
 	okquote) [[ $verdict == none ]] || r=FAIL ;;
-	529) [[ $verdict == server-error ]] || r=FAIL ;;
+	529 | 429reset-only) [[ $verdict == server-error ]] || r=FAIL ;;
 	esac
 	row "$m" "$line" "$verdict" "$swapped" - - "$r"
 done
@@ -394,4 +408,47 @@ capture_transcript() {
 	done
 }
 capture_transcript
+
+# The folder's README, from its captures.tsv: how every capture there was made.
+capture_readme() {
+	[[ -n $CAPTURES && -f $CAPTURES/$CLAUDE_VERSION/captures.tsv ]] || return 0
+	python3 - "$CAPTURES/$CLAUDE_VERSION" "$CLAUDE_VERSION" "$(node --version 2>/dev/null || echo -)" "$(tmux -V)" <<'PY'
+import datetime, sys
+folder, version, node, tmux = sys.argv[1:5]
+rows = [l.rstrip("\n").split("\t") for l in open(folder + "/captures.tsv") if l.strip()]
+utc = lambda e: datetime.datetime.fromtimestamp(int(e), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+out = [f"# Claude Code {version}: real captures", "",
+"Made by `scripts/claude-versions.sh --captures tests/fixtures " + version + "` (this folder is",
+"written by the script; the captures are never edited). The release was installed with",
+f"`npm install --prefix <cache>/npm-{version} @anthropic-ai/claude-code@{version}` and run on",
+f"Linux x64 (node {node}, {tmux}) against `scripts/mock-anthropic.py` on 127.0.0.1, with",
+"`ANTHROPIC_BASE_URL=http://127.0.0.1:<port>`, `CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-mock` (a",
+"subscription login), `CLAUDE_CODE_MAX_RETRIES=1`, `DISABLE_AUTOUPDATER=1`, `DISABLE_TELEMETRY=1`,",
+"`DISABLE_ERROR_REPORTING=1`, `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1` and the `TZ` below, in a",
+"throwaway HOME whose account folders skip the first-run screens.", "",
+"- `print-<mode>.txt`: stdout and stderr of `claude -p 'Please answer PRINT-<mode>'`.",
+"- `<mode>-interactive.txt`: `tmux capture-pane -p -J` of the 200x50 pane once the turn",
+"  `Please answer CV-<mode>` is over (no `esc to interrupt` on two looks 0.5 s apart). One",
+"  conversation runs every mode in the order of the table; each usage limit is confirmed by",
+"  `claude-failover tick` and the pane restarted on the next account (a, b, c, ...).",
+"- `<mode>-retrying.txt`: the same pane while the CLI waits to retry (the mock sends",
+"  `retry-after: 3`).",
+"- `<mode>-resumed.txt`: the pane right after claude-failover restarted it with `--resume`.",
+"- `transcript-<n>.jsonl`: the conversation's transcripts, in order (a release that forks a",
+"  resumed conversation under a new id has one per restart).", "",
+"What the mock sends in each mode (429 bodies are `rate_limit_error`): `429usage5h` the",
+"`anthropic-ratelimit-unified-*` headers of a rejected 5-hour window (status, reset,",
+"representative-claim `five_hour`, 5h/7d status, reset and utilization) plus",
+"`unified-overage-status: rejected`; `429session-noover` / `429weekly-noover` the same for",
+"`five_hour` / `seven_day` without any overage header; `429reset-only` only `unified-status:",
+"rejected` and `unified-reset`; `429plain` no unified header at all (a throttle, `retry-after:",
+"3`); `529` `overloaded_error`; `okquote` an answer that quotes limit wordings.", "",
+"| file | how | made at | TZ | reset sent |", "|---|---|---|---|---|"]
+for r in rows:
+    r = r + [""] * (5 - len(r))
+    out.append(f"| `{r[0]}` | {r[1]} | {r[2]} | {r[3]} | {r[4]} ({utc(r[4])}) |" if r[4].isdigit() else f"| `{r[0]}` | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
+open(folder + "/README.md", "w").write("\n".join(out) + "\n")
+PY
+}
+capture_readme
 e2e_log "ticks: $ROOT/ticks.log"

@@ -42,20 +42,19 @@ impl ApiError {
 
     /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 (or a record tagged
     /// `rate_limit`) that is not a usage limit (the server throttling, or an API-key rate limit):
-    /// never a reason to swap. An
-    /// untagged record (up to 2.0.0) is one when its text is (`API Error: 529 …`, and
-    /// `Claude AI usage limit reached|0`: a 429 without a reset time, so without the usage-limit
-    /// headers).
+    /// never a reason to swap. So is any record whose text reads as one, whatever its tag:
+    /// releases up to 2.0.0 write none and 2.0.55 tags a 529 `error: "unknown"` (`API Error:
+    /// 529 …`; `Claude AI usage limit reached|0` is a 429 without a reset time, so without the
+    /// usage-limit headers).
     pub fn is_server_error(&self) -> bool {
         if self.is_usage_limit() {
             return false;
         }
         let status = self.status.unwrap_or(0);
-        let untagged = self.api_error.is_none() && self.error.is_none() && self.status.is_none();
         matches!(self.error.as_deref(), Some("server_error" | "rate_limit"))
             || status >= 500
             || status == 429
-            || (untagged && self.text_verdict() == Verdict::ServerError)
+            || self.text_verdict() == Verdict::ServerError
     }
 
     /// What the record's text says, read as a screen.
@@ -419,6 +418,63 @@ mod tests {
         assert!(e.is_usage_limit());
         let e = parse_record(&tagged("API Error: Rate limit reached")).unwrap();
         assert!(!e.is_usage_limit() && e.is_server_error());
+    }
+
+    /// The transcripts real releases wrote (`tests/fixtures/<version>/transcript-*.jsonl`, made by
+    /// `scripts/claude-versions.sh`): each API-error record answers the prompt above it,
+    /// `Please answer CV-<mock mode>`, and must read as what that mode sent.
+    #[test]
+    fn real_transcripts_of_every_release() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut checked = std::collections::BTreeMap::new();
+        for dir in std::fs::read_dir(&root).unwrap().flatten() {
+            let version = dir.file_name().to_string_lossy().into_owned();
+            if !dir.path().is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                if !(name.starts_with("transcript-") && name.ends_with(".jsonl")) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(file.path()).unwrap();
+                let mut mode = String::new();
+                for line in text.lines() {
+                    let v: Value = serde_json::from_str(line).unwrap();
+                    let prompt = match v.pointer("/message/content") {
+                        Some(Value::String(s)) if v["type"] == "user" => Some(s.as_str()),
+                        Some(c) if v["type"] == "user" => {
+                            c.pointer("/0/text").and_then(Value::as_str)
+                        }
+                        _ => None,
+                    };
+                    if let Some(m) = prompt.and_then(|p| p.strip_prefix("Please answer CV-")) {
+                        mode = m.to_string();
+                    }
+                    let Some(rec) = parse_record(line) else {
+                        continue;
+                    };
+                    let at = format!("{version}/{name}: {mode}: {:?}", rec.text);
+                    // 2.0.55 on: a 429 without the representative claim is a throttle.
+                    let legacy = version.starts_with("1.") || version == "2.0.0";
+                    match mode.as_str() {
+                        "429reset-only" if !legacy => {
+                            assert!(rec.is_server_error() && !rec.is_usage_limit(), "{at}")
+                        }
+                        "529" | "429plain" => {
+                            assert!(rec.is_server_error() && !rec.is_usage_limit(), "{at}")
+                        }
+                        m if m.starts_with("429") => {
+                            assert!(rec.is_usage_limit() && !rec.is_server_error(), "{at}");
+                            assert!(rec.kind().is_some(), "{at}");
+                        }
+                        _ => panic!("an API error after a prompt in mode {at}"),
+                    }
+                    *checked.entry(version.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        assert!(checked.len() >= 4, "{checked:?}");
     }
 
     #[test]

@@ -97,22 +97,25 @@ e2e_type() {
 
 # e2e_submit PANE TEXT: type TEXT, wait until the pane shows it, then Enter. Older releases
 # (1.0.x-2.0.x) take keys that arrive together with the text for a paste, and an Enter inside a
-# paste for a new line: so Enter goes on its own, and again until the input is empty (or a turn
-# runs).
+# paste for a new line: so Enter goes on its own, and again until the prompt is sent.
 e2e_submit() {
 	local k
 	e2e_tmux send-keys -t "$1" -l -- "$2"
 	e2e_wait_until 10 e2e_screen_has "$1" "$2" || return 1
-	for ((k = 0; k < 4; k++)); do
+	for ((k = 0; k < 5; k++)); do
 		e2e_tmux send-keys -t "$1" Enter
-		e2e_wait_until 2 e2e_screen_submitted "$1" && return 0
+		e2e_wait_until 2 e2e_screen_sent "$1" "$2" && return 0
 	done
 	return 1
 }
 
-# The input line is empty again, or a turn runs.
-e2e_screen_submitted() {
-	e2e_screen_input_ready "$1" || e2e_screen_has "$1" "esc to interrupt"
+# e2e_screen_sent PANE TEXT: below the last line holding TEXT, an empty input line or a turn at
+# work (`esc to interrupt`): TEXT was sent, it is no longer in the input box.
+e2e_screen_sent() {
+	e2e_capture "$1" | LC_ALL=C awk -v t="$2" -v ready=$'^(\xe2\x94\x82(\xc2\xa0| ))?(\xe2\x9d\xaf|>)(\xc2\xa0| )*(\xe2\x94\x82)?$' '
+		index($0, t) { after = 0; seen = 1; next }
+		seen && ($0 ~ ready || index($0, "esc to interrupt")) { after = 1 }
+		END { exit !(seen && after) }'
 }
 
 e2e_pane_pid() {
