@@ -418,8 +418,10 @@ folder, version, node, tmux = sys.argv[1:5]
 rows = [l.rstrip("\n").split("\t") for l in open(folder + "/captures.tsv") if l.strip()]
 utc = lambda e: datetime.datetime.fromtimestamp(int(e), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 out = [f"# Claude Code {version}: real captures", "",
-"Made by `scripts/claude-versions.sh --captures tests/fixtures " + version + "` (this folder is",
-"written by the script; the captures are never edited). The release was installed with",
+"Made by `scripts/claude-versions.sh --captures DIR " + version + "` (this folder, README",
+"included, is what the script wrote into DIR; the captures are never edited: when a run finds",
+"one already there it keeps it, so rows may come from different runs, see `made at`). The",
+"release was installed with",
 f"`npm install --prefix <cache>/npm-{version} @anthropic-ai/claude-code@{version}` and run on",
 f"Linux x64 (node {node}, {tmux}) against `scripts/mock-anthropic.py` on 127.0.0.1, with",
 "`ANTHROPIC_BASE_URL=http://127.0.0.1:<port>`, `CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-mock` (a",

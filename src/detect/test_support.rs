@@ -182,8 +182,11 @@ pub(super) fn equivalence_corpus() -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                lines.extend(text.lines().map(String::from));
+            } else if path.extension().is_some_and(|e| e == "txt") {
+                // Screens only: the transcripts' JSON lines are long and no screen line.
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    lines.extend(text.lines().map(String::from));
+                }
             }
         }
     }
