@@ -61,6 +61,7 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
+    crate::zone::sanitize_tz();
     let args: Vec<OsString> = std::env::args_os().collect();
     let parsed = match status_line_tick(&args) {
         Some(cli) => Ok(cli),
@@ -78,13 +79,37 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(cli.command, Command::Tick(_) | Command::Hook(_)) {
+        quiet_on_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`events | head`): nothing more to say, and no one to say it to.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("claude-failover: {err:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Commands that print for a person or a pipe end as `cat` does when the reader closes the pipe
+/// (`status --json | head -n1`): killed by SIGPIPE, silently, instead of a panic in `println!`
+/// (Rust ignores SIGPIPE, so the write fails and `println!` panics). Every command that writes
+/// state is safe to stop at any step (journal, adopt steps). The status line's `tick` and the
+/// hooks keep SIGPIPE ignored: they finish their work and ignore a failed write.
+fn quiet_on_closed_pipe() {
+    // SAFETY: restoring a signal's default action has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The status line runs `claude-failover [-L NAME | -S PATH] tick` on every refresh of every

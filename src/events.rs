@@ -1,7 +1,9 @@
 //! `events.jsonl`: an append-only log, one JSON object a line with `ts` and `event`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
@@ -45,42 +47,220 @@ pub fn try_append(path: &Path, event: &str, fields: Value) -> Result<Value> {
     let rec = record(event, fields);
     let mut line = serde_json::to_vec(&rec)?;
     line.push(b'\n');
-    let mut f = fsutil::open_append(path)?;
-    // Writers take turns (most already hold the state lock, an error report may not).
-    use fs2::FileExt;
-    use std::os::unix::fs::FileExt as _;
-    f.lock_exclusive()
-        .with_context(|| format!("could not lock {}", path.display()))?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut last = [0u8; 1];
-    // A line torn by an earlier failure must not swallow this one.
-    if len > 0 && f.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
-        line.insert(0, b'\n');
-    }
-    if let Err(err) = f.write_all(&line) {
-        // A full disk may have taken part of the line: cut it off, so no torn line is left.
-        let _ = f.set_len(len);
-        return Err(err).with_context(|| format!("could not append to {}", path.display()));
-    }
+    append_line(path, line, ROTATE_AT)?;
     Ok(rec)
 }
 
-/// Every event, oldest first; lines that are not JSON objects are skipped.
-pub fn read_all(store: &Store) -> Result<Vec<Value>> {
-    let path = store.events_path();
-    let f = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        let Ok(line) = line else { continue };
-        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(&line) {
-            out.push(v);
+/// The log moves aside to `events.jsonl.1` (replacing the one before) when an append finds it
+/// this large: the two files keep the newest 4 to 8 MiB of events, tens of thousands of them.
+pub const ROTATE_AT: u64 = 4 << 20;
+
+/// How long an append waits for another writer's turn before writing without it (a single
+/// `O_APPEND` write of a line is never interleaved with another one anyway).
+const TURN_WAIT: Duration = Duration::from_secs(1);
+
+/// The older half of the log at `path`.
+pub fn rotated(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".1");
+    PathBuf::from(name)
+}
+
+/// Append one line (ending in a newline), rotating the log first when it is `rotate_at` bytes
+/// or more. Writers take turns on the file's own lock (most already hold the state lock, an
+/// error report may not). A writer that opened the log just before another rotated it would
+/// write into the rotated file, which the next rotation replaces: so once it has the lock it
+/// checks that its file is still the one at `path`, and opens it again if not.
+fn append_line(path: &Path, mut line: Vec<u8>, rotate_at: u64) -> Result<()> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut f = fsutil::open_append(path)?;
+        let turn = fsutil::lock_within(&f, TURN_WAIT)
+            .with_context(|| format!("could not lock {}", path.display()))?;
+        let meta = f
+            .metadata()
+            .with_context(|| format!("could not read the size of {}", path.display()))?;
+        if turn && attempts < 10 {
+            let current = std::fs::symlink_metadata(path).ok();
+            if current.is_none_or(|m| (m.dev(), m.ino()) != (meta.dev(), meta.ino())) {
+                continue;
+            }
+            if meta.len() >= rotate_at {
+                std::fs::rename(path, rotated(path))
+                    .with_context(|| format!("could not rotate {}", path.display()))?;
+                continue;
+            }
+        }
+        let len = meta.len();
+        let mut last = [0u8; 1];
+        // A line torn by an earlier failure must not swallow this one.
+        if len > 0 && f.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+            line.insert(0, b'\n');
+        }
+        if let Err(err) = f.write_all(&line) {
+            // A full disk may have taken part of the line: cut it off, so no torn line is left
+            // (only in our turn: without it the end may be another writer's line).
+            if turn {
+                let _ = f.set_len(len);
+            }
+            return Err(err).with_context(|| format!("could not append to {}", path.display()));
+        }
+        return Ok(());
+    }
+}
+
+/// Lines longer than this are skipped when reading the log backwards.
+const MAX_LINE: usize = 1 << 20;
+const CHUNK: u64 = 64 * 1024;
+
+/// The lines of a file from its end back to `floor`, newest first, reading a chunk at a time:
+/// the newest events of a log of any size cost what they weigh. A line cut by `floor` is left
+/// out, and a line over `MAX_LINE` is skipped.
+struct Backwards {
+    file: std::fs::File,
+    pos: u64,
+    floor: u64,
+    /// The end of a line read so far, its start lying further back.
+    partial: Vec<u8>,
+    /// `partial` grew over `MAX_LINE`: drop it, up to the previous newline.
+    skipping: bool,
+    /// Whole lines of the last chunk, oldest first.
+    ready: Vec<Vec<u8>>,
+}
+
+impl Backwards {
+    fn open(path: &Path, budget: u64) -> std::io::Result<Backwards> {
+        let file = fsutil::open_regular(path, fsutil::Links::Refuse)?;
+        let len = file.metadata()?.len();
+        Ok(Backwards {
+            file,
+            pos: len,
+            floor: len.saturating_sub(budget),
+            partial: Vec::new(),
+            skipping: false,
+            ready: Vec::new(),
+        })
+    }
+
+    fn span(&self) -> u64 {
+        self.file.metadata().map(|m| m.len()).unwrap_or(0) - self.floor
+    }
+}
+
+impl Iterator for Backwards {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(line) = self.ready.pop() {
+                return Some(line);
+            }
+            if self.pos <= self.floor {
+                // The first line of the file, unless the budget cut it.
+                let first = std::mem::take(&mut self.partial);
+                let whole = self.floor == 0 && !self.skipping && !first.is_empty();
+                self.skipping = true;
+                return whole.then_some(first);
+            }
+            let start = self.pos.saturating_sub(CHUNK).max(self.floor);
+            let mut chunk = vec![0u8; (self.pos - start) as usize];
+            self.file.read_exact_at(&mut chunk, start).ok()?;
+            self.pos = start;
+            match chunk.iter().position(|&b| b == b'\n') {
+                None => {
+                    if !self.skipping {
+                        chunk.extend_from_slice(&self.partial);
+                        self.partial = chunk;
+                        if self.partial.len() > MAX_LINE {
+                            self.partial = Vec::new();
+                            self.skipping = true;
+                        }
+                    }
+                }
+                Some(first) => {
+                    let mut rest = chunk.split_off(first + 1);
+                    if self.skipping {
+                        // What follows the last newline starts the skipped line.
+                        let keep = rest.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                        rest.truncate(keep);
+                    } else {
+                        rest.extend_from_slice(&self.partial);
+                    }
+                    chunk.pop();
+                    self.partial = chunk;
+                    self.skipping = false;
+                    self.ready = rest
+                        .split(|&b| b == b'\n')
+                        .filter(|l| !l.is_empty() && l.len() <= MAX_LINE)
+                        .map(<[u8]>::to_vec)
+                        .collect();
+                }
+            }
         }
     }
+}
+
+/// Events of the log at `path` (then of its rotated half), newest first, reading at most about
+/// `budget` bytes; lines that are not JSON objects are skipped. A missing file reads as empty.
+fn newest_first(path: &Path, budget: u64) -> Result<impl Iterator<Item = Value>> {
+    let open = |p: &Path, budget: u64| match Backwards::open(p, budget) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("could not read {}", p.display())),
+    };
+    let current = open(path, budget)?;
+    let spent = current.as_ref().map_or(0, Backwards::span);
+    let older = match budget.checked_sub(spent).filter(|b| *b > 0) {
+        Some(left) => open(&rotated(path), left).ok().flatten(),
+        None => None,
+    };
+    Ok(current
+        .into_iter()
+        .flatten()
+        .chain(older.into_iter().flatten())
+        .filter_map(|line| match serde_json::from_slice::<Value>(&line) {
+            Ok(v @ Value::Object(_)) => Some(v),
+            _ => None,
+        }))
+}
+
+/// The last `n` events, oldest first, read from the end of the log.
+pub fn tail(store: &Store, n: usize) -> Result<Vec<Value>> {
+    let mut out: Vec<Value> = newest_first(&store.events_path(), u64::MAX)?
+        .take(n)
+        .collect();
+    out.reverse();
     Ok(out)
+}
+
+/// The newest event that `wanted` accepts among the last MiB of the log at `path`.
+pub fn newest_at(path: &Path, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+    newest_first(path, 1 << 20).ok()?.find(|v| wanted(v))
+}
+
+pub fn newest(store: &Store, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+    newest_at(&store.events_path(), wanted)
+}
+
+/// Every event, oldest first (the rotated half, then the log), one at a time; lines that are
+/// not JSON objects are skipped. Stops early when `each` returns an error.
+pub fn for_each(store: &Store, mut each: impl FnMut(Value) -> Result<()>) -> Result<()> {
+    let path = store.events_path();
+    for p in [rotated(&path), path] {
+        let f = match fsutil::open_regular(&p, fsutil::Links::Refuse) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("could not read {}", p.display())),
+        };
+        for line in BufReader::new(f).split(b'\n') {
+            let Ok(line) = line else { continue };
+            if let Ok(v @ Value::Object(_)) = serde_json::from_slice::<Value>(&line) {
+                each(v)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Now, RFC 3339 in UTC with millisecond precision.
@@ -89,4 +269,92 @@ pub fn now_rfc3339() -> String {
     now.round(jiff::Unit::Millisecond)
         .unwrap_or(now)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cf-events-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        fsutil::private_dir(&dir).unwrap();
+        dir
+    }
+
+    /// Lines across chunk boundaries, longer than a chunk, over the line bound (skipped), and a
+    /// last line without its newline: read back newest first, exactly.
+    #[test]
+    fn the_log_reads_backwards_line_by_line() {
+        let dir = temp("backwards");
+        let path = dir.join("log");
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut data = Vec::new();
+        for i in 0..3000usize {
+            let len = match i % 500 {
+                7 => CHUNK as usize + 11,
+                8 => MAX_LINE + 5,
+                _ => i % 97 + 1,
+            };
+            let line = vec![b'a' + (i % 26) as u8; len];
+            data.extend_from_slice(&line);
+            data.push(b'\n');
+            if len <= MAX_LINE {
+                lines.push(line);
+            }
+        }
+        data.extend_from_slice(b"torn");
+        lines.push(b"torn".to_vec());
+        std::fs::write(&path, &data).unwrap();
+        let read: Vec<Vec<u8>> = Backwards::open(&path, u64::MAX).unwrap().collect();
+        lines.reverse();
+        assert_eq!(read.len(), lines.len());
+        assert!(read == lines);
+        // A budget reads only the end, and never a line cut by it.
+        let some: Vec<Vec<u8>> = Backwards::open(&path, 1000).unwrap().collect();
+        assert!(!some.is_empty() && some.len() < 100);
+        assert!(some == lines[..some.len()]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Eight writers at once on a log that rotates every few KB: every line is whole, and each
+    /// writer's lines still in the two files run without a gap up to its last one (a line
+    /// written into a file already rotated away would be lost with the next rotation).
+    #[test]
+    fn concurrent_appends_across_rotations_lose_no_line() {
+        let dir = temp("rotate");
+        let path = dir.join("events.jsonl");
+        let rotate_at = 4096;
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..300 {
+                        let line = format!("{{\"w\":{w},\"i\":{i}}}\n").into_bytes();
+                        append_line(&path, line, rotate_at).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in writers {
+            t.join().unwrap();
+        }
+        let mut seen: Vec<Vec<u64>> = vec![Vec::new(); 8];
+        for p in [rotated(&path), path.clone()] {
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.ends_with('\n'));
+            for line in text.lines() {
+                let v: Value = serde_json::from_str(line).expect("a whole line");
+                seen[v["w"].as_u64().unwrap() as usize].push(v["i"].as_u64().unwrap());
+            }
+        }
+        assert!(std::fs::metadata(&path).unwrap().len() < rotate_at + 64);
+        // A writer that finished early may have had all its lines rotated out since.
+        for (w, mut got) in seen.into_iter().enumerate().filter(|(_, g)| !g.is_empty()) {
+            got.sort_unstable();
+            let first = got[0];
+            assert_eq!(got, (first..300).collect::<Vec<_>>(), "writer {w}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

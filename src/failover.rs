@@ -14,8 +14,10 @@ use crate::detect::{self, Detection, Verdict};
 use crate::events;
 use crate::options::Config;
 use crate::panes::{self, ClaudePane, Owner, Scan};
+use crate::relaunch;
 use crate::shell;
 use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
+use crate::tmux::command::TmuxCommand;
 use crate::tmux::Tmux;
 use crate::transcript;
 use crate::zone;
@@ -85,7 +87,7 @@ pub fn tick(
     for cp in &scan.claude {
         let ps = state.panes.entry(cp.pane.id.clone()).or_default();
         // Another invocation restarted this pane after we looked: what we saw is history.
-        if ps.restarted_at.is_some_and(|t| t >= observed_at) {
+        if restart_time(ps, now).is_some_and(|t| t >= observed_at) {
             continue;
         }
         let new_process = ps.pid != Some(cp.process.pid)
@@ -174,6 +176,7 @@ pub fn tick(
     }
     resolve_missing_ids(scan, state, config);
     prune(scan, state, captures);
+    relaunch::check(ctx, scan, observed_at, locked);
 
     // Confirmed limits: mark the account exhausted, then swap away from it (once per account).
     let mut handled = BTreeSet::new();
@@ -221,7 +224,7 @@ pub fn tick(
         }
     }
 
-    restart_deferred(ctx, scan, locked)?;
+    restart_deferred(ctx, scan, captures, locked)?;
     locked.commit()?;
     Ok(())
 }
@@ -288,7 +291,7 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
                         .started_at
                         .is_none_or(|s| t >= s.saturating_sub(START_SLACK).unwrap_or(s));
                     // Our own restart time is exact: nothing older than it is this process's.
-                    let after_restart = ps.restarted_at.is_none_or(|r| t > r);
+                    let after_restart = restart_time(ps, Timestamp::now()).is_none_or(|r| t > r);
                     after_start && after_restart
                 }
                 None => !ps.stale.contains(&line),
@@ -317,6 +320,13 @@ fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bo
         return Freshness::Replay;
     }
     Freshness::Fresh(None, None)
+}
+
+/// When we last restarted the pane, unless that is later than `now`: then the clock stepped
+/// back since, and the restart time says nothing about what is newer (trusting it would hide
+/// every new limit for the length of the step). The process start time still decides.
+fn restart_time(ps: &PaneState, now: Timestamp) -> Option<Timestamp> {
+    ps.restarted_at.filter(|r| *r <= now)
 }
 
 fn remember_stale(ps: &mut PaneState, line: &str) {
@@ -416,6 +426,8 @@ fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
             ps.pid = None;
             ps.started_at = None;
             ps.pending = None;
+            // A restart that waited for this Claude has nothing left to restart.
+            ps.restart_to = None;
             if ps.state != "resume-needed" {
                 ps.state = "exited".into();
             }
@@ -486,25 +498,9 @@ pub fn swap(
         return Ok(SwapOutcome::AllExhausted);
     };
     let active_name = active(config, &locked.state);
-    let claude_ids: BTreeSet<&str> = scan.claude.iter().map(|c| c.pane.id.as_str()).collect();
-    // Panes a swap just restarted onto `from` whose Claude has not started yet.
-    let starting: Vec<JournalPane> =
-        scan.panes
-            .iter()
-            .filter(|p| !claude_ids.contains(p.id.as_str()))
-            .filter_map(|p| {
-                let ps = locked.state.panes.get(&p.id)?;
-                (ps.state == "resumed" && ps.pid.is_none() && ps.account.as_deref() == Some(from))
-                    .then(|| JournalPane {
-                        pane: p.id.clone(),
-                        session_id: ps.session_id.clone(),
-                        cwd: ps.cwd.clone(),
-                        done: false,
-                        outcome: None,
-                    })
-            })
-            .collect();
-    let mut panes: Vec<JournalPane> = scan
+    // Only panes seen running Claude now: a pane whose new Claude was never seen may run
+    // anything by now (a shell, an editor), and is never killed.
+    let panes: Vec<JournalPane> = scan
         .claude
         .iter()
         .filter(|cp| {
@@ -522,9 +518,9 @@ pub fn swap(
             cwd: Some(cp.cwd.clone()),
             done: false,
             outcome: None,
+            args: crate::claude_args::own(&cp.process.argv),
         })
         .collect();
-    panes.extend(starting);
     let journal = Journal {
         id: format!("{}-{}", now.as_millisecond(), std::process::id()),
         started: Some(now),
@@ -568,6 +564,21 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         return Ok(());
     };
     let live: HashMap<&str, &panes::Pane> = scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
+    // A prompt typed and not sent lives only on screen: such a pane waits like a busy one.
+    let todo: Vec<&str> = journal
+        .panes
+        .iter()
+        .filter(|jp| !jp.done && scan.claude.iter().any(|c| c.pane.id == jp.pane))
+        .map(|jp| jp.pane.as_str())
+        .collect();
+    // tmux stops at a pane that vanished meanwhile: then each on its own.
+    let screens = panes::capture(ctx.tmux, &todo).unwrap_or_else(|_| {
+        todo.iter()
+            .filter_map(|p| panes::capture(ctx.tmux, &[p]).ok())
+            .flatten()
+            .collect()
+    });
+    let mut restarted = Vec::new();
     for (i, jp) in journal.panes.iter().enumerate() {
         if jp.done {
             continue;
@@ -576,13 +587,16 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             None => "gone",
             Some(_) => {
                 let cp = scan.claude.iter().find(|c| c.pane.id == jp.pane);
+                let typing = screens
+                    .get(&jp.pane)
+                    .is_some_and(|s| detect::input::holds_unsent_text(s));
                 let already = cp.is_some_and(|c| {
                     c.owner == Owner::Account(journal.to.clone())
                         && c.started_at
                             .zip(journal.started)
                             .is_some_and(|(s, j)| s >= j)
                 });
-                let busy = cp.is_some_and(|c| c.busy)
+                let busy = cp.is_some_and(|c| c.busy || typing)
                     && locked
                         .state
                         .panes
@@ -590,6 +604,9 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                         .is_none_or(|p| p.pending.is_none());
                 if already {
                     "resumed"
+                } else if cp.is_none() {
+                    // Claude left the pane since the journal was written: leave it alone.
+                    "not-claude"
                 } else if busy {
                     if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
                         ps.restart_to = Some(journal.to.clone());
@@ -599,10 +616,33 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                 } else {
                     let cwd = jp.cwd.clone().unwrap_or_default();
                     let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
-                    restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch)?;
-                    let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
-                    after_restart(ps, &journal.to, !matches!(launch, Launch::Message));
-                    launch.outcome()
+                    let restart = restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch, &jp.args);
+                    let restarted_pane = relaunch::Restarted {
+                        pane: jp.pane.clone(),
+                        session_id: jp.session_id.clone(),
+                        to: journal.to.clone(),
+                    };
+                    match restart {
+                        Ok(()) => {
+                            let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+                            after_restart(ps, &journal.to, !matches!(launch, Launch::Message));
+                            if !matches!(launch, Launch::Message) {
+                                restarted.push(restarted_pane);
+                            }
+                            launch.outcome()
+                        }
+                        // One pane tmux refuses must not hold up the others or the journal.
+                        Err(err) => {
+                            relaunch::failed(
+                                ctx,
+                                scan,
+                                locked,
+                                &restarted_pane,
+                                &format!("{err:#}"),
+                            );
+                            relaunch::FAILED
+                        }
+                    }
                 }
             }
         };
@@ -612,6 +652,14 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         }
         locked.commit()?;
         kill_point("pane");
+    }
+    // A relaunch that fails at once is found now, not reported as resumed.
+    for pane in relaunch::wait(ctx, locked, &restarted) {
+        if let Some(j) = locked.state.journal.as_mut() {
+            for jp in j.panes.iter_mut().filter(|jp| jp.pane == pane) {
+                jp.outcome = Some(relaunch::FAILED.to_string());
+            }
+        }
     }
     complete_swap(ctx, scan, locked)
 }
@@ -638,12 +686,10 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     let now = ctx.now;
     if let Some(acc) = ctx.config.account(&journal.to) {
         // New shells and panes start on the new account.
-        let _ = ctx.tmux.run(&[
-            "set-environment",
-            "-g",
+        let _ = ctx.tmux.send(&[TmuxCommand::set_global_environment(
             "CLAUDE_CONFIG_DIR",
             &acc.dir.display().to_string(),
-        ]);
+        )]);
     }
     let state = &mut locked.state;
     state.active = Some(journal.to.clone());
@@ -664,8 +710,17 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             .iter()
             .map(|p| json!({"pane": p.pane, "session_id": p.session_id, "outcome": p.outcome}))
             .collect();
+        let failed = journal
+            .panes
+            .iter()
+            .filter(|p| p.outcome.as_deref() == Some(relaunch::FAILED))
+            .count();
+        let failed = match failed {
+            0 => String::new(),
+            n => format!(", {n} not restarted"),
+        };
         let msg = format!(
-            "claude-failover: swapped {} -> {} ({} pane(s)): {}",
+            "claude-failover: swapped {} -> {} ({} pane(s){failed}): {}",
             journal.from,
             journal.to,
             journal.panes.len(),
@@ -691,17 +746,10 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 
 /// Was the swap of this journal already logged (by a run killed before it cleared the journal)?
 fn event_logged(events: &Path, journal_id: &str) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(events) else {
-        return false;
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(256 * 1024)));
-    let mut tail = String::new();
-    let _ = f.read_to_string(&mut tail);
-    let needle = format!("\"journal\":\"{journal_id}\"");
-    tail.lines()
-        .any(|l| l.contains(&needle) && l.contains("\"event\":\"swap\""))
+    events::newest_at(events, |e| {
+        e["event"] == "swap" && e["journal"] == journal_id
+    })
+    .is_some()
 }
 
 /// Finish a journal left by a run that was killed mid-swap.
@@ -712,8 +760,14 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     finish_journal(ctx, scan, locked)
 }
 
-/// Restart panes whose swap waited for them to finish their turn.
-fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
+/// Restart panes whose swap waited for them to finish their turn (and their unsent prompt).
+fn restart_deferred(
+    ctx: &Ctx,
+    scan: &Scan,
+    captures: &HashMap<String, String>,
+    locked: &mut Locked,
+) -> Result<()> {
+    let mut restarted = Vec::new();
     for cp in &scan.claude {
         let Some(ps) = locked.state.panes.get(&cp.pane.id) else {
             continue;
@@ -721,7 +775,10 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let Some(to) = ps.restart_to.clone() else {
             continue;
         };
-        if cp.busy && ps.pending.is_none() {
+        let typing = captures
+            .get(&cp.pane.id)
+            .is_some_and(|s| detect::input::holds_unsent_text(s));
+        if (cp.busy || typing) && ps.pending.is_none() {
             continue;
         }
         let Some(dir) = ctx.config.account(&to).map(|a| a.dir.clone()) else {
@@ -729,7 +786,16 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         };
         let id = ps.session_id.clone();
         let launch = Launch::for_pane(&dir, &cp.cwd, id.as_deref());
-        restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, &launch)?;
+        let own = crate::claude_args::own(&cp.process.argv);
+        let restarted_pane = relaunch::Restarted {
+            pane: cp.pane.id.clone(),
+            session_id: id.clone(),
+            to: to.clone(),
+        };
+        if let Err(err) = restart_pane(ctx, &cp.pane.id, &cp.cwd, &dir, &launch, &own) {
+            relaunch::failed(ctx, scan, locked, &restarted_pane, &format!("{err:#}"));
+            continue;
+        }
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
         after_restart(ps, &to, !matches!(launch, Launch::Message));
         events::append_at(
@@ -737,7 +803,11 @@ fn restart_deferred(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             "pane-restarted",
             json!({"pane": cp.pane.id, "to": to, "session_id": id, "deferred": true}),
         );
+        if !matches!(launch, Launch::Message) {
+            restarted.push(restarted_pane);
+        }
     }
+    relaunch::wait(ctx, locked, &restarted);
     Ok(())
 }
 
@@ -773,21 +843,26 @@ impl Launch {
     }
 }
 
-/// The POSIX sh script a (re)started pane runs: Claude on the account, then the user's shell
-/// (so `/exit` leaves a prompt, not a closed pane). Every word is shell-quoted; the session id
-/// is a validated UUID.
-pub fn pane_script(config: &Config, dir: &Path, launch: &Launch) -> String {
-    let mut s = env_prefix(dir);
+/// The POSIX sh script a (re)started pane runs: Claude on the account with the pane's own
+/// options (`own`), then the user's shell (so `/exit` leaves a prompt, not a closed pane).
+/// Every word is shell-quoted; the session id is a validated UUID. `set -m` gives Claude its
+/// own process group, which the shell makes the terminal's foreground one: tmux then names
+/// the pane after Claude, not `sh`. A failed Claude leaves its status on screen.
+pub fn pane_script(config: &Config, dir: &Path, launch: &Launch, own: &[String]) -> String {
+    let mut s = String::from("set -m; ");
+    s.push_str(&env_prefix(dir));
     match launch {
         Launch::Resume(id) if transcript::is_session_id(id) => {
-            s.push_str(&claude_words(config));
+            s.push_str(&claude_words(config, own));
             s.push_str(" --resume ");
             s.push_str(id);
             s.push_str("; ");
+            s.push_str(CLAUDE_STATUS);
         }
         Launch::Fresh => {
-            s.push_str(&claude_words(config));
+            s.push_str(&claude_words(config, own));
             s.push_str("; ");
+            s.push_str(CLAUDE_STATUS);
         }
         _ => {
             let msg = format!(
@@ -805,6 +880,13 @@ pub fn pane_script(config: &Config, dir: &Path, launch: &Launch) -> String {
     s
 }
 
+/// The words of a (re)started pane's command: `/bin/sh` run directly (whatever the user's
+/// default shell) with the pane script.
+pub fn pane_command(config: &Config, dir: &Path, launch: &Launch, own: &[String]) -> Vec<String> {
+    let script = pane_script(config, dir, launch, own);
+    vec!["/bin/sh".to_string(), "-c".to_string(), script]
+}
+
 fn env_prefix(dir: &Path) -> String {
     format!(
         "CLAUDE_CONFIG_DIR={}; export CLAUDE_CONFIG_DIR; ",
@@ -812,10 +894,21 @@ fn env_prefix(dir: &Path) -> String {
     )
 }
 
-/// The command and the configured extra arguments, each shell-quoted.
-fn claude_words(config: &Config) -> String {
+/// After Claude. Suspended (Ctrl-Z; a job of its own under `set -m`): a shell until that shell
+/// exits, then Claude again, as `fg` would. Ended: its exit status on screen when it failed
+/// (read by `relaunch` to say why).
+const CLAUDE_STATUS: &str = "cf_status=$?; \
+     while [ \"$cf_status\" -gt 128 ] && [ \"$(kill -l \"$cf_status\" 2>/dev/null)\" = TSTP ]; do \
+     printf '\\n%s\\n' 'claude-failover: Claude is suspended; exit this shell to return to it.'; \
+     \"${SHELL:-/bin/sh}\"; fg; cf_status=$?; done; \
+     [ \"$cf_status\" -eq 0 ] || printf '\\n%s %s\\n' \
+     'claude-failover: Claude exited with status' \"$cf_status\"; ";
+
+/// The command, the pane's own options and the configured extra arguments it does not already
+/// have, each shell-quoted.
+fn claude_words(config: &Config, own: &[String]) -> String {
     let mut s = shell::quote(&config.command);
-    for a in &config.args {
+    for a in &crate::claude_args::merge(own, &config.args) {
         s.push(' ');
         s.push_str(&shell::quote(a));
     }
@@ -824,24 +917,29 @@ fn claude_words(config: &Config) -> String {
 
 /// `respawn-pane -k` keeps the pane id, window, layout and position; the command is given as
 /// separate words so tmux runs `/bin/sh` directly, whatever the user's default shell.
-fn restart_pane(ctx: &Ctx, pane: &str, cwd: &str, dir: &Path, launch: &Launch) -> Result<()> {
-    let script = pane_script(ctx.config, dir, launch);
-    let mut cmd: Vec<String> = vec!["respawn-pane".into(), "-k".into(), "-t".into(), pane.into()];
-    if !cwd.is_empty() && Path::new(cwd).is_dir() {
-        cmd.push("-c".into());
-        cmd.push(cwd.into());
-    }
-    cmd.extend(["/bin/sh".into(), "-c".into(), script]);
+fn restart_pane(
+    ctx: &Ctx,
+    pane: &str,
+    cwd: &str,
+    dir: &Path,
+    launch: &Launch,
+    own: &[String],
+) -> Result<()> {
+    let cwd = (!cwd.is_empty() && Path::new(cwd).is_dir()).then_some(cwd);
+    let argv = pane_command(ctx.config, dir, launch, own);
     // Old screen text (an old limit) must not be read as new after the restart.
     ctx.tmux
-        .batch(&[cmd, vec!["clear-history".into(), "-t".into(), pane.into()]])
+        .send(&[
+            TmuxCommand::respawn_pane(pane, cwd, &argv),
+            TmuxCommand::clear_history(pane),
+        ])
         .with_context(|| format!("could not restart pane {pane}"))?;
     Ok(())
 }
 
 /// Log an event, run the notify command detached with the event on stdin, and show `message`
 /// on every attached client.
-fn announce(
+pub(crate) fn announce(
     ctx: &Ctx,
     clients: &[String],
     event: &str,
@@ -865,19 +963,15 @@ pub fn display(tmux: &Tmux, clients: &[String], msg: &str) {
     if clients.is_empty() {
         return;
     }
-    let escaped = msg.replace('#', "##");
-    let cmds: Vec<Vec<String>> = clients
+    let cmds: Vec<TmuxCommand> = clients
         .iter()
-        .map(|c| {
-            vec![
-                "display-message".into(),
-                "-c".into(),
-                c.clone(),
-                escaped.clone(),
-            ]
-        })
+        .map(|c| TmuxCommand::display_message(c, msg))
         .collect();
-    let _ = tmux.batch(&cmds);
+    if tmux.send(&cmds).is_err() {
+        // tmux 3.2a takes display-message's `-c` as a flag without a value (a usage error):
+        // there the message can only go to the client tmux picks.
+        let _ = tmux.send(&[TmuxCommand::display_message_on_any_client(msg)]);
+    }
 }
 
 /// Run the user's notify command through `sh -c`, detached: stdin gets the event JSON, output
@@ -904,14 +998,14 @@ fn notify(command: &str, event: &Value) {
 
 /// Test-only fault injection: `CLAUDE_FAILOVER_TEST_KILL_AT=<point>` makes the process kill
 /// itself with SIGKILL at that point, so tests can prove a killed swap is finished later.
+/// Compiled only into test builds (debug, or the `test-hooks` feature), never into a release.
 fn kill_point(point: &str) {
-    if std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point) {
-        extern "C" {
-            fn kill(pid: i32, sig: i32) -> i32;
-        }
+    if cfg!(any(debug_assertions, feature = "test-hooks"))
+        && std::env::var("CLAUDE_FAILOVER_TEST_KILL_AT").as_deref() == Ok(point)
+    {
         // SAFETY: sending a signal to ourselves has no memory-safety preconditions.
         unsafe {
-            kill(std::process::id() as i32, 9);
+            libc::kill(std::process::id() as libc::pid_t, libc::SIGKILL);
         }
     }
 }
@@ -940,33 +1034,38 @@ mod tests {
         let c = config(r#"--model "opus 5" '$(rm -rf ~)'"#);
         let dir = Path::new("/home/me/it's a dir");
         let id = "cc2f0417-2ae8-48a3-a00a-f75185159949";
-        let s = pane_script(&c, dir, &Launch::Resume(id.into()));
+        let own = vec!["--add-dir".to_string(), "it's here".to_string()];
+        let s = pane_script(&c, dir, &Launch::Resume(id.into()), &own);
         assert_eq!(
             s,
             format!(
-                "CLAUDE_CONFIG_DIR='/home/me/it'\\''s a dir'; export CLAUDE_CONFIG_DIR; \
-                 claude --model 'opus 5' '$(rm -rf ~)' --resume {id}; exec \"${{SHELL:-/bin/sh}}\""
+                "set -m; CLAUDE_CONFIG_DIR='/home/me/it'\\''s a dir'; export CLAUDE_CONFIG_DIR; \
+                 claude --add-dir 'it'\\''s here' --model 'opus 5' '$(rm -rf ~)' --resume {id}; \
+                 {CLAUDE_STATUS}exec \"${{SHELL:-/bin/sh}}\""
             )
         );
         // Run it through a real sh with `claude` replaced by a recorder: the words arrive intact.
+        let run = &s[..s.find("; cf_status").unwrap()];
         let out = std::process::Command::new("/bin/sh")
             .arg("-c")
-            .arg(
-                s.replace("claude --model", "printf '<%s>' --model")
-                    .replace("; exec \"${SHELL:-/bin/sh}\"", ""),
-            )
+            .arg(run.replace("claude --add-dir", "printf '<%s>' --add-dir"))
             .output()
             .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
-            format!("<--model><opus 5><$(rm -rf ~)><--resume><{id}>")
+            format!("<--add-dir><it's here><--model><opus 5><$(rm -rf ~)><--resume><{id}>")
         );
     }
 
     #[test]
     fn an_invalid_id_never_reaches_the_command_line() {
         let c = config("");
-        let s = pane_script(&c, Path::new("/x"), &Launch::Resume("$(reboot)".into()));
+        let s = pane_script(
+            &c,
+            Path::new("/x"),
+            &Launch::Resume("$(reboot)".into()),
+            &[],
+        );
         assert!(!s.contains("reboot"), "{s}");
         assert!(s.contains("nothing was resumed"));
         assert_eq!(

@@ -15,7 +15,8 @@
 //!
 //! Test-only hook: `CLAUDE_FAILOVER_TEST_ADOPT_STOP_AFTER=N` makes the process abort (no
 //! cleanup) right after its N-th file-system change, to prove that an interrupted run is
-//! finished by the next one. Never set it outside tests.
+//! finished by the next one. Only test builds have it (debug builds, which `cargo test` makes,
+//! or `--features test-hooks`); a release binary ignores the variable.
 
 use std::ffi::OsString;
 use std::fs::{self, File, Metadata};
@@ -32,8 +33,14 @@ use crate::shell::quote;
 /// The environment variable of the test-only interruption hook (see the module docs).
 pub const STOP_AFTER_ENV: &str = "CLAUDE_FAILOVER_TEST_ADOPT_STOP_AFTER";
 
-/// `EXDEV` (rename or link across file systems): 18 on Linux and the BSDs/macOS alike.
-const EXDEV: i32 = 18;
+/// A file written to this recently is being written (a running Claude's transcript)...
+const LIVE_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+/// ...and after its removal, a write already under way gets this long to land, so that it is
+/// seen and the file put back.
+const LIVE_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// `EXDEV`: rename or link across file systems.
+const EXDEV: i32 = libc::EXDEV;
 
 /// What is wrong, machine-readable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -55,6 +62,8 @@ pub enum Kind {
     SharedNotAFolder,
     /// The account folder and the shared folder are the same place or nested.
     Overlap,
+    /// Two accounts are the same folder (through a link, or spelled differently).
+    SameFolder,
     /// A file-system operation failed.
     Error,
 }
@@ -101,7 +110,63 @@ pub fn check(config: &Config) -> Vec<Problem> {
 
 /// The problems of one account (empty when its links are right). Only reads.
 pub fn check_account(config: &Config, account: &Account) -> Vec<Problem> {
-    slots(config, account).iter().flat_map(check_slot).collect()
+    let mut out = account_problems(config, account);
+    out.extend(slots(config, account).iter().flat_map(check_slot));
+    out
+}
+
+/// What is wrong with the account folder itself: inside the shared folder (its items would be
+/// the shared items' neighbours, or the shared items themselves), or the same folder as an
+/// account listed before it (both would run on one subscription: a swap between them is none).
+fn account_problems(config: &Config, account: &Account) -> Vec<Problem> {
+    let dir = resolve(&account.dir);
+    let shared = resolve(&config.shared_dir);
+    let problem = |kind, problem: String, fix: String, target: &Path| Problem {
+        account: account.name.clone(),
+        item: String::new(),
+        kind,
+        path: account.dir.clone(),
+        target: target.to_path_buf(),
+        problem,
+        fix,
+    };
+    let mut out = Vec::new();
+    // The same folder is each item's overlap, reported with the item.
+    if dir != shared && dir.starts_with(&shared) {
+        out.push(problem(
+            Kind::Overlap,
+            format!(
+                "The account folder {} is inside the shared folder {}.",
+                shown(&account.dir),
+                shown(&config.shared_dir)
+            ),
+            "Set @claude-failover-shared-dir to a folder outside every account folder, or move \
+             the account folder out of it."
+                .into(),
+            &config.shared_dir,
+        ));
+    }
+    let earlier = config
+        .accounts
+        .iter()
+        .take_while(|a| a.name != account.name)
+        .find(|a| resolve(&a.dir) == dir);
+    if let Some(other) = earlier {
+        out.push(problem(
+            Kind::SameFolder,
+            format!(
+                "The account folder {} is the same folder as account {}'s, {}.",
+                shown(&account.dir),
+                other.name,
+                shown(&other.dir)
+            ),
+            "Give every account its own folder in @claude-failover-accounts (one per \
+             subscription)."
+                .into(),
+            &other.dir,
+        ));
+    }
+    out
 }
 
 /// Create what is missing (moving existing folders' contents when `adopt`); returns the
@@ -120,6 +185,7 @@ pub fn ensure_outcome(config: &Config, adopt: bool) -> Outcome {
 fn ensure_with(mut mover: Mover, config: &Config, adopt: bool) -> Outcome {
     let mut problems = Vec::new();
     for account in &config.accounts {
+        problems.extend(account_problems(config, account));
         for slot in slots(config, account) {
             problems.extend(ensure_slot(&mut mover, &slot, adopt));
         }
@@ -489,9 +555,14 @@ impl Mover {
     fn new() -> Mover {
         Mover {
             steps: 0,
-            stop_after: std::env::var(STOP_AFTER_ENV)
-                .ok()
-                .and_then(|v| v.trim().parse().ok()),
+            // Test builds only (debug, or the `test-hooks` feature), never a release.
+            stop_after: if cfg!(any(debug_assertions, feature = "test-hooks")) {
+                std::env::var(STOP_AFTER_ENV)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+            } else {
+                None
+            },
             done: Vec::new(),
             moved: 0,
             merged: 0,
@@ -866,12 +937,17 @@ impl Mover {
         } else {
             fs::hard_link(s, d)
         };
+        // A copy is a second inode: `s` may be removed only while it still holds what was copied.
+        let mut copied = false;
         let result = match linked {
             Ok(()) => {
                 self.step();
                 Ok(())
             }
-            Err(e) if e.raw_os_error() == Some(EXDEV) => self.copy_file(s, d, sm),
+            Err(e) if e.raw_os_error() == Some(EXDEV) => {
+                copied = true;
+                self.copy_file(s, d, sm)
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
             // A file system without hard links (or one refusing them): rename, having just
             // checked that nothing is at `d`.
@@ -881,7 +957,10 @@ impl Mover {
                         self.step();
                         return true;
                     }
-                    Err(e) if e.raw_os_error() == Some(EXDEV) => self.copy_file(s, d, sm),
+                    Err(e) if e.raw_os_error() == Some(EXDEV) => {
+                        copied = true;
+                        self.copy_file(s, d, sm)
+                    }
                     Err(e) => Err(e),
                 },
                 Ok(_) => Err(io::Error::from(io::ErrorKind::AlreadyExists)),
@@ -892,7 +971,69 @@ impl Mover {
             out.push(slot.error(s, &format!("move to {}", shown(d)), &e));
             return false;
         }
+        if copied {
+            return self.remove_copied(slot, s, d, sm, out);
+        }
         self.changed(fs::remove_file(s), slot, s, "remove the moved file", out)
+    }
+
+    /// Remove `s` once its copy `d` is in place on another file system, only if `s` still holds
+    /// exactly the copied bytes: a running Claude may have appended to it meanwhile. A file that
+    /// changed is kept beside its copy and reported (the next run sees a conflict, nothing lost).
+    /// The file stays open across the removal, so a write that lands between the comparison and
+    /// the removal is seen too, and the file is put back.
+    fn remove_copied(
+        &mut self,
+        slot: &Slot,
+        s: &Path,
+        d: &Path,
+        sm: &Metadata,
+        out: &mut Vec<Problem>,
+    ) -> bool {
+        let why = "differ: the account-side file changed while it was copied (a running Claude \
+                   wrote to it); both were kept";
+        let compared = open_same(s, sm).and_then(|held| {
+            let before = held.metadata()?;
+            let same = same_inode(&fs::symlink_metadata(s)?, &before)
+                && same_content(s, &before, d, &fs::symlink_metadata(d)?)?;
+            Ok((held, before, same))
+        });
+        let (held, before) = match compared {
+            Ok((held, before, true)) => (held, before),
+            Ok((_, _, false)) => {
+                out.push(slot.conflict(s, d, why, Mode::Apply));
+                return false;
+            }
+            Err(e) => {
+                out.push(slot.error(s, "compare the file with its copy", &e));
+                return false;
+            }
+        };
+        if let Err(e) = fs::remove_file(s) {
+            out.push(slot.error(s, "remove the moved file", &e));
+            return false;
+        }
+        self.step();
+        // A writer that opened the file just before the removal may not have written yet: a
+        // file written to in the last seconds (a live transcript) gets a moment for that.
+        let live = before
+            .modified()
+            .is_ok_and(|m| m.elapsed().map_or(true, |age| age < LIVE_AGE));
+        if live {
+            std::thread::sleep(LIVE_GRACE);
+        }
+        if held
+            .metadata()
+            .is_ok_and(|after| unchanged(&before, &after))
+        {
+            return true;
+        }
+        // Written between the comparison and the removal: the open file holds it all.
+        match restore(&held, s, &before) {
+            Ok(kept) => out.push(slot.conflict(&kept, d, why, Mode::Apply)),
+            Err(e) => out.push(slot.error(s, "put back the file that changed while copied", &e)),
+        }
+        false
     }
 
     /// Copy `s` to `d` on another file system: into a temporary file beside `d`, flushed to
@@ -938,6 +1079,31 @@ impl Mover {
     }
 }
 
+/// Write the whole of the open (removed) file `held` back at `path`, or beside it when a new
+/// file already took its name; returns where it went.
+fn restore(held: &File, path: &Path, meta: &Metadata) -> io::Result<PathBuf> {
+    let create = |p: &Path| {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(meta.mode() & 0o777)
+            .open(p)
+    };
+    let (mut to, kept) = match create(path) {
+        Ok(f) => (f, path.to_path_buf()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let aside = crate::fsutil::aside_path(path, "kept");
+            (create(&aside)?, aside)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut from = held;
+    io::Seek::seek(&mut from, io::SeekFrom::Start(0))?;
+    io::copy(&mut from, &mut to)?;
+    to.sync_all()?;
+    Ok(kept)
+}
+
 fn sorted_names(dir: &Path) -> io::Result<Vec<OsString>> {
     let mut names = fs::read_dir(dir)?
         .map(|e| e.map(|e| e.file_name()))
@@ -978,7 +1144,7 @@ fn sync_dir(dir: &Path) {
 
 /// Open `path`, making sure it is still the inode `meta` describes (not swapped for a link).
 fn open_same(path: &Path, meta: &Metadata) -> io::Result<File> {
-    let f = File::open(path)?;
+    let f = crate::fsutil::open_regular(path, crate::fsutil::Links::Refuse)?;
     if !same_inode(&f.metadata()?, meta) {
         return Err(io::Error::other("it changed while being read"));
     }

@@ -4,6 +4,7 @@
 //! demo and the tests run in panes; see `simulator`.
 
 mod accounts;
+mod claude_args;
 mod cli;
 mod cmd;
 mod detect;
@@ -14,6 +15,7 @@ mod links;
 mod options;
 mod panes;
 mod procs;
+mod relaunch;
 mod shell;
 mod simulator;
 mod state;

@@ -481,7 +481,7 @@ pub struct SessionFile {
 pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
     use std::io::Read;
     let path = config_dir.join("sessions").join(format!("{pid}.json"));
-    let file = std::fs::File::open(&path).ok()?;
+    let file = crate::fsutil::open_regular(&path, crate::fsutil::Links::Refuse).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > 1 << 20 {
         return None;

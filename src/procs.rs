@@ -482,17 +482,10 @@ fn parse_btime(proc_stat: &str) -> Option<i64> {
 }
 
 fn clock_ticks() -> i64 {
-    extern "C" {
-        fn sysconf(name: std::ffi::c_int) -> std::ffi::c_long;
-    }
-    #[cfg(target_os = "linux")]
-    const SC_CLK_TCK: std::ffi::c_int = 2;
-    #[cfg(not(target_os = "linux"))]
-    const SC_CLK_TCK: std::ffi::c_int = 3;
     // SAFETY: sysconf only reads a system constant; any name is allowed (unknown ones give -1).
     // c_long is i32 on 32-bit targets, where the conversion is not a no-op.
     #[allow(clippy::useless_conversion)]
-    let ticks = i64::from(unsafe { sysconf(SC_CLK_TCK) });
+    let ticks = i64::from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) });
     if ticks > 0 {
         ticks
     } else {

@@ -66,7 +66,9 @@ pub struct PaneState {
     /// the one we saw before.
     pub pid: Option<u32>,
     pub started_at: Option<Timestamp>,
-    /// `running`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`.
+    /// `idle`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`;
+    /// after a restart `resumed` (launched, not yet seen), `running` (seen starting) or
+    /// `restart-failed`.
     pub state: String,
     /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
     pub pending: Option<Pending>,
@@ -77,6 +79,8 @@ pub struct PaneState {
     pub restarted_at: Option<Timestamp>,
     /// Set after a swap when the pane was busy: restart it on this account once idle.
     pub restart_to: Option<String>,
+    /// Why the last restart of this pane failed (state `restart-failed`).
+    pub restart_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -109,8 +113,11 @@ pub struct JournalPane {
     pub session_id: Option<String>,
     pub cwd: Option<String>,
     pub done: bool,
-    /// `resumed`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished).
+    /// `resumed`, `fresh`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished),
+    /// `not-claude` (Claude no longer ran there: left alone), `restart-failed`.
     pub outcome: Option<String>,
+    /// The pane's own Claude options (read from its process), kept across the restart.
+    pub args: Vec<String>,
 }
 
 /// Where state lives: `$CLAUDE_FAILOVER_STATE_DIR`, else `$XDG_STATE_HOME/claude-failover`, else
@@ -193,11 +200,36 @@ impl Store {
         }
     }
 
-    /// Take the lock (waiting for other invocations) and read the state.
+    /// Take the lock (waiting for other invocations) and read the state. A wait longer than a
+    /// second is said on stderr: a person typed this command, and a long swap or a stuck
+    /// process holding the lock would otherwise look like a hang.
     pub fn lock(&self) -> Result<Locked<'_>> {
+        if let Some(locked) = self.lock_within(std::time::Duration::from_secs(1))? {
+            return Ok(locked);
+        }
+        eprintln!(
+            "claude-failover: waiting for another claude-failover run to finish (it holds {})",
+            self.lock_path().display()
+        );
         let lock = fsutil::open_private(&self.lock_path())?;
         lock.lock_exclusive()
             .with_context(|| format!("could not lock {}", self.lock_path().display()))?;
+        self.read_locked(lock)
+    }
+
+    /// Take the lock if it comes within `wait`, and read the state; `None` when another
+    /// invocation (a long swap, a stuck process) still holds it by then.
+    pub fn lock_within(&self, wait: std::time::Duration) -> Result<Option<Locked<'_>>> {
+        let lock = fsutil::open_private(&self.lock_path())?;
+        let taken = fsutil::lock_within(&lock, wait)
+            .with_context(|| format!("could not lock {}", self.lock_path().display()))?;
+        if !taken {
+            return Ok(None);
+        }
+        self.read_locked(lock).map(Some)
+    }
+
+    fn read_locked(&self, lock: File) -> Result<Locked<'_>> {
         let path = self.state_path();
         let last = self.last_read.borrow_mut().take();
         let read = read_bytes(&path).and_then(|bytes| match (bytes, last) {
@@ -260,17 +292,15 @@ pub fn fresh() -> State {
 /// The bytes of the state file: `Ok(None)` when there is none yet, `Err` when something that
 /// is not a regular file sits there.
 fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
-    if !meta.is_file() {
-        anyhow::bail!("{} is not a regular file", path.display());
+    match fsutil::read_regular(path, fsutil::Links::Refuse, MAX_STATE_BYTES) {
+        Ok(data) => Ok(Some(data)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
     }
-    let data = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    Ok(Some(data))
 }
+
+/// A state file is a few KB per pane; anything near this is not ours.
+const MAX_STATE_BYTES: u64 = 64 << 20;
 
 fn parse_state(path: &Path, data: &[u8]) -> Result<State> {
     let state: State = serde_json::from_slice(data)

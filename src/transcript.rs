@@ -102,7 +102,8 @@ const KEY: &str = r#""isApiErrorMessage":true"#;
 pub fn newest_api_error(path: &Path) -> Result<Option<ApiError>> {
     static FIND: LazyLock<regex::bytes::Regex> =
         LazyLock::new(|| regex::bytes::Regex::new(&regex::escape(KEY)).expect("valid regex"));
-    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let file = crate::fsutil::open_regular(path, crate::fsutil::Links::Follow)
+        .with_context(|| format!("could not open {}", path.display()))?;
     let len = file
         .metadata()
         .with_context(|| format!("could not read the size of {}", path.display()))?

@@ -7,6 +7,7 @@
 //! straight from their TZif file. Anything unusual goes to jiff: a POSIX `TZ` string, a name
 //! spelled in another case, or a system without the files.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
@@ -14,12 +15,44 @@ use jiff::tz::TimeZone;
 /// The local zone, as jiff's `TimeZone::system()` finds it: `TZ` (a name, `:name`, a path or
 /// a POSIX rule), else `/etc/localtime`.
 pub fn local() -> TimeZone {
-    let direct = match std::env::var("TZ") {
-        Ok(tz) => from_tz_variable(&tz),
+    let tz = std::env::var("TZ");
+    let direct = match &tz {
+        Ok(tz) => from_tz_variable(tz),
         Err(std::env::VarError::NotPresent) => from_localtime(),
         Err(_) => None,
     };
-    direct.unwrap_or_else(TimeZone::system)
+    // A file that is not a small regular TZif file (`TZ=/dev/zero`, a FIFO) is not handed to
+    // jiff, which would read it whole or wait on it forever: UTC, as jiff does for a bad zone.
+    let names_a_file = match &tz {
+        Ok(tz) => tz.strip_prefix(':').unwrap_or(tz).starts_with('/'),
+        Err(std::env::VarError::NotPresent) => true,
+        Err(_) => false,
+    };
+    direct.unwrap_or_else(|| {
+        if names_a_file {
+            TimeZone::UTC
+        } else {
+            TimeZone::system()
+        }
+    })
+}
+
+/// `TZ` naming something other than a small regular file (`/dev/zero`, a FIFO) becomes `UTC`
+/// for this process and the programs it runs: tmux clients (through the C library) would wait
+/// on a FIFO or read a device without end. Called once at start, before any thread.
+pub fn sanitize_tz() {
+    let Some(tz) = std::env::var_os("TZ") else {
+        return;
+    };
+    let bytes = tz.as_encoded_bytes();
+    let path = bytes.strip_prefix(b":").unwrap_or(bytes);
+    if !path.starts_with(b"/") {
+        return;
+    }
+    let path = Path::new(std::ffi::OsStr::from_bytes(path));
+    if crate::fsutil::read_regular(path, crate::fsutil::Links::Follow, 1 << 20).is_err() {
+        std::env::set_var("TZ", "UTC");
+    }
 }
 
 /// A zone by its IANA name (`Europe/Paris`), or None when there is no such zone.
@@ -78,12 +111,8 @@ fn zone_name_of(path: &Path) -> Option<String> {
 }
 
 fn read_file(path: &Path, name: Option<String>) -> Option<TimeZone> {
-    let meta = std::fs::metadata(path).ok()?;
-    // TZif files are a few KB; anything large is not one.
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return None;
-    }
-    let data = std::fs::read(path).ok()?;
+    // TZif files are a few KB; anything large is not one. `/etc/localtime` is a link.
+    let data = crate::fsutil::read_regular(path, crate::fsutil::Links::Follow, 1 << 20).ok()?;
     TimeZone::tzif(name.as_deref().unwrap_or("Local"), &data).ok()
 }
 

@@ -542,17 +542,10 @@ fn adopt_interrupted_again_and_again_still_completes() {
 /// copy, fsync, then remove; interrupted at every step.
 #[test]
 fn adopt_across_file_systems() {
-    let shm = Path::new("/dev/shm");
     let w = world();
-    let dev = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
-    if dev(shm).is_none() || dev(shm) == dev(&w.root) {
-        eprintln!(
-            "skipped: /dev/shm is missing or on the same file system as {}",
-            w.root.display()
-        );
+    let Some((base, _mount)) = other_file_system(&w) else {
         return;
-    }
-    let base = shm.join(format!("cf-links-{}", w.socket));
+    };
     let mut n = 1;
     while interrupted_adopt(
         &w,
@@ -566,4 +559,139 @@ fn adopt_across_file_systems() {
     let _ = fs::remove_dir_all(&base);
     eprintln!("steps: {n}");
     assert!(n > 10, "only {n} steps");
+}
+
+/// A folder on another file system than the world's: under /dev/shm when that is one, else a
+/// tmpfs mounted for the test (root only); `None` (after `common::skip`) when neither can be.
+fn other_file_system(w: &World) -> Option<(PathBuf, Option<common::Mount>)> {
+    let shm = Path::new("/dev/shm");
+    let dev = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
+    if dev(shm).is_some() && dev(shm) != dev(&w.root) {
+        return Some((shm.join(format!("cf-links-{}", w.socket)), None));
+    }
+    let dir = w.root.join("other-fs");
+    match common::tmpfs(&dir, "size=256m,mode=0700") {
+        Ok(m) => Some((dir, Some(m))),
+        Err(why) => {
+            common::skip(&format!(
+                "/dev/shm is on the same file system as {} and no tmpfs can be mounted ({why})",
+                w.root.display()
+            ));
+            None
+        }
+    }
+}
+
+/// A running Claude appends to a transcript while `ensure --adopt` copies it to the shared
+/// folder on another file system: not one appended line is lost. The account-side file is
+/// removed only while it still holds exactly what was copied; otherwise both are kept and the
+/// conflict is reported.
+#[test]
+fn adopt_across_file_systems_keeps_lines_appended_meanwhile() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let w = world();
+    let Some((base, _mount)) = other_file_system(&w) else {
+        return;
+    };
+    let (a, shared) = (base.join("a"), w.root.join("shared"));
+    let live = a.join("projects/-home-me-work/live.jsonl");
+    // Big enough that the copy and its flush to disk take a while.
+    let old = (0..400_000)
+        .map(|i| format!("{{\"old\":{i}}}\n"))
+        .collect::<String>();
+    write(&live, old.as_bytes());
+    configure(&w, &[("a", &a)], &shared);
+    let (stop, written) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let writer = {
+        let (stop, written, live) = (stop.clone(), written.clone(), live.clone());
+        // As Claude appends: open (creating), one line, close.
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let i = written.load(Ordering::SeqCst);
+                // Between the folder's removal and its link there is no folder: try again.
+                let Ok(mut f) = fs::OpenOptions::new().append(true).create(true).open(&live) else {
+                    continue;
+                };
+                f.write_all(format!("{{\"new\":{i}}}\n").as_bytes())
+                    .unwrap();
+                written.store(i + 1, Ordering::SeqCst);
+            }
+        })
+    };
+    w.wait_for(10, "the writer to start", || {
+        written.load(Ordering::SeqCst) > 10
+    });
+    let o = links(&w, &["ensure", "--adopt"], None);
+    let during = written.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let n = written.load(Ordering::SeqCst);
+    assert!(n > during || during > 10, "the writer ran during the adopt");
+    let mut found = vec![false; n];
+    for side in [a.join("projects"), shared.join("projects")] {
+        for data in tree(&side).into_values() {
+            for line in String::from_utf8_lossy(&data).lines() {
+                if let Some(i) = line
+                    .strip_prefix("{\"new\":")
+                    .and_then(|r| r.strip_suffix('}'))
+                {
+                    found[i.parse::<usize>().unwrap()] = true;
+                }
+            }
+        }
+    }
+    let lost: Vec<usize> = (0..n).filter(|i| !found[*i]).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {n} appended lines lost: {:?}…\n{}",
+        lost.len(),
+        &lost[..lost.len().min(10)],
+        stdout(&o)
+    );
+    if !o.status.success() {
+        assert!(
+            stdout(&o).contains("changed while it was copied"),
+            "{}",
+            stdout(&o)
+        );
+    }
+    eprintln!("{n} lines appended, {during} of them by the end of the adopt");
+    let _ = fs::remove_dir_all(&base);
+}
+
+/// An account folder inside the shared folder, and two accounts that are one folder through a
+/// link: both reported by `links check` (and `--json`), exit 1.
+#[test]
+fn an_account_inside_the_shared_folder_or_twice_the_same_folder_is_reported() {
+    let w = world();
+    let shared = w.root.join("shared");
+    let (a, inside) = (w.root.join("a"), shared.join("b"));
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&inside).unwrap();
+    let alias = w.root.join("a-again");
+    symlink(&a, &alias).unwrap();
+    configure(&w, &[("a", &a), ("b", &inside), ("c", &alias)], &shared);
+    links(&w, &["ensure"], None);
+    let o = links(&w, &["check", "--json"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let found = problems(&o);
+    assert!(
+        found.contains(&("b".into(), String::new(), "overlap".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("c".into(), String::new(), "same-folder".into())),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|(acct, _, _)| acct == "a"), "{found:?}");
+    let o = links(&w, &["check"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("is inside the shared folder"), "{text}");
+    assert!(text.contains("the same folder as account a's"), "{text}");
 }

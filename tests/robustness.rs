@@ -606,7 +606,7 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let Some(_) = unprivileged(w) else {
-        eprintln!("SKIPPED: root without setpriv cannot make a folder read-only for itself");
+        common::skip("root without setpriv cannot make a folder read-only for itself");
         return;
     };
     // A first swap creates the state and the event log (no pane yet, nothing restarted).
@@ -645,15 +645,6 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     assert!(state(w)["panes"][p2.as_str()].is_object());
 }
 
-/// Unmounts a test's tmpfs when the test ends, whatever happens.
-struct Mount(PathBuf);
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 /// A full disk: the saved state stays whole (no half-written file, no stray temporary), the tick
 /// still prints a segment, an event that did not fit leaves no torn line, and all works again
 /// once there is room.
@@ -662,16 +653,13 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let state_root = w.root.join("xdg-state");
-    std::fs::create_dir_all(&state_root).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs"])
-        .arg(&state_root)
-        .output();
-    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!("SKIPPED: cannot mount a small tmpfs here ({mounted:?})");
-        return;
-    }
-    let _mount = Mount(state_root.clone());
+    let _mount = match common::tmpfs(&state_root, "size=64k,mode=0700") {
+        Ok(m) => m,
+        Err(why) => {
+            common::skip(&format!("cannot mount a small tmpfs here ({why})"));
+            return;
+        }
+    };
     w.set_option("@claude-failover-confirm-polls", "1");
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let p1 = start_claude(w, a, &s.work);
@@ -1182,7 +1170,7 @@ fn a_state_folder_owned_by_someone_else_is_refused() {
     tick(w);
     let sd = &w.state_dir;
     if std::os::unix::fs::chown(sd, Some(12345), None).is_err() {
-        eprintln!("SKIPPED: cannot chown (not root)");
+        common::skip("cannot chown (not root)");
         return;
     }
     let before: Vec<_> = std::fs::read_dir(sd)
@@ -1208,4 +1196,431 @@ fn a_state_folder_owned_by_someone_else_is_refused() {
         .collect();
     assert_eq!(before, after, "nothing written into a foreign folder");
     std::os::unix::fs::chown(sd, Some(0), None).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded: a tick always answers
+
+/// Run `cmd` (output piped) and fail when it is still running after `limit`: it is killed, so
+/// a hang fails the test instead of stalling it.
+fn bounded(cmd: &mut Command, limit: Duration, what: &str) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{what}: still running after {limit:?} (stderr {})",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = started.elapsed();
+    (child.wait_with_output().unwrap(), took)
+}
+
+/// A tick as the status line runs it, failing past the 2 s the status line allows.
+fn bounded_tick(w: &World, what: &str) -> String {
+    let mut cmd = w.command(BIN);
+    cmd.args(["-L", &w.socket, "tick"]);
+    let (out, took) = bounded(&mut cmd, Duration::from_secs(2), what);
+    eprintln!("{what}: {took:?}");
+    assert_segment(&out, what)
+}
+
+/// Holds a lock file with flock(1) (the lock the binary takes) until dropped.
+struct Holder(std::process::Child);
+
+impl Holder {
+    fn hold(w: &World, lock: &Path) -> Holder {
+        // -o: the lock stays with flock(1) itself, not with `sleep`, so killing it frees it.
+        let child = Command::new("flock")
+            .arg("-o")
+            .arg(lock)
+            .args(["sleep", "120"])
+            .spawn()
+            .expect("flock(1) runs");
+        w.wait_for(10, "the lock to be held elsewhere", || {
+            !Command::new("flock")
+                .arg("-n")
+                .arg(lock)
+                .arg("true")
+                .status()
+                .unwrap()
+                .success()
+        });
+        Holder(child)
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Another process holds the state lock (a long swap, a stuck process): every tick still
+/// answers within 2 s with the last known segment, and leaves the work to the next poll, which
+/// does it once the lock is free.
+#[test]
+fn a_tick_answers_within_two_seconds_while_the_lock_is_held_elsewhere() {
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.acc[0], &s.work);
+    let before = tick(w);
+    assert!(state(w)["panes"][p1.as_str()].is_object());
+    let holder = Holder::hold(w, &w.state_dir.join("lock"));
+    // Something new for the next poll to record.
+    let p2 = start_claude(w, &s.acc[0], &s.other);
+    for i in 0..3 {
+        let seg = bounded_tick(w, &format!("tick {i} with the lock held elsewhere"));
+        assert_eq!(seg, before, "the last known segment");
+    }
+    assert!(
+        state(w)["panes"][p2.as_str()].is_null(),
+        "nothing done without the lock"
+    );
+    drop(holder);
+    tick(w);
+    assert!(state(w)["panes"][p2.as_str()].is_object());
+}
+
+/// A command a person typed (`swap`) waits for the lock held elsewhere, says so after a second
+/// instead of looking hung, and does its work once the lock is free.
+#[test]
+fn a_swap_waiting_for_the_lock_says_so_and_then_swaps() {
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    tick(w);
+    let holder = Holder::hold(w, &w.state_dir.join("lock"));
+    let err = w.root.join("swap-stderr");
+    let mut child = w
+        .command(BIN)
+        .args(["-L", &w.socket, "swap", "--to", "b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    w.wait_for(10, "the swap to say it waits", || {
+        w.read(&err)
+            .contains("waiting for another claude-failover run")
+    });
+    assert!(child.try_wait().unwrap().is_none(), "it waits for the lock");
+    assert!(named(w, "swap").is_empty());
+    drop(holder);
+    assert!(child.wait().unwrap().success(), "{}", w.read(&err));
+    assert_eq!(named(w, "swap").len(), 1);
+}
+
+fn mkfifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// FIFOs and endless devices where the binary reads a file (a transcript, the live-session file
+/// of a pane, the event log, the state file, `TZ`): each is refused without waiting on it or
+/// reading it, every tick answers within 2 s, and the other commands return.
+#[test]
+fn fifos_and_devices_in_place_of_files_never_hang_a_command() {
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    // The ticks below only count, nothing swaps on its own.
+    w.set_option("@claude-failover-confirm-polls", "100");
+    let a = &s.acc[0];
+    let p1 = start_claude(w, a, &s.work);
+    set_mode(a, "429usage5h");
+    turn(w, &p1, "one", "You've hit your 5-hour limit");
+    tick(w);
+    let id = session_id(w, &p1);
+    // The transcript: read for every pane that shows a limit.
+    mkfifo(&transcript(w, &id));
+    bounded_tick(w, "tick with a FIFO transcript");
+    // The live-session file of the pane's process.
+    let pid = row(&status(w), &p1).unwrap()["pid"].as_u64().unwrap();
+    mkfifo(&a.join("sessions").join(format!("{pid}.json")));
+    bounded_tick(w, "tick with a FIFO session file");
+    // TZ: a FIFO, a device that never ends (jiff would read it whole: gigabytes).
+    let tz_fifo = w.root.join("tz-fifo");
+    mkfifo(&tz_fifo);
+    for tz in [
+        tz_fifo.display().to_string(),
+        "/dev/zero".into(),
+        ":/dev/zero".into(),
+    ] {
+        let what = format!("tick with TZ={tz}");
+        let mut cmd = w.command(BIN);
+        cmd.env("TZ", &tz).args(["-L", &w.socket, "tick"]);
+        let (out, _) = bounded(&mut cmd, Duration::from_secs(2), &what);
+        assert_segment(&out, &what);
+        let mut cmd = w.command(BIN);
+        cmd.env("TZ", &tz).args(["-L", &w.socket, "status"]);
+        let (out, _) = bounded(&mut cmd, Duration::from_secs(2), &what);
+        assert!(out.status.success(), "{what}: {out:?}");
+    }
+    // A swap runs tmux clients, which read `TZ` too (and would wait on the FIFO).
+    let (out, _) = bounded(
+        w.command(BIN)
+            .env("TZ", &tz_fifo)
+            .args(["-L", &w.socket, "swap", "--to", "b"]),
+        Duration::from_secs(5),
+        "swap with TZ a FIFO",
+    );
+    assert!(out.status.success(), "{out:?}");
+    // The event log: appends and reads refuse it (an error, said once), nothing waits.
+    let log = w.state_dir.join("events.jsonl");
+    mkfifo(&log);
+    bounded_tick(w, "tick with a FIFO event log");
+    let (out, _) = bounded(
+        w.command(BIN).args(["-L", &w.socket, "swap", "--to", "a"]),
+        Duration::from_secs(5),
+        "swap with a FIFO event log",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a regular file"),
+        "{out:?}"
+    );
+    let (out, _) = bounded(
+        w.command(BIN).args(["-L", &w.socket, "events", "-n", "3"]),
+        Duration::from_secs(2),
+        "events with a FIFO event log",
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // The state file itself: kept aside as damaged, ticks go on.
+    std::fs::remove_file(&log).unwrap();
+    mkfifo(&w.state_dir.join("state.json"));
+    bounded_tick(w, "tick with a FIFO state file");
+    bounded_tick(w, "the tick after");
+}
+
+/// A reader that closes the pipe early (`status --json | head -n1`, `events | head`): the
+/// command ends quietly (no panic, no abort), exit 0 or SIGPIPE as `cat` would.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::{Read, Write};
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    start_claude(w, &s.acc[0], &s.work);
+    tick(w);
+    // An event log longer than a pipe holds: the writer must meet the closed end.
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(w.state_dir.join("events.jsonl"))
+            .unwrap();
+        let line = r#"{"ts":"2020-01-01T00:00:00Z","event":"pad"}"#.to_string() + "\n";
+        f.write_all(line.repeat(20_000).as_bytes()).unwrap();
+    }
+    for (args, read_first) in [
+        (&["status", "--json"][..], false),
+        (&["status"], false),
+        (&["events"], true),
+        (&["events", "--json"], true),
+        (&["events", "-n", "10000"], true),
+        (&["links", "check", "--json"], false),
+    ] {
+        let mut child = w
+            .command(BIN)
+            .args(["-L", &w.socket])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        if read_first {
+            let mut byte = [0u8; 1];
+            stdout.read_exact(&mut byte).unwrap();
+        }
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || out.status.signal() == Some(13),
+            "{args:?} with the reader gone: {:?}, stderr {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+/// `events -n 3` on a 200 MB log reads from the end (bounded time and memory); the next event
+/// written rotates the log to `events.jsonl.1`, and `events` reads across the two.
+#[test]
+fn the_last_events_of_a_huge_log_cost_what_they_weigh_and_the_log_rotates() {
+    use std::io::Write;
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    tick(w);
+    let log = w.state_dir.join("events.jsonl");
+    {
+        let mut f = std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&log)
+                .unwrap(),
+        );
+        let line = format!(
+            "{{\"ts\":\"2020-01-01T00:00:00Z\",\"event\":\"pad\",\"x\":\"{}\"}}\n",
+            "x".repeat(200)
+        );
+        let block = line.repeat(1000);
+        while f.get_ref().metadata().unwrap().len() < 200 << 20 {
+            f.write_all(block.as_bytes()).unwrap();
+        }
+        for i in 0..3 {
+            writeln!(
+                f,
+                "{{\"ts\":\"2020-01-01T00:00:0{i}Z\",\"event\":\"last\",\"i\":{i}}}"
+            )
+            .unwrap();
+        }
+        f.flush().unwrap();
+    }
+    let (out, took, rss) = measured(w, &["events", "-n", "3", "--json"]);
+    eprintln!("events -n 3 on a 200 MB log: {took:?}, peak RSS {rss:?} KiB");
+    let got: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        got.iter().map(|e| e["i"].as_u64()).collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(2)],
+        "{out:?}"
+    );
+    assert!(took < Duration::from_millis(500), "{took:?}");
+    if let Some(kib) = rss {
+        assert!(kib < 32 * 1024, "peaked at {kib} KiB");
+    }
+    // The next event rotates the log; nothing is lost, the last events read across both files.
+    w.cf_ok(&["swap", "--to", "b", "--reason", "rotate"]);
+    let rotated = w.state_dir.join("events.jsonl.1");
+    assert!(std::fs::metadata(&rotated).unwrap().len() > 200 << 20);
+    assert!(std::fs::metadata(&log).unwrap().len() < 4096);
+    let out = w.cf_ok(&["events", "-n", "3", "--json"]);
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| json(l.as_bytes())["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["last", "last", "swap"], "{out}");
+    assert!(named(w, "swap").len() == 1);
+}
+
+/// The clock stepped back after a swap (seen as a pane restart time in the future): a new limit
+/// on the restarted pane still counts, and the next swap happens; it is not hidden for the
+/// length of the step.
+#[test]
+fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
+    let s = setup(&["a", "b", "c"], 0);
+    let w = &s.w;
+    let (a, b, c) = (&s.acc[0], &s.acc[1], &s.acc[2]);
+    let p1 = start_claude(w, a, &s.work);
+    turn(w, &p1, "task", "Sim reply to: task");
+    tick(w);
+    let id = session_id(w, &p1);
+    set_mode(a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    set_mode(a, "ok");
+    tick(w);
+    tick(w);
+    wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id), b);
+    tick(w);
+    // The clock goes back an hour: the saved restart time is now an hour in the future.
+    let path = w.state_dir.join("state.json");
+    let mut st = state(w);
+    let future = (unix_now_secs() + 3600).to_string();
+    let ts = w
+        .command("date")
+        .args(["-u", "-d", &format!("@{future}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let ts = String::from_utf8_lossy(&ts.stdout).trim().to_string();
+    assert!(
+        st["panes"][p1.as_str()]["restarted_at"].is_string(),
+        "{st:#}"
+    );
+    st["panes"][p1.as_str()]["restarted_at"] = Value::String(ts);
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    set_mode(b, "429usage5h");
+    turn(w, &p1, "again", "You've hit your 5-hour limit");
+    set_mode(b, "ok");
+    let swapped = || named(w, "swap").iter().any(|e| e["to"] == "c");
+    for _ in 0..4 {
+        if swapped() {
+            break;
+        }
+        tick(w);
+    }
+    assert!(swapped(), "{:#?}", named(w, "swap"));
+    wait_all_on(w, &[p1], &[id], c);
+}
+
+fn unix_now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Twenty swaps and thirty ticks at once while the event log crosses its rotation size: every
+/// line of the two files is whole, and every swap performed has its one `swap` event, across
+/// the rotation.
+#[test]
+fn concurrent_invocations_across_a_log_rotation_lose_no_event() {
+    use std::io::Write;
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    let p1 = start_claude(w, &s.acc[0], &s.work);
+    turn(w, &p1, "task", "Sim reply to: task");
+    tick(w);
+    let log = w.state_dir.join("events.jsonl");
+    // 300 bytes short of the rotation size (4 MiB): a few events in, it rotates.
+    let pad_line = format!(
+        "{{\"ts\":\"2020-01-01T00:00:00Z\",\"event\":\"pad\",\"x\":\"{}\"}}\n",
+        "x".repeat(100)
+    );
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&log)
+            .unwrap();
+        let have = f.metadata().unwrap().len() as usize;
+        let want = (4 << 20) - 300 - have;
+        let mut pad = pad_line.repeat(want / pad_line.len());
+        let rest = want - pad.len();
+        if rest > 0 {
+            pad.push_str(&format!("{}\n", "#".repeat(rest - 1)));
+        }
+        f.write_all(pad.as_bytes()).unwrap();
+    }
+    let mut runs: Vec<Vec<&str>> = vec![vec!["swap", "--reason", "storm"]; 20];
+    runs.extend(vec![vec!["tick"]; 30]);
+    let outs = storm(w, &runs);
+    let swapped = outs[..20].iter().filter(|o| o.status.success()).count();
+    let rotated = w.state_dir.join("events.jsonl.1");
+    assert!(rotated.exists(), "the log never rotated");
+    let mut swaps = 0;
+    for p in [&rotated, &log] {
+        for line in w.read(p).lines().filter(|l| !l.starts_with('#')) {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("torn line in {} ({e}): {line:?}", p.display()));
+            swaps += usize::from(v["event"] == "swap");
+        }
+    }
+    assert_eq!(swaps, swapped, "one swap event per swap performed");
+    assert!(swapped >= 10, "{swapped} of 20 swaps ran");
 }

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -17,15 +18,23 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let store = Store::open()?;
-    let events = crate::events::read_all(&store)?;
-    let skip = args.n.map(|n| events.len().saturating_sub(n)).unwrap_or(0);
-    for ev in &events[skip..] {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut print = |ev: Value| -> Result<()> {
         if args.json {
-            println!("{ev}");
+            writeln!(out, "{ev}")?;
         } else {
-            println!("{}", describe(ev));
+            writeln!(out, "{}", describe(&ev))?;
         }
+        Ok(())
+    };
+    // The last N are read from the end: their cost does not grow with the log.
+    match args.n {
+        Some(n) => crate::events::tail(&store, n)?
+            .into_iter()
+            .try_for_each(&mut print)?,
+        None => crate::events::for_each(&store, &mut print)?,
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use crate::failover;
 use crate::shell;
 use crate::state::Store;
+use crate::tmux::command::TmuxCommand;
 use crate::tmux::{Tmux, SEP};
 
 #[derive(clap::Args, Debug)]
@@ -63,12 +64,10 @@ fn point_new_panes_at_active(tmux: &Tmux) -> Result<()> {
     let state = Store::open()?.read();
     let active = failover::active(&config, &state);
     if let Some(acc) = config.account(&active) {
-        tmux.run(&[
-            "set-environment",
-            "-g",
+        tmux.send(&[TmuxCommand::set_global_environment(
             "CLAUDE_CONFIG_DIR",
             &acc.dir.display().to_string(),
-        ])?;
+        )])?;
     }
     Ok(())
 }
@@ -81,7 +80,7 @@ fn rearm(tmux: &Tmux, token: &str, interval: u64) -> Result<()> {
     }
     cmd.push_str(" hook --chain ");
     cmd.push_str(&shell::quote(token));
-    tmux.run(&["run-shell", "-b", "-d", &interval.to_string(), &cmd])
+    tmux.send(&[TmuxCommand::run_shell_later(interval, &cmd)])
         .context("could not schedule the next poll")?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::failover;
 use crate::panes::{self, Owner};
+use crate::relaunch;
 use crate::state::Store;
 use crate::tmux::Tmux;
 
@@ -59,6 +60,29 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             "config_dir": cp.config_dir,
             "unmanaged": unmanaged,
             "off_active": account.as_deref().is_some_and(|a| a != active),
+            "why": ps.filter(|p| p.state == relaunch::FAILED).and_then(|p| p.restart_error.clone()),
+        }));
+    }
+    // Panes whose restart failed run no Claude now: listed all the same, with the reason.
+    for p in &scan.panes {
+        let Some(ps) = state.panes.get(&p.id) else {
+            continue;
+        };
+        if ps.state != relaunch::FAILED || scan.claude.iter().any(|c| c.pane.id == p.id) {
+            continue;
+        }
+        pane_rows.push(json!({
+            "pane": p.id,
+            "session": p.session,
+            "account": ps.account,
+            "session_id": ps.session_id,
+            "state": ps.state,
+            "pid": null,
+            "cwd": ps.cwd,
+            "config_dir": null,
+            "unmanaged": null,
+            "off_active": false,
+            "why": ps.restart_error,
         }));
     }
     let cooldown = state.cooldown_until.filter(|t| *t > now);
@@ -118,6 +142,9 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             p["session_id"].as_str().unwrap_or("unknown"),
             p["state"].as_str().unwrap_or("?"),
         );
+        if let Some(why) = p["why"].as_str() {
+            line.push_str(&format!("  ({why})"));
+        }
         if let Some(dir) = p["unmanaged"].as_str() {
             line.push_str(&format!("  UNMANAGED config home {dir}"));
         } else if p["off_active"] == json!(true) {

@@ -1,4 +1,6 @@
+use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use jiff::Timestamp;
@@ -20,9 +22,14 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
             format!("CC ⚠ {}", short(&format!("{err:#}")))
         }
     };
-    println!("{segment}");
+    // A reader that went away (tmux killed the job, `tick | head -c0`) is no error of ours.
+    let _ = writeln!(std::io::stdout(), "{segment}");
     Ok(ExitCode::SUCCESS)
 }
+
+/// How long a poll waits for another invocation's lock: the status line must answer within 2 s,
+/// whatever holds the lock.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
 
 /// One poll; returns the status segment.
 pub fn poll(tmux: &Tmux) -> Result<String> {
@@ -48,7 +55,15 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         .filter(|id| !captures.contains_key(*id))
         .collect();
     captures.extend(panes::capture(tmux, &missing)?);
-    let mut locked = store.lock()?;
+    // Another invocation holds the lock (a long swap, a stuck process): show what is known and
+    // leave the work to the next poll, which sees the panes again anyway.
+    let Some(mut locked) = store.lock_within(LOCK_WAIT)? else {
+        return Ok(crate::status_line::render(
+            &config,
+            &known,
+            Timestamp::now(),
+        ));
+    };
     let now = Timestamp::now();
     let ctx = Ctx {
         tmux,
@@ -69,15 +84,14 @@ pub fn report_error(err: &anyhow::Error) {
         return;
     };
     let marker = store.dir.join("last-error");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(text.as_str()) {
+    let last = crate::fsutil::read_regular(&marker, crate::fsutil::Links::Refuse, 1 << 16);
+    if last.ok().as_deref() == Some(text.as_bytes()) {
         return;
     }
     let marked = crate::fsutil::write_atomic(&marker, text.as_bytes()).is_ok();
     // Without the marker (a read-only or full folder) the log itself says what was last logged.
     let last_logged = || {
-        crate::events::read_all(&store)
-            .ok()
-            .and_then(|all| all.into_iter().rev().find(|e| e["event"] == "error"))
+        crate::events::newest(&store, |e| e["event"] == "error")
             .and_then(|e| e["error"].as_str().map(str::to_string))
     };
     if marked || last_logged().as_deref() != Some(text.as_str()) {

@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::failover;
 use crate::panes;
 use crate::state::Store;
+use crate::tmux::command::TmuxCommand;
 use crate::tmux::Tmux;
 use crate::transcript;
 
@@ -54,18 +55,8 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
             Some(id) => failover::Launch::Resume(id.clone()),
             None => failover::Launch::Fresh,
         };
-        let script = failover::pane_script(&config, &dir, &launch);
-        let result = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            &s.name,
-            "-c",
-            &cwd,
-            "/bin/sh",
-            "-c",
-            &script,
-        ]);
+        let argv = failover::pane_command(&config, &dir, &launch, &[]);
+        let result = tmux.send(&[TmuxCommand::new_session(&s.name, &cwd, &argv)]);
         match result {
             Ok(_) => match &id {
                 Some(id) => println!("{}: created, resuming {id} on {active}", s.name),

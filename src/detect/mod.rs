@@ -18,6 +18,7 @@
 //! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
 //! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
 
+pub mod input;
 mod message;
 mod reset;
 #[cfg(test)]
@@ -73,7 +74,11 @@ impl Detection {
 
 /// Classify a capture (`capture-pane -p -J` text) as of now.
 pub fn detect(screen: &str) -> Detection {
-    detect_at(screen, &Zoned::now())
+    // Not `Zoned::now()`: jiff would read `TZ` itself, FIFO or `/dev/zero` included.
+    detect_at(
+        screen,
+        &jiff::Timestamp::now().to_zoned(crate::zone::local()),
+    )
 }
 
 /// Words that every limit or server-error message this module knows holds at least one of.

@@ -10,16 +10,10 @@ static SAVED: Mutex<Option<String>> = Mutex::new(None);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static RESIZED: AtomicBool = AtomicBool::new(false);
 
-pub const SIGHUP: i32 = 1;
-pub const SIGINT: i32 = 2;
-pub const SIGTERM: i32 = 15;
-const SIGWINCH: i32 = 28;
-
-extern "C" {
-    // The process must notice a hang-up (tmux `respawn-pane -k`, a closed window) to remove its
-    // live-session file, and std has no signal API.
-    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-}
+pub const SIGHUP: i32 = libc::SIGHUP;
+pub const SIGINT: i32 = libc::SIGINT;
+pub const SIGTERM: i32 = libc::SIGTERM;
+const SIGWINCH: i32 = libc::SIGWINCH;
 
 extern "C" fn on_signal(sig: i32) {
     // Only atomics here: anything else is not async-signal-safe.
@@ -32,9 +26,11 @@ extern "C" fn on_signal(sig: i32) {
 
 pub fn install_signal_handlers() {
     for sig in [SIGHUP, SIGINT, SIGTERM, SIGWINCH] {
+        // The process must notice a hang-up (tmux `respawn-pane -k`, a closed window) to remove
+        // its live-session file, and std has no signal API.
         // SAFETY: the handler only stores to atomics, which is async-signal-safe.
         unsafe {
-            signal(sig, on_signal);
+            libc::signal(sig, on_signal as extern "C" fn(i32) as libc::sighandler_t);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! (`query`) go straight to the server's socket (`socket.rs`) and fall back to a `tmux`
 //! process; anything that changes tmux always runs through the `tmux` binary.
 
+pub mod command;
 mod socket;
 
 use std::ffi::OsString;

@@ -331,3 +331,69 @@ pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
+
+impl World {
+    /// `status --json` of this world.
+    pub fn status_json(&self) -> serde_json::Value {
+        json(&self.cf(&["status", "--json"]).stdout)
+    }
+
+    /// The logged events named `name`, oldest first.
+    pub fn events_named(&self, name: &str) -> Vec<serde_json::Value> {
+        let out = self.cf(&["events", "--json"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// The simulator's launch log: one JSON object per launch of `claude`.
+    pub fn sim_launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// The row of `pane` in a `status --json` output.
+pub fn status_row(status: &serde_json::Value, pane: &str) -> Option<serde_json::Value> {
+    status["panes"]
+        .as_array()?
+        .iter()
+        .find(|p| p["pane"] == pane)
+        .cloned()
+}
+
+/// A test that cannot run on this machine: a failure when `CI` is set (everything must run
+/// there), a visible `SKIPPED` line otherwise. The caller returns after it.
+pub fn skip(reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("cannot run here, and CI is set: {reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// Unmounts a test's tmpfs when dropped, whatever happens.
+pub struct Mount(pub PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Mount a tmpfs at `dir` (created) with these `-o` options; the error says why it could not.
+pub fn tmpfs(dir: &Path, options: &str) -> Result<Mount, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let out = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("mount: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(Mount(dir.to_path_buf()))
+}
