@@ -32,7 +32,7 @@ REPO=$(cd -P -- "$HERE/.." && pwd)
 ALL_VERSIONS=(1.0.58 1.0.128 2.0.0 2.0.55 2.1.0 2.1.150 2.1.218 latest)
 # Modes that must never swap, then the usage limits (each swaps to the next account).
 SAFE_MODES=(okquote 529 429plain)
-LIMIT_MODES=(429usage5h 429session-noover 429weekly-noover 429reset-only)
+LIMIT_MODES=(429usage5h 429session-noover 429weekly-noover 429opus-noover 429reset-only)
 ACCOUNTS=(a b c d e f)
 
 CF="" CAPTURES="" ONE=""

@@ -359,6 +359,7 @@ fn release_verdict(version: &str, name: &str) -> &'static str {
         "429usage5h",
         "429session-noover",
         "429weekly-noover",
+        "429opus-noover",
         "429reset-only",
     ];
     // Up to 2.0.0 every 429 of a subscription is a limit to the CLI: a plain 429 shows as
