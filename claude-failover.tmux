@@ -28,6 +28,9 @@ source "$CF_SCRIPT_DIR/tmux/apply.sh"
 
 if cf_find_binary; then
 	cf_apply
+	# Re-run by a finished build (binary.sh): say that it worked.
+	[[ -n ${CLAUDE_FAILOVER_BUILT:-} ]] &&
+		cf_say "claude-failover: built in ${CLAUDE_FAILOVER_BUILT} s; failover is on ($CF_BIN)"
 else
 	cf_build_or_explain "$CF_SCRIPT_DIR/claude-failover.tmux"
 fi

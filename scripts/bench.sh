@@ -7,6 +7,8 @@
 #   scripts/bench.sh bounds         the bounded-time targets: a tick while another process holds
 #                                   the lock, a tick next to a FIFO transcript, `events -n 3` on
 #                                   a large log (BENCH_LOG_MB, default 1024), each against 2 s
+#   scripts/bench.sh recovery [hooks|screen]   usage limit -> swap, with and without the
+#                                   StopFailure hook (scripts/lib/bench-recovery.sh)
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
@@ -26,6 +28,13 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = recovery ]; then
+    shift
+    # shellcheck source=lib/bench-recovery.sh
+    . "$repo/scripts/lib/bench-recovery.sh"
+    bench_recovery "$@"
+    exit
+fi
 mode=panes
 if [ "${1:-}" = bounds ]; then
     mode=bounds

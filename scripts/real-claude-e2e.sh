@@ -9,8 +9,7 @@
 #   Without a path, `cargo build --release` runs in this repository and its binary is used.
 # environment:
 #   CLAUDE_E2E_VERSION  npm version or tag of @anthropic-ai/claude-code (default: latest)
-#   CLAUDE_E2E_MOCK     the mock API script (default: scripts/mock-anthropic.py in the repo,
-#                       else /work/shared/tools/mock-anthropic.py)
+#   CLAUDE_E2E_MOCK     the mock API script (default: scripts/mock-anthropic.py in the repo)
 #   CLAUDE_E2E_TZ       time zone of the CLI (default: Europe/Paris)
 #   CLAUDE_E2E_CONFIRM_POLLS  @claude-failover-confirm-polls until the swap (default: 2)
 #   CLAUDE_E2E_KEEP=1   keep the temporary folder (it is always kept when the run fails)
@@ -58,7 +57,7 @@ fi
 
 MOCK=${CLAUDE_E2E_MOCK:-}
 if [[ -z $MOCK ]]; then
-	for m in "$REPO/scripts/mock-anthropic.py" /work/shared/tools/mock-anthropic.py; do
+	for m in "$REPO/scripts/mock-anthropic.py"; do
 		if [[ -f $m ]]; then
 			MOCK=$m
 			break

@@ -58,6 +58,11 @@ pub enum Command {
     /// Tmux hook entry point: a quiet tick that prints nothing and always exits 0.
     #[command(hide = true)]
     Hook(crate::cmd::hook::Args),
+    /// Install, check or remove the plugin's Claude Code hooks in every account's settings.json.
+    ClaudeHooks(crate::cmd::claude_hooks::Args),
+    /// Claude Code hook entry point (StopFailure): prints nothing and always exits 0.
+    #[command(hide = true)]
+    ClaudeHook(crate::cmd::claude_hook::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -159,6 +164,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Events(args) => crate::cmd::events::run(args),
         Command::Demo(args) => crate::cmd::demo::run(args),
         Command::Hook(args) => crate::cmd::hook::run(&tmux, args),
+        Command::ClaudeHooks(args) => crate::cmd::claude_hooks::run(&tmux, args),
+        Command::ClaudeHook(args) => crate::cmd::claude_hook::run(&tmux, args),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Ctx<'a> {
     pub tmux: &'a Tmux,
     pub config: &'a Config,
     pub now: Timestamp,
+    /// How long a swap watches its restarted panes come up (`relaunch::wait`); what is still
+    /// starting then is judged at the next poll.
+    pub restart_watch: std::time::Duration,
 }
 
 /// Is a usage limit on screen new, or a replay of one from before the pane's process started?
@@ -154,7 +157,7 @@ pub fn tick(
         if !counted {
             ps.pending = None;
         }
-        ps.state = pane_state(cp, ps, &detection, fresh.as_ref()).to_string();
+        ps.state = pane_state(cp, ps, &detection, fresh.as_ref(), config.confirm_polls).to_string();
         if let (Some(p), Some(account)) = (&ps.pending, &ps.account) {
             if p.polls >= config.confirm_polls {
                 let mut d = detection.clone();
@@ -184,49 +187,94 @@ pub fn tick(
         if !handled.insert(account.clone()) {
             continue;
         }
-        let newly = mark_exhausted(&mut locked.state, &account, &detection, now);
-        let in_cooldown = locked.state.cooldown_until.is_some_and(|t| t > now);
-        let is_active = locked.state.active.as_deref() == Some(account.as_str());
-        if newly {
-            announce(
-                ctx,
-                &scan.clients,
-                "limit",
-                json!({
-                    "account": account, "pane": pane, "line": detection.line,
-                    "kind": detection.kind, "resets_at": detection.resets_at,
-                    "cooldown": in_cooldown,
-                }),
-                None,
-                &locked.store.events_path(),
-            );
-        }
-        // No automatic swap in cooldown. But when no account is left at all, say so now: the
-        // end of the cooldown would change nothing, and the user should know at once.
-        if in_cooldown && next_account(config, &locked.state, &account, now).is_some() {
-            continue;
-        }
-        let has_panes = scan.claude.iter().any(|cp| {
-            pane_account(
-                cp,
-                locked.state.panes.get(&cp.pane.id),
-                &active(config, &locked.state),
-            )
-            .as_deref()
-                == Some(account.as_str())
-        });
-        if is_active || has_panes {
-            let reason = format!(
-                "usage limit on {account}: {}",
-                detection.line.clone().unwrap_or_default()
-            );
-            swap(ctx, scan, locked, &account, None, &reason, false)?;
-        }
+        let seen = locked
+            .state
+            .panes
+            .get(&pane)
+            .and_then(|p| p.pending.as_ref())
+            .and_then(|p| p.first_seen)
+            .unwrap_or(now);
+        act_on_limit(ctx, scan, locked, &account, &pane, &detection, seen)?;
     }
 
     restart_deferred(ctx, scan, captures, locked)?;
     locked.commit()?;
     Ok(())
+}
+
+/// A confirmed usage limit on `account` (seen at `seen`, by a pane's screen or by its
+/// `StopFailure` hook): mark it exhausted, announce it, and swap away from it unless the
+/// cooldown forbids. Inside the cooldown a new limit on the account just swapped to (newer than
+/// that swap) still moves on: the next account is never an exhausted one, so this cannot flap.
+pub fn act_on_limit(
+    ctx: &Ctx,
+    scan: &Scan,
+    locked: &mut Locked,
+    account: &str,
+    pane: &str,
+    detection: &Detection,
+    seen: Timestamp,
+) -> Result<()> {
+    let config = ctx.config;
+    let now = ctx.now;
+    let newly = mark_exhausted(&mut locked.state, account, detection, now);
+    let moves_on = locked
+        .state
+        .last_swap
+        .as_ref()
+        .is_some_and(|s| s.to == account && s.at.is_some_and(|at| seen > at));
+    let in_cooldown = locked.state.cooldown_until.is_some_and(|t| t > now) && !moves_on;
+    let is_active = locked.state.active.as_deref() == Some(account);
+    let next = next_account(config, &locked.state, account, now);
+    if newly {
+        let blocked = (in_cooldown && next.is_some())
+            .then(|| held_by_cooldown(account, locked.state.cooldown_until));
+        announce(
+            ctx,
+            &scan.clients,
+            "limit",
+            json!({
+                "account": account, "pane": pane, "line": detection.line,
+                "kind": detection.kind, "resets_at": detection.resets_at,
+                "cooldown": in_cooldown,
+            }),
+            blocked,
+            &locked.store.events_path(),
+        );
+    }
+    // No automatic swap in cooldown. But when no account is left at all, say so now: the
+    // end of the cooldown would change nothing, and the user should know at once.
+    if in_cooldown && next.is_some() {
+        return Ok(());
+    }
+    let has_panes = scan.claude.iter().any(|cp| {
+        pane_account(
+            cp,
+            locked.state.panes.get(&cp.pane.id),
+            &active(config, &locked.state),
+        )
+        .as_deref()
+            == Some(account)
+    });
+    if is_active || has_panes {
+        let reason = format!(
+            "usage limit on {account}: {}",
+            detection.line.clone().unwrap_or_default()
+        );
+        swap(ctx, scan, locked, account, None, &reason, false)?;
+    }
+    Ok(())
+}
+
+/// The message when the cooldown holds a swap away from an exhausted account.
+fn held_by_cooldown(account: &str, until: Option<Timestamp>) -> String {
+    let until = until
+        .map(|t| t.to_zoned(zone::local()).strftime("%H:%M").to_string())
+        .unwrap_or_default();
+    format!(
+        "claude-failover: {account} hit its limit; the cooldown holds the automatic swap until \
+         {until}: prefix S swaps now"
+    )
 }
 
 fn expire_exhausted(state: &mut State, now: Timestamp) {
@@ -258,13 +306,18 @@ fn pane_state(
     ps: &PaneState,
     d: &Detection,
     fresh: Option<&Freshness>,
+    confirm_polls: u32,
 ) -> &'static str {
     if ps.restart_to.is_some() {
         return "waiting-idle";
     }
     match (d.verdict, fresh) {
         (Verdict::Quota, Some(Freshness::Fresh(..))) => {
-            if ps.pending.as_ref().is_some_and(|p| p.polls >= 2) {
+            if ps
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.polls >= confirm_polls)
+            {
                 "limited"
             } else {
                 "confirming"
@@ -489,7 +542,7 @@ pub fn swap(
                 "all-exhausted",
                 json!({"from": from, "reason": reason}),
                 Some(format!(
-                    "claude-failover: every account is exhausted ({from} hit its limit); nothing restarted"
+                    "claude-failover: every account is exhausted ({from} hit its limit); nothing restarted: the panes stay on Claude Code's own wait and continue by themselves when the limit resets"
                 )),
                 &events_path,
             );

@@ -5,12 +5,15 @@
 
 mod accounts;
 mod claude_args;
+mod claude_settings;
 mod cli;
 mod cmd;
 mod detect;
 mod events;
 mod failover;
 mod fsutil;
+mod idle_poll;
+mod json_text;
 mod links;
 mod options;
 mod panes;
@@ -20,6 +23,7 @@ mod shell;
 mod simulator;
 mod state;
 mod status_line;
+mod stop_failure;
 mod tmux;
 mod transcript;
 mod zone;

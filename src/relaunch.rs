@@ -83,14 +83,14 @@ fn is_tmux(info: &crate::procs::ProcInfo) -> bool {
             .is_some_and(|a| a.rsplit('/').next() == Some("tmux"))
 }
 
-/// Wait (at most `WAIT`) for each restarted pane to run Claude or fail; report the failures
+/// Wait (at most `ctx.restart_watch`) for each restarted pane to run Claude or fail; report the failures
 /// and return their panes. Panes still starting are left to the next poll (`check`).
 pub fn wait(ctx: &Ctx, locked: &mut Locked, restarted: &[Restarted]) -> Vec<String> {
     let mut failures = Vec::new();
     if restarted.is_empty() {
         return failures;
     }
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + ctx.restart_watch;
     let mut open: Vec<&Restarted> = restarted.iter().collect();
     loop {
         let Ok(scan) = panes::scan(ctx.tmux) else {

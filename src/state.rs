@@ -79,6 +79,10 @@ pub struct PaneState {
     pub restarted_at: Option<Timestamp>,
     /// Set after a swap when the pane was busy: restart it on this account once idle.
     pub restart_to: Option<String>,
+    /// The session's transcript and its length before the last capture: a pane whose
+    /// transcript has not grown since is not captured (see `idle_poll`).
+    pub transcript: Option<PathBuf>,
+    pub transcript_len: Option<u64>,
     /// Why the last restart of this pane failed (state `restart-failed`).
     pub restart_error: Option<String>,
 }

@@ -259,7 +259,7 @@ pub fn parse_record(line: &str) -> Option<ApiError> {
     })
 }
 
-/// `resetsAt` is epoch seconds (facts §6); tolerate milliseconds and a numeric string.
+/// `resetsAt` is epoch seconds (docs/real-claude-findings.md, c); tolerate milliseconds and a numeric string.
 fn epoch_to_timestamp(v: &Value) -> Option<Timestamp> {
     let n = match v {
         Value::Number(n) => n.as_f64()?,

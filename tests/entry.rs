@@ -146,6 +146,17 @@ impl Drop for TerminalClient {
     }
 }
 
+/// What tmux draws for `status-right`: its value expanded as a format (no `#()` in these tests).
+fn shown_status_right(w: &World) -> String {
+    shown(w, "#{E:status-right}")
+}
+
+fn shown(w: &World, format: &str) -> String {
+    w.tmux(&["display-message", "-p", format])
+        .trim_end_matches('\n')
+        .to_string()
+}
+
 fn messages(w: &World) -> String {
     String::from_utf8_lossy(&w.tmux_output(&["show-messages"]).stdout).into_owned()
 }
@@ -424,7 +435,9 @@ fn missing_binary_without_cargo_says_so_and_exits_0() {
     assert!(log.contains("cargo is missing"), "entry.log: {log:?}");
     assert!(our_hook_lines(&w).is_empty());
     assert_eq!(binding(&w, "S"), None);
-    assert_eq!(global(&w, "status-right"), "#{claude_failover} %H:%M");
+    // The status line says so too, for whoever attaches after the message is gone.
+    assert_eq!(global(&w, "status-right"), "#{@claude-failover-note} %H:%M");
+    assert_eq!(shown(&w, "#{@claude-failover-note}"), "CC ⚠ not installed");
 }
 
 #[test]
@@ -525,8 +538,9 @@ impl BuildWorld {
 
 #[test]
 fn missing_binary_with_cargo_builds_in_background_then_installs() {
+    // The fake build runs until the test creates `go` in the plugin folder.
     let b = BuildWorld::new(&format!(
-        "sleep 1\nmkdir -p target/release && cp {} target/release/claude-failover",
+        "while [ ! -e go ]; do sleep 0.05; done\nmkdir -p target/release && cp {} target/release/claude-failover",
         sh_quote(BIN)
     ));
     let w = &b.w;
@@ -541,6 +555,8 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
         "{}",
         messages(w)
     );
+    // While it builds, the status line says so instead of showing nothing.
+    assert_eq!(shown_status_right(w), "CC building…");
 
     // A reload while the build runs does not start a second one.
     b.run_entry();
@@ -549,6 +565,9 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
         "{}",
         messages(w)
     );
+    assert_eq!(shown_status_right(w), "CC building…");
+    assert!(our_hook_lines(w).is_empty(), "installed before the build");
+    std::fs::write(b.plugin_dir.join("go"), "").unwrap();
 
     w.wait_for(15, "the entry to re-run after the build", || {
         our_hook_lines(w).len() == OUR_HOOKS.len()
@@ -564,6 +583,10 @@ fn missing_binary_with_cargo_builds_in_background_then_installs() {
         1,
         "build.log: {log:?}"
     );
+    w.wait_for(5, "the message that the build is done", || {
+        messages(w).contains("claude-failover: built in ")
+    });
+    assert_eq!(shown(w, "#{@claude-failover-note}"), "");
 }
 
 #[test]
@@ -572,11 +595,16 @@ fn failed_build_is_reported() {
     b.run_entry();
     b.wait_lock_gone();
     let w = &b.w;
-    w.wait_for(5, "the failure message", || {
-        messages(w).contains("claude-failover: cargo build failed; see ")
-    });
+    let log = w.state_dir.join("build.log");
+    let expected = format!(
+        "claude-failover: cargo build failed: error[E0308]: mismatched types (full log: {})",
+        log.display()
+    );
+    w.wait_for(5, "the failure message", || messages(w).contains(&expected));
     assert!(b.build_log().contains("error[E0308]"), "{}", b.build_log());
     assert!(our_hook_lines(w).is_empty());
+    // Whoever attaches later still sees that it failed, and where to look.
+    assert_eq!(shown_status_right(w), "CC ⚠ build failed, see build.log");
 }
 
 #[test]
@@ -590,6 +618,7 @@ fn build_that_leaves_no_binary_does_not_loop() {
     });
     assert_eq!(b.build_log().matches("fake cargo").count(), 1);
     assert!(our_hook_lines(w).is_empty());
+    assert_eq!(shown_status_right(w), "CC ⚠ no binary");
 }
 
 /// Run `script` (a path) with bash, in this world's environment plus `env`.

@@ -66,8 +66,7 @@ fn type_line(w: &World, pane: &str, text: &str) {
 fn turn(w: &World, pane: &str, text: &str, expect: &str) {
     type_line(w, pane, text);
     w.wait_screen(pane, expect, 10);
-    // The turn is over when the simulator is idle again.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(pane);
 }
 
 fn set_mode(dir: &Path, mode: &str) {
@@ -89,19 +88,11 @@ fn pane_row(status: &Value, pane: &str) -> Value {
 }
 
 fn events(w: &World, name: &str) -> Vec<Value> {
-    let out = w.cf_ok(&["events", "--json"]);
-    out.lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["event"] == name)
-        .collect()
+    w.events(name)
 }
 
-/// Launch log lines of the simulator: one JSON object per launch.
 fn launches(w: &World) -> Vec<Value> {
-    w.read(&w.launch_log)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    w.launches()
 }
 
 /// Every failover scenario runs twice: reading processes through /proc and tmux through its
@@ -164,7 +155,15 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
     assert!(events(w, "swap").is_empty(), "one poll never swaps");
     let seg = tick(w);
-    assert!(seg.contains('b'), "segment shows the new account: {seg}");
+    // The new account, the swap, the cooldown and a's reset time (HH:MM, local).
+    let reset = seg
+        .trim_end()
+        .strip_prefix("CC a→b cooldown 10m a✗")
+        .unwrap_or_else(|| panic!("segment after the swap: {seg:?}"));
+    assert!(
+        reset.len() == 5 && reset.as_bytes()[2] == b':',
+        "segment after the swap: {seg:?}"
+    );
 
     let swaps = events(w, "swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
@@ -205,7 +204,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
 
     // The resumed panes redraw the old limit: it must never count again.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    w.wait_screen(&p1, "You've hit your 5-hour limit", 10);
     for _ in 0..4 {
         tick(w);
     }
@@ -243,21 +242,40 @@ fn server_errors_and_single_polls_never_swap(ps: bool) {
 fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     let s = setup(3, 600, ps);
     let w = &s.w;
+    let c = s.c.as_ref().unwrap();
     let p1 = start_claude(w, &s.a, &s.work);
+    let p2 = start_claude(w, &s.b, &s.other);
     w.cf_ok(&["swap", "--to", "c", "--reason", "test"]);
     w.wait_screen(&p1, "Claude Code", 10);
-    // Now on c, within the cooldown of that manual swap.
-    set_mode(s.c.as_ref().unwrap(), "429weekly");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    turn(w, &p1, "hit weekly", "You've hit your weekly limit");
+    // Now on c, within the cooldown of that manual swap; b's pane was not part of it.
+    set_mode(&s.b, "429weekly");
+    w.wait_claude_idle(&p2);
+    turn(w, &p2, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
     assert_eq!(events(w, "swap").len(), 1, "only the manual swap");
     let st = status(w);
     assert_eq!(st["active"], "c");
-    assert!(st["accounts"][2]["exhausted_until"].is_string(), "{st:#}");
+    assert!(st["accounts"][1]["exhausted_until"].is_string(), "{st:#}");
     assert_eq!(events(w, "limit").len(), 1);
+    let text = w.cf_ok(&["status"]);
+    assert!(
+        text.contains("BLOCKED") && text.contains("prefix S"),
+        "{text}"
+    );
+
+    // A new limit on c, the account just swapped to, moves on even inside the cooldown, and
+    // never back to exhausted b.
+    set_mode(c, "429weekly");
+    turn(w, &p1, "hit c", "You've hit your weekly limit");
+    for _ in 0..3 {
+        tick(w);
+    }
+    let swaps = events(w, "swap");
+    assert_eq!(swaps.len(), 2, "{swaps:#?}");
+    assert_eq!(swaps[1]["from"], "c");
+    assert_eq!(swaps[1]["to"], "a");
 }
 
 fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
@@ -272,8 +290,8 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     tick(w);
     assert_eq!(events(w, "swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
-    std::thread::sleep(std::time::Duration::from_millis(500));
     w.wait_screen(&p1, "hit a", 10);
+    w.wait_claude_idle(&p1);
     let launches_before = launches(w).len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
     type_line(w, &p1, "hit b");
@@ -283,7 +301,7 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
             .rfind("hit b")
             .is_some_and(|i| screen[i..].contains("hit your 5-hour limit"))
     });
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(&p1);
     // The new limit is the newest transcript record: counts.
     for _ in 0..3 {
         tick(w);
@@ -399,7 +417,7 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     assert!(!resumed_on_b(w), "the busy pane was cut off mid-turn");
     // The long turn ends; the next poll moves the pane, resuming its conversation.
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.wait_claude_idle(&p2);
     tick(w);
     w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
@@ -561,7 +579,8 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
     let before = launches(w).len();
     w.cf_ok(&["swap", "--reason", "test"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let swap = events(w, "swap").pop().expect("the manual swap's event");
+    assert_eq!(swap["panes"], serde_json::json!([]), "{swap:#}");
     assert_eq!(launches(w).len(), before);
 
     // With an account whose folder is ~/.claude, the same pane is that account's.
@@ -621,6 +640,16 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
     assert_eq!(pane_row(&status(w), &pane)["account"], "b");
 }
 
+/// A turn of a release without a session file: over when the spinner's `esc to interrupt` is
+/// gone (nothing else says so).
+fn old_turn(w: &World, pane: &str, text: &str, expect: &str) {
+    type_line(w, pane, text);
+    w.wait_screen(pane, expect, 10);
+    w.wait_for(10, &format!("the turn in {pane} to end"), || {
+        !w.capture(pane).contains("esc to interrupt")
+    });
+}
+
 /// Releases up to 2.0.0 (the simulator's `sim-release` 1.0): API-error records without any tag
 /// (the text is all there is) and no `sessions/<pid>.json`. Their limit still swaps, once; their
 /// server errors and throttles never do.
@@ -632,13 +661,13 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
         std::fs::write(dir.join("sim-release"), "1.0").unwrap();
     }
     let p1 = start_claude(w, &s.a, &s.work);
-    turn(w, &p1, "first turn", "Sim reply to: first turn");
+    old_turn(w, &p1, "first turn", "Sim reply to: first turn");
     for (mode, expect) in [
         ("529", "529 Overloaded"),
         ("429plain", "not your usage limit"),
     ] {
         set_mode(&s.a, mode);
-        turn(w, &p1, &format!("try {mode}"), expect);
+        old_turn(w, &p1, &format!("try {mode}"), expect);
         for _ in 0..3 {
             tick(w);
         }
@@ -655,7 +684,7 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     assert!(!transcript.contains("apiErrorStatus") && !transcript.contains("\"error\":"));
 
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit it", "You've hit your 5-hour limit");
+    old_turn(w, &p1, "hit it", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
     let swaps = events(w, "swap");
@@ -675,9 +704,9 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     // next swap resumes the fork, with the turns made on b.
     let first_id = launches(w).last().unwrap()["resume"].clone();
     set_mode(&s.b, "ok");
-    turn(w, &p1, "second turn", "Sim reply to: second turn");
+    old_turn(w, &p1, "second turn", "Sim reply to: second turn");
     set_mode(&s.b, "429weekly");
-    turn(w, &p1, "hit it again", "You've hit your weekly limit");
+    old_turn(w, &p1, "hit it again", "You've hit your weekly limit");
     tick(w);
     tick(w);
     let swaps = events(w, "swap");

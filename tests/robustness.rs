@@ -105,8 +105,7 @@ fn type_line(w: &World, pane: &str, text: &str) {
 fn turn(w: &World, pane: &str, text: &str, expect: &str) {
     type_line(w, pane, text);
     w.wait_screen(pane, expect, 10);
-    // The turn is over when the simulator is idle again.
-    std::thread::sleep(Duration::from_millis(300));
+    w.wait_claude_idle(pane);
 }
 
 fn set_mode(dir: &Path, mode: &str) {
@@ -1112,9 +1111,10 @@ fn hundred_megabyte_transcripts_cost_bounded_time_and_memory() {
             assert!(kib < 64 * 1024, "tick {i} peaked at {kib} KiB");
         }
     }
+    // Three polls of the four needed: still counting, the limit judged new in both panes.
     let st = status(w);
     for p in [&p1, &p2] {
-        assert_eq!(row(&st, p).unwrap()["state"], "limited", "{st:#}");
+        assert_eq!(row(&st, p).unwrap()["state"], "confirming", "{st:#}");
     }
 }
 
@@ -1623,4 +1623,28 @@ fn concurrent_invocations_across_a_log_rotation_lose_no_event() {
     }
     assert_eq!(swaps, swapped, "one swap event per swap performed");
     assert!(swapped >= 10, "{swapped} of 20 swaps ran");
+}
+
+/// `@claude-failover-confirm-polls 3`: a pane is `confirming` until its third counted poll, and
+/// only then `limited` and swapped (it used to say `limited` after two, whatever the option).
+#[test]
+fn a_pane_is_limited_only_after_the_configured_number_of_polls() {
+    let s = setup(&["a", "b"], 0);
+    let w = &s.w;
+    w.set_option("@claude-failover-confirm-polls", "3");
+    let a = &s.acc[0];
+    let p1 = start_claude(w, a, &s.work);
+    set_mode(a, "429usage5h");
+    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    set_mode(a, "ok");
+    for poll in 1..=2 {
+        let seg = tick(w);
+        let st = status(w);
+        let pane = row(&st, &p1).unwrap_or_else(|| panic!("no row for {p1}: {st}"));
+        assert_eq!(pane["state"], "confirming", "poll {poll}: {pane} / {seg}");
+        assert!(seg.contains(&format!("{poll}/3")), "poll {poll}: {seg}");
+        assert!(named(w, "swap").is_empty(), "poll {poll} swapped");
+    }
+    tick(w);
+    assert_eq!(named(w, "swap").len(), 1, "the third poll swaps");
 }

@@ -3,6 +3,11 @@
 # tmux call and written in one (two when a changed swap key leaves an old binding to check).
 
 CF_PLACEHOLDER='#{claude_failover}'
+# Until there is a binary (the first load builds it, for minutes), the placeholder becomes this
+# user option's value, which says so (`CC building…`, a failed build); cf_apply replaces it with
+# the segment as it does the placeholder.
+CF_NOTE_OPTION=@claude-failover-note
+CF_NOTE="#{$CF_NOTE_OPTION}"
 # High fixed indexes in the hook arrays: `set-hook -g NAME cmd` would clear a user's hooks, and a
 # re-run must replace our entry, not add another.
 CF_HOOK_INDEX=4210
@@ -10,13 +15,13 @@ CF_HOOKS=(client-attached session-created)
 CF_DEFAULT_KEY=S
 CF_SWAP_ARGS="swap --reason 'manual (key)' --display"
 
-# Replace every placeholder in $1 with $2; bash's own ${x//p/r} would read `&` in the
+# Replace every placeholder (or $3) in $1 with $2; bash's own ${x//p/r} would read `&` in the
 # replacement as "the match" (bash 5.2) and needs the pattern's `#` and braces quoted.
 cf_replace_all() {
-	local rest=$1 out=""
-	while [[ $rest == *"$CF_PLACEHOLDER"* ]]; do
-		out+=${rest%%"$CF_PLACEHOLDER"*}$2
-		rest=${rest#*"$CF_PLACEHOLDER"}
+	local rest=$1 out="" pattern=${3:-$CF_PLACEHOLDER}
+	while [[ $rest == *"$pattern"* ]]; do
+		out+=${rest%%"$pattern"*}$2
+		rest=${rest#*"$pattern"}
 	done
 	REPLY=$out$rest
 }
@@ -70,6 +75,19 @@ cf_bin_command() {
 	cf_fmt_escape "$REPLY $1"
 }
 
+# No binary yet: show $1 where the segment goes (`CC building…`, or why there is none).
+cf_show_note() {
+	cf_read_options || return 0
+	CF_BATCH=()
+	cf_replace_all "$CF_STATUS_LEFT" "$CF_NOTE"
+	[[ $REPLY == "$CF_STATUS_LEFT" ]] || cf_batch_add set-option -g status-left "$REPLY"
+	cf_replace_all "$CF_STATUS_RIGHT" "$CF_NOTE"
+	[[ $REPLY == "$CF_STATUS_RIGHT" ]] || cf_batch_add set-option -g status-right "$REPLY"
+	cf_batch_add set-option -g "$CF_NOTE_OPTION" "$1"
+	tmux "${CF_BATCH[@]}" >/dev/null 2>&1
+	return 0
+}
+
 cf_apply() {
 	local segment hook token key out
 	cf_read_options || return 0
@@ -78,9 +96,12 @@ cf_apply() {
 	cf_bin_command tick
 	segment="#($REPLY)"
 	cf_replace_all "$CF_STATUS_LEFT" "$segment"
+	cf_replace_all "$REPLY" "$segment" "$CF_NOTE"
 	[[ $REPLY == "$CF_STATUS_LEFT" ]] || cf_batch_add set-option -g status-left "$REPLY"
 	cf_replace_all "$CF_STATUS_RIGHT" "$segment"
+	cf_replace_all "$REPLY" "$segment" "$CF_NOTE"
 	[[ $REPLY == "$CF_STATUS_RIGHT" ]] || cf_batch_add set-option -g status-right "$REPLY"
+	cf_batch_add set-option -gu "$CF_NOTE_OPTION"
 
 	for hook in "${CF_HOOKS[@]}"; do
 		cf_bin_command "hook --event $hook"

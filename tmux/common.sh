@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Where the plugin keeps its files, and how it tells the user something.
 
-# The state folder of SPEC.md: $CLAUDE_FAILOVER_STATE_DIR, else $XDG_STATE_HOME/claude-failover,
+# The state folder (README, "Environment"): $CLAUDE_FAILOVER_STATE_DIR, else $XDG_STATE_HOME/claude-failover,
 # else ~/.local/state/claude-failover; created 0700 because the binary keeps account state there.
 cf_state_dir() {
 	local dir=${CLAUDE_FAILOVER_STATE_DIR:-}

@@ -21,6 +21,7 @@ for hook in "${CF_HOOKS[@]}"; do
 done
 cf_batch_add set-option -gu @claude-failover-chain
 cf_batch_add set-option -gu @claude-failover-bound-key
+cf_batch_add set-option -gu "$CF_NOTE_OPTION"
 [[ -n $bound ]] && cf_key_is_ours "$bound" && cf_batch_add unbind-key -T prefix "$bound"
 tmux "${CF_BATCH[@]}" || exit 1
 echo "claude-failover: hooks, key binding and polling chain removed from this tmux server."

@@ -32,6 +32,7 @@ pub enum Action {
 
 pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     let config = crate::options::read(tmux)?;
+    let checking = matches!(args.action, Action::Check { .. });
     let (outcome, json) = match args.action {
         Action::Check { json } => (
             crate::links::Outcome {
@@ -53,6 +54,21 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             println!("{}", line(p));
         }
         println!("{}", summary(&config, problems));
+    }
+    if checking && !json {
+        // Not a links problem (stdout and the exit code stay as they were), but part of the
+        // same "is this account ready" look.
+        let binary = crate::failover::self_path();
+        for a in &config.accounts {
+            let (installed, detail) = crate::cmd::claude_hooks::hook_state(a, &binary);
+            if !installed {
+                eprintln!(
+                    "{}: no StopFailure hook ({detail}): limits are found by screen polls only; \
+                     run `claude-failover claude-hooks install`",
+                    a.name
+                );
+            }
+        }
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS

@@ -1,5 +1,7 @@
 //! One file a subcommand.
 
+pub mod claude_hook;
+pub mod claude_hooks;
 pub mod demo;
 pub mod detect;
 pub mod events;

@@ -25,6 +25,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     let config = scan.config()?;
     let now = Timestamp::now();
     let active = failover::active(&config, &state);
+    let binary = failover::self_path();
     let accounts: Vec<Value> = config
         .accounts
         .iter()
@@ -37,6 +38,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
                 "exhausted_until": until,
                 "exhausted_kind": until.and(s.and_then(|s| s.exhausted_kind.clone())),
                 "links_ok": crate::links::check_account(&config, a).is_empty(),
+                "claude_hook": crate::cmd::claude_hooks::hook_state(a, &binary).0,
             })
         })
         .collect();
@@ -92,6 +94,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         "cooldown_until": cooldown,
         "last_swap": state.last_swap,
         "all_exhausted": state.all_exhausted_since.is_some(),
+        "blocked": blocked(&config, &state, &pane_accounts(&pane_rows, &active), now),
         "swap_in_progress": state.journal.is_some(),
         "procs": format!("{:?}", scan.procs_backend).to_lowercase(),
         "tmux_via": tmux.reads_via().0,
@@ -115,6 +118,11 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         if a["links_ok"] == json!(false) {
             line.push_str("  links NOT ok (run `claude-failover links check`)");
         }
+        if a["claude_hook"] == json!(false) {
+            line.push_str(
+                "  no StopFailure hook: limits found by screen polls only (`claude-failover claude-hooks check`)",
+            );
+        }
         println!("{line}");
     }
     if let Some(c) = cooldown {
@@ -130,7 +138,13 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         );
     }
     if state.all_exhausted_since.is_some() {
-        println!("WARNING: every account is exhausted");
+        println!(
+            "WARNING: every account is exhausted; the panes stay on Claude Code's own wait \
+             (it continues by itself when the limit resets)"
+        );
+    }
+    if let Some(b) = out["blocked"].as_str() {
+        println!("{b}");
     }
     println!("Claude panes: {}", pane_rows.len());
     for p in &pane_rows {
@@ -153,4 +167,40 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The active account and the accounts Claude panes work on.
+fn pane_accounts(rows: &[Value], active: &str) -> Vec<String> {
+    let mut names = vec![active.to_string()];
+    for r in rows {
+        if let Some(a) = r["account"].as_str() {
+            if !names.iter().any(|n| n == a) {
+                names.push(a.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// An account in use is exhausted, another is free, and the cooldown holds the automatic swap:
+/// say so, and how to swap now.
+fn blocked(
+    config: &crate::options::Config,
+    state: &crate::state::State,
+    in_use: &[String],
+    now: Timestamp,
+) -> Option<String> {
+    let until = state.cooldown_until.filter(|t| *t > now)?;
+    let stuck = in_use.iter().find(|name| {
+        state
+            .accounts
+            .get(name.as_str())
+            .and_then(|a| a.exhausted_until)
+            .is_some_and(|t| t > now)
+    })?;
+    let next = failover::next_account(config, state, stuck, now)?;
+    Some(format!(
+        "BLOCKED: {stuck} is exhausted and {next} is free, but the cooldown holds the automatic \
+         swap until {until}: press prefix S (or run `claude-failover swap --to {next}`) to swap now"
+    ))
 }

@@ -87,6 +87,7 @@ fn swap(tmux: &Tmux, args: &Args) -> Result<std::result::Result<String, String>>
         tmux,
         config: &config,
         now,
+        restart_watch: crate::relaunch::WAIT,
     };
     // A journal left by a killed run is finished first.
     if locked.state.journal.is_some() {

@@ -31,6 +31,10 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
 /// whatever holds the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(1);
 
+/// How long a swap made by a poll watches its restarted panes start: with the lock wait, the
+/// segment still comes within 2 s; a pane still starting is judged at the next poll.
+const TICK_RESTART_WATCH: Duration = Duration::from_millis(500);
+
 /// One poll; returns the status segment.
 pub fn poll(tmux: &Tmux) -> Result<String> {
     let store = Store::open()?;
@@ -40,10 +44,13 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
     // Panes that ran Claude at the last poll are captured in the listing call itself; only
     // panes new since then need a second call.
     let known = store.read();
+    // Measured before any capture: a pane whose transcript did not grow is not captured.
+    let mut sizes = crate::idle_poll::measure(&known);
+    let quiet = crate::idle_poll::quiet(&known, &sizes);
     let known_ids: Vec<&str> = known
         .panes
         .iter()
-        .filter(|(_, p)| p.pid.is_some())
+        .filter(|(id, p)| p.pid.is_some() && !quiet.contains(id.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
     let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids)?;
@@ -52,8 +59,9 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         .claude
         .iter()
         .map(|c| c.pane.id.as_str())
-        .filter(|id| !captures.contains_key(*id))
+        .filter(|id| !captures.contains_key(*id) && !quiet.contains(*id))
         .collect();
+    crate::idle_poll::measure_before_capture(&scan, &known, &missing, &mut sizes);
     captures.extend(panes::capture(tmux, &missing)?);
     // Another invocation holds the lock (a long swap, a stuck process): show what is known and
     // leave the work to the next poll, which sees the panes again anyway.
@@ -69,8 +77,11 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         tmux,
         config: &config,
         now,
+        restart_watch: TICK_RESTART_WATCH,
     };
     failover::tick(&ctx, &scan, &captures, observed_at, &mut locked)?;
+    crate::idle_poll::remember(&mut locked.state, &scan, &sizes);
+    locked.commit()?;
     Ok(crate::status_line::render(&config, &locked.state, now))
 }
 

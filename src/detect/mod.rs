@@ -119,7 +119,8 @@ pub fn detect_at(screen: &str, now: &Zoned) -> Detection {
     decide(conv, foot, now)
 }
 
-/// The quota kind for a transcript's `rateLimitType` (facts §1: the representative claim).
+/// The quota kind for a transcript's `rateLimitType` (Claude Code copies it from the 429's
+/// `anthropic-ratelimit-unified-representative-claim` header; docs/real-claude-findings.md, c).
 pub fn kind_for_rate_limit_type(rate_limit_type: &str) -> Option<&'static str> {
     Some(match rate_limit_type {
         "five_hour" => "session",
@@ -1184,7 +1185,8 @@ mod tests {
             &["  Your usage limit has reset \u{b7} Press enter to continue"],
         );
         none(&d(&s));
-        // Auto-continue cancelled (the resume redraw of facts §8): still the newest state.
+        // Auto-continue cancelled (what `--resume` redraws; docs/real-claude-findings.md, b): still
+        // the newest state.
         let cancelled = "\u{25cf} Automatic continue cancelled \u{b7} Claude Code exited during the wait, resume with /continue";
         quota(
             &d(&tui(&["\u{276f} hi", &limit, "", status, "", cancelled])),

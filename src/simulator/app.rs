@@ -107,6 +107,18 @@ pub fn run(ctx: Ctx, start: Start, initial: Option<String>) -> ExitCode {
         view,
         dirty: true,
     };
+    super::hooks::fire(
+        &app.ctx,
+        &app.transcript.session_id,
+        &app.transcript.path,
+        super::hooks::Event::SessionStart {
+            source: if app.has_messages {
+                "resume"
+            } else {
+                "startup"
+            },
+        },
+    );
     let rx = spawn_reader();
     if let Some(p) = initial.filter(|p| !p.trim().is_empty()) {
         app.start_turn(p);
@@ -394,7 +406,7 @@ impl App {
         };
         let o = outcome(turn.mode, &turn.prompt, &clock, self.last_limited);
         self.items.extend(o.items);
-        let mut written = self.transcript.append_reply(&o.reply);
+        let mut written = super::hooks::after_reply(&self.ctx, &mut self.transcript, &o.reply);
         if let Some(status) = o.status_record {
             written = written.and(self.system(System::Informational(status)));
         }

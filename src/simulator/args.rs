@@ -17,7 +17,6 @@ const VALUE_FLAGS: &[&str] = &[
     "--max-turns",
     "--max-budget-usd",
     "--mcp-config",
-    "--settings",
     "--setting-sources",
     "--add-dir",
     "--append-system-prompt",
@@ -40,6 +39,10 @@ pub struct Args {
     pub prompt: Option<String>,
     pub version: bool,
     pub help: bool,
+    /// `--settings <file or JSON>`: one more settings source (hooks).
+    pub settings: Option<String>,
+    /// `--bare`: no hooks.
+    pub bare: bool,
 }
 
 pub fn parse(argv: &[String]) -> Args {
@@ -79,6 +82,8 @@ pub fn parse(argv: &[String]) -> Args {
             "-p" | "--print" => a.print = true,
             "-v" | "--version" => a.version = true,
             "-h" | "--help" => a.help = true,
+            "--settings" => a.settings = take_value(false),
+            "--bare" => a.bare = true,
             n if VALUE_FLAGS.contains(&n) => {
                 take_value(false);
             }

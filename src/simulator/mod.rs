@@ -6,6 +6,7 @@
 
 mod app;
 mod args;
+mod hooks;
 mod outcome;
 mod records;
 mod reset;
@@ -44,7 +45,10 @@ pub fn main() -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let args = args::parse(&argv);
-    let ctx = Ctx::from_env();
+    let mut ctx = Ctx::from_env();
+    ctx.settings_arg = args.settings.clone();
+    ctx.bare = args.bare;
+    ctx.print = args.print;
     log_launch(&ctx, &argv, &args);
     if args.version {
         out(&format!("{} (Claude Code)\n", screen::VERSION));
@@ -79,6 +83,10 @@ pub struct Ctx {
     pub home: Option<String>,
     pub pid: u32,
     pub tz: TimeZone,
+    /// `--settings`, `--bare`, `-p`: for hooks.
+    pub settings_arg: Option<String>,
+    pub bare: bool,
+    pub print: bool,
 }
 
 impl Ctx {
@@ -97,6 +105,9 @@ impl Ctx {
             home,
             pid: std::process::id(),
             tz: TimeZone::system(),
+            settings_arg: None,
+            bare: false,
+            print: false,
         }
     }
 
@@ -252,7 +263,7 @@ fn print_mode(ctx: &Ctx, mut start: Start, prompt: Option<String>) -> ExitCode {
         tz: &ctx.tz,
     };
     let o = outcome(mode, &prompt, &clock, false);
-    let _ = t.append_reply(&o.reply);
+    let _ = hooks::after_reply(ctx, t, &o.reply);
     out(&format!("{}\n", o.reply.text()));
     match o.reply {
         Reply::Text(_) => ExitCode::SUCCESS,

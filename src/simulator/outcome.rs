@@ -1,5 +1,6 @@
 //! What one turn answers, chosen by the account's `sim-mode`: the screen lines, the transcript
-//! record and the print-mode text, with the real CLI's wording (facts §2–§4, §8).
+//! record and the print-mode text, with the real CLI's wording (docs/detection.md,
+//! docs/real-claude-findings.md).
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;

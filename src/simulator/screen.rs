@@ -1,6 +1,6 @@
 //! What the simulated Claude Code shows, as lines of text: the banner, the conversation and the
 //! prompt box at the bottom, laid out like the real 2.1.332 full-screen view (see
-//! `/work/shared/fixtures/real-claude/`). Pure: no terminal here.
+//! `tests/fixtures/real-claude/`). Pure: no terminal here.
 
 pub const VERSION: &str = "2.1.332";
 /// The prompt marker of the input box: `❯` then a no-break space.

@@ -1,5 +1,5 @@
 //! `<config>/sessions/<pid>.json`: the live-session file the real CLI keeps while it runs
-//! (facts §8), rewritten atomically on each status change and removed on exit.
+//! (docs/real-claude-findings.md, a), rewritten atomically on each status change and removed on exit.
 
 use std::path::{Path, PathBuf};
 

@@ -312,6 +312,49 @@ impl World {
         panic!("pane {pane} never showed {needle:?}; screen:\n{last}");
     }
 
+    /// The logged events named `name`, oldest first.
+    pub fn events(&self, name: &str) -> Vec<serde_json::Value> {
+        self.cf_ok(&["events", "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == name)
+            .collect()
+    }
+
+    /// Launch log lines of the simulator: one JSON object per launch.
+    pub fn launches(&self) -> Vec<serde_json::Value> {
+        self.read(&self.launch_log)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Wait until the Claude in `pane` has ended its turn: `idle` in its own
+    /// `sessions/<pid>.json` (found through `status --json`).
+    pub fn wait_claude_idle(&self, pane: &str) {
+        self.wait_for(10, &format!("the turn in {pane} to end"), || {
+            let out = self.cf(&["status", "--json"]);
+            let Ok(st) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+                return false;
+            };
+            let Some(row) = st["panes"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|p| p["pane"] == pane))
+            else {
+                return false;
+            };
+            let dir = row["config_dir"]
+                .as_str()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.home.join(".claude"));
+            let file = dir.join("sessions").join(format!("{}.json", row["pid"]));
+            std::fs::read_to_string(file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .is_some_and(|f| f["status"] == "idle")
+        });
+    }
+
     pub fn read(&self, path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
@@ -324,6 +367,21 @@ impl Drop for World {
             let _ = std::fs::remove_dir_all(&self.root);
         }
     }
+}
+
+/// Run `cmd` with `input` on its stdin; its output.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input);
+    }
+    child.wait_with_output().expect("the command ends")
 }
 
 /// The text of a JSON command output.

@@ -1,0 +1,110 @@
+# `scripts/bench.sh recovery`: usage limit -> `swap` event, with Claude Code's StopFailure hook
+# installed (no tick, no polling chain, no client: nothing else runs) and without it (the screen
+# fallback with the default options: the 15 s run-shell chain, two polls >= 10 s apart).
+#
+# Each run is a fresh tmux server and state folder; one simulated `claude` pane on account a did
+# a turn, then a's next answer is the 5-hour limit. The limit's moment is when the turn ended:
+# the transcript record's timestamp, less the 0.1 s the CLI (and the simulator) waits after
+# starting the StopFailure hook before it writes that record (no wait when no hook runs). The
+# end is the `ts` of the `swap` event. Without hooks the limit comes at a random moment of the
+# chain's poll cycle. Median, min and max over BENCH_RECOVERY_RUNS runs (10).
+# Sourced by scripts/bench.sh; `bench_recovery [hooks|screen]...` (default: both).
+
+bench_recovery() {
+    local repo modes runs bin real_tmux tmp
+    repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    modes=("$@")
+    [ ${#modes[@]} -eq 0 ] && modes=(hooks screen)
+    runs="${BENCH_RECOVERY_RUNS:-10}"
+    real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; return 1; }
+    if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+        "$repo/scripts/build.sh" --quiet
+    fi
+    bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
+    [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; return 1; }
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-recovery.XXXXXX")"
+    # shellcheck disable=SC2064 # expand now: the folder of this run
+    trap "rm -rf '$tmp'" RETURN
+    unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
+    mkdir -p "$tmp/bin"
+    ln -s "$bin" "$tmp/bin/claude"
+    local mode
+    for mode in "${modes[@]}"; do
+        case "$mode" in hooks | screen) ;; *)
+            echo "bench: recovery modes are hooks and screen, got '$mode'" >&2
+            return 2
+            ;;
+        esac
+        local i out="$tmp/$mode.times"
+        : >"$out"
+        for ((i = 1; i <= runs; i++)); do
+            recovery_run "$mode" "$tmp/$mode-$i" >>"$out" || return 1
+            printf '  %s run %d: %s s\n' "$mode" "$i" "$(tail -n 1 "$out")" >&2
+        done
+        sort -n "$out" | awk -v mode="$mode" '{ v[NR] = $1 } END {
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "recovery %-6s  runs %d  median %.2f s  min %.2f s  max %.2f s\n", mode, NR, m, v[1], v[NR] }'
+    done
+}
+
+# One run in its own world; prints the seconds from the limit to the swap event.
+recovery_run() {
+    local mode="$1" root="$2"
+    (
+        set -euo pipefail
+        export HOME="$root/home" XDG_STATE_HOME="$root/state" TZ=UTC
+        export PATH="$tmp/bin:$PATH"
+        local sock="$root/tmux.sock" a="$root/home/.claude-a" b="$root/home/.claude-b"
+        local work="$root/home/work" state="$root/state/claude-failover"
+        mkdir -p "$work" "$a" "$b"
+        tm() { "$real_tmux" -S "$sock" "$@"; }
+        cf() { "$bin" -S "$sock" "$@"; }
+        trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
+        tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$work" /bin/sh
+        tm set -g escape-time 0
+        tm set -g @claude-failover-accounts "a=$a b=$b"
+        tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
+        cf links ensure >/dev/null
+        printf '200' >"$a/sim-delay-ms"
+        if [ "$mode" = hooks ]; then
+            cf claude-hooks install >/dev/null
+        fi
+        local pane
+        pane=$(tm split-window -d -P -F '#{pane_id}' -t bench -c "$work" -e "CLAUDE_CONFIG_DIR=$a" claude)
+        wait_for 20 "Claude in $pane" screen_has "$pane" "Claude Code"
+        tm send-keys -t "$pane" -l "warm up" \; send-keys -t "$pane" Enter
+        wait_for 20 "the first answer" screen_has "$pane" "Sim reply to: warm up"
+        if [ "$mode" = screen ]; then
+            # As claude-failover.tmux starts it with no client attached.
+            tm set -g @claude-failover-chain bench
+            tm run-shell -b "$(printf "'%s'" "$bin") -S '$sock' hook --event load --chain bench"
+            # A limit comes at any moment of the 15 s poll cycle, not right after a poll.
+            sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
+        fi
+        printf '429usage5h' >"$a/sim-mode"
+        tm send-keys -t "$pane" -l "hit the limit" \; send-keys -t "$pane" Enter
+        wait_for 90 "the swap event" grep -q '"event":"swap"' "$state/events.jsonl"
+        local limit_ts swap_ts
+        limit_ts=$(grep -h '"apiError":"usage_limit_reached"' "$HOME"/.claude-shared/projects/*/*.jsonl |
+            head -n 1 | sed 's/.*"timestamp":"\([^"]*\)".*/\1/')
+        swap_ts=$(grep '"event":"swap"' "$state/events.jsonl" | head -n 1 | sed 's/.*"ts":"\([^"]*\)".*/\1/')
+        local hook_wait=0
+        [ "$mode" = hooks ] && hook_wait=0.1
+        awk -v a="$(date -d "$limit_ts" +%s.%N)" -v b="$(date -d "$swap_ts" +%s.%N)" -v w="$hook_wait" \
+            'BEGIN { printf "%.3f\n", b - (a - w) }'
+    )
+}
+
+screen_has() { "$real_tmux" -S "$sock" capture-pane -p -J -t "$1" | grep -qF -- "$2"; }
+
+wait_for() { # seconds what command...
+    local deadline=$((SECONDS + $1)) what="$2"
+    shift 2
+    until "$@" 2>/dev/null; do
+        if [ $SECONDS -ge $deadline ]; then
+            echo "bench: timed out waiting for $what" >&2
+            return 1
+        fi
+        sleep 0.02
+    done
+}
