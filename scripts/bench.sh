@@ -21,7 +21,7 @@
 # warm-up runs, started without a shell (-N). Without it, a bash loop times the three side by
 # side, round by round, with $EPOCHREALTIME (it pays a fork per run; so does the naive loop).
 #
-# Each pane runs the simulated `claude` (the release binary under the name `claude`) and did a turn
+# Each pane runs the simulated `claude` (the release `claude-sim` under the name `claude`) and did a turn
 # or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
 # older than the process: never a swap). A manual swap before the panes start puts the server in
 # cooldown, and @claude-failover-confirm-polls is high, so nothing swaps while we measure.
@@ -70,7 +70,7 @@ trap 'exit 130' INT TERM
 export HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" TZ=UTC
 unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
 mkdir -p "$HOME" "$tmp/bin" "$tmp/wrap" "$tmp/calls"
-ln -s "$bin" "$tmp/bin/claude"
+ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
 export PATH="$tmp/bin:$PATH"
 state="$XDG_STATE_HOME/claude-failover"
 acc_a="$HOME/.claude-a" acc_b="$HOME/.claude-b"

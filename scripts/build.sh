@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the release binary: target/release/claude-failover (under $CARGO_TARGET_DIR if set).
+# Build the release binaries: target/release/claude-failover (under $CARGO_TARGET_DIR if set)
+# and, beside it, claude-sim (the simulated Claude Code that `claude-failover demo` runs).
 #
 # On Linux with glibc it is linked statically, as a static PIE (its load address is still
 # randomised): it starts in about half the time of a dynamically linked one, and the status
@@ -8,8 +9,9 @@
 # ordinary way.
 #
 #   scripts/build.sh [cargo build options]              e.g. --quiet
-#   scripts/build.sh --install [cargo install options]  `cargo install --path <repo>` instead
-#                                                       (binary in ~/.cargo/bin)
+#   scripts/build.sh --install [cargo install options]  `cargo install --path <repo> --bin
+#                                                       claude-failover` instead (the product
+#                                                       only, in ~/.cargo/bin)
 #
 # Environment: CARGO (the cargo to run, default: the one on PATH), CLAUDE_FAILOVER_DYNAMIC=1
 # (skip the static build).
@@ -36,17 +38,19 @@ if [[ ${CLAUDE_FAILOVER_DYNAMIC:-} != 1 && $host == *-linux-gnu* && $libc_a == /
 	# and proc macros, which must stay dynamic (they are loaded by the compiler).
 	static=(env RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static")
 	if ((install)); then
-		"${static[@]}" "$cargo" install --path "$repo" --locked --target "$host" "$@" && exit 0
+		"${static[@]}" "$cargo" install --path "$repo" --locked --bin claude-failover --target "$host" "$@" && exit 0
 	elif "${static[@]}" "$cargo" build --release --locked --target "$host" "$@"; then
 		mkdir -p -- "$target_dir/release"
 		# Copied then renamed: the binary in place may be running (a status line, a hook).
-		cp -- "$target_dir/$host/release/claude-failover" "$target_dir/release/.claude-failover.new"
-		mv -f -- "$target_dir/release/.claude-failover.new" "$target_dir/release/claude-failover"
+		for b in claude-failover claude-sim; do
+			cp -- "$target_dir/$host/release/$b" "$target_dir/release/.$b.new"
+			mv -f -- "$target_dir/release/.$b.new" "$target_dir/release/$b"
+		done
 		exit 0
 	fi
 	echo "build.sh: the static build failed; building the ordinary (dynamically linked) way" >&2
 fi
 if ((install)); then
-	exec "$cargo" install --path "$repo" --locked "$@"
+	exec "$cargo" install --path "$repo" --locked --bin claude-failover "$@"
 fi
 exec "$cargo" build --release --locked "$@"

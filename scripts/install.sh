@@ -3,8 +3,9 @@
 # lines that turn the plugin on. Safe to run again (it rebuilds and replaces the binary). It
 # never edits tmux.conf: the lines are printed for you to add.
 #
-#   scripts/install.sh               cargo install --path <repo> --locked (binary in ~/.cargo/bin)
-#   scripts/install.sh --build-only  cargo build --release --locked (binary in <repo>/target/release,
+#   scripts/install.sh               cargo install --path <repo> --locked --bin claude-failover
+#                                    (binary in ~/.cargo/bin; the demo's simulator is not installed)
+#   scripts/install.sh --build-only  cargo build --release --locked (binaries in <repo>/target/release,
 #                                    where the plugin entry looks first)
 # Both through scripts/build.sh: on Linux with glibc the binary is linked statically (it starts
 # faster, and the status line starts it on every refresh).
@@ -19,7 +20,7 @@ case ${1:-} in
 "") ;;
 --build-only) mode=build ;;
 -h | --help)
-	sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
@@ -42,7 +43,7 @@ MSG
 fi
 
 if [[ $mode == install ]]; then
-	echo "==> $cargo install --path $repo --locked"
+	echo "==> $cargo install --path $repo --locked --bin claude-failover"
 	CARGO=$cargo "$repo/scripts/build.sh" --install || {
 		echo "install.sh: cargo install failed (see the messages above)." >&2
 		exit 1

@@ -1,7 +1,7 @@
 //! `claude-failover`: keeps Claude Code sessions in tmux working across account usage limits.
 //!
-//! Invoked as `claude` (through a symlink) the same binary is the Claude Code simulator that the
-//! demo and the tests run in panes; see `simulator`.
+//! The Claude Code simulator that the demo and the tests run in panes is another binary,
+//! `claude-sim` (src/simulator/), with none of its code in this one.
 
 mod accounts;
 mod claude_args;
@@ -20,7 +20,6 @@ mod panes;
 mod procs;
 mod relaunch;
 mod shell;
-mod simulator;
 mod state;
 mod status_line;
 mod stop_failure;
@@ -31,8 +30,5 @@ mod zone;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if simulator::invoked_as_claude() {
-        return simulator::main();
-    }
     cli::main()
 }

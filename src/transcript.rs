@@ -488,6 +488,20 @@ mod tests {
         assert!(s.len() > 201);
     }
 
+    /// The same table the simulator is held to: both sides are checked against the real
+    /// CLI's rule, neither against the other.
+    #[test]
+    fn project_folders_are_named_as_the_real_cli_names_them() {
+        let table = include_str!("../tests/fixtures/project-folders.tsv");
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let (cwd, folder) = line.split_once('\t').expect("cwd<TAB>folder");
+            assert_eq!(slug(cwd), folder, "cwd {cwd}");
+            checked += 1;
+        }
+        assert!(checked >= 10, "{checked} rows");
+    }
+
     #[test]
     fn session_ids_are_canonical_uuids() {
         assert!(is_session_id("cc2f0417-2ae8-48a3-a00a-f75185159949"));

@@ -798,7 +798,7 @@ fn install_script_runs_cargo_and_prints_working_tmux_lines() {
     // No rustc or cc on this PATH: the ordinary (dynamically linked) build.
     assert_eq!(
         w.read(&args_log),
-        format!("{repo_s}|install|--path|{repo_s}|--locked|")
+        format!("{repo_s}|install|--path|{repo_s}|--locked|--bin|claude-failover|")
     );
     for line in [
         "set -g @plugin 'tmux-claude-failover'",

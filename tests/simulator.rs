@@ -1,4 +1,4 @@
-//! The Claude Code simulator (`claude`, the product binary under that name) in real tmux panes
+//! The Claude Code simulator (`claude-sim`, run as `claude`) in real tmux panes
 //! and as a plain process: screens, files, exits, resumes, print mode.
 
 mod common;
@@ -994,5 +994,41 @@ fn the_screen_follows_the_pane_size() {
     assert!(
         screen.iter().all(|l| l.chars().count() <= 100),
         "{screen:?}"
+    );
+}
+
+/// The simulator is a program of its own: none of it ships in `claude-failover`, which the
+/// status line starts on every refresh.
+#[test]
+fn the_product_binary_holds_no_simulator() {
+    let marker = b"Driven by files in the config folder: sim-mode";
+    let has = |path: &str| {
+        let bytes = fs::read(path).unwrap();
+        bytes.windows(marker.len()).any(|w| w == marker)
+    };
+    assert!(has(common::SIM), "the marker is the simulator's help text");
+    assert!(!has(common::BIN), "{} holds the simulator", common::BIN);
+}
+
+/// `claude-failover demo` runs `claude-sim` from its own folder, and says what to do when it is
+/// not there (an install by `cargo install` has only the product).
+#[test]
+fn the_demo_needs_the_simulator_beside_it_and_says_so() {
+    let w = World::new();
+    let alone = w.root.join("alone");
+    fs::create_dir_all(&alone).unwrap();
+    let cf = alone.join("claude-failover");
+    fs::copy(common::BIN, &cf).unwrap();
+    let out = w
+        .command(&cf)
+        .args(["demo", "--headless"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    let sim = alone.join("claude-sim").display().to_string();
+    assert!(
+        err.contains(&sim) && err.contains("scripts/build.sh"),
+        "{err}"
     );
 }

@@ -27,7 +27,7 @@ bench_recovery() {
     trap "rm -rf '$tmp'" RETURN
     unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
     mkdir -p "$tmp/bin"
-    ln -s "$bin" "$tmp/bin/claude"
+    ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
     local mode
     for mode in "${modes[@]}"; do
         case "$mode" in hooks | screen) ;; *)

@@ -1,7 +1,7 @@
 //! The live demo: the whole loop on a throwaway tmux server (own socket, own temporary HOME,
 //! simulated Claude on two simulated accounts). Nothing of the user's is touched.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 use std::time::{Duration, Instant};
 
@@ -54,9 +54,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::from(if result.is_ok() { 0 } else { 1 }))
 }
 
+/// The simulated Claude Code, `claude-sim`, built beside this program (scripts/build.sh and
+/// `cargo build --release` make both; `cargo install` and scripts/install.sh only this one).
+fn simulator_beside(exe: &Path) -> Result<PathBuf> {
+    let sim = exe.with_file_name("claude-sim");
+    if !sim.is_file() {
+        bail!(
+            "the demo runs the simulated Claude Code, {}, which is not there: build it with \
+             scripts/build.sh (or cargo build --release) in the plugin's folder and run that \
+             folder's target/release/claude-failover demo (scripts/demo.sh does both)",
+            sim.display()
+        );
+    }
+    Ok(sim)
+}
+
 impl Demo {
     fn new(headless: bool) -> Result<Demo> {
         let exe = std::env::current_exe().context("cannot find this program's own path")?;
+        let sim = simulator_beside(&exe)?;
         let root =
             std::env::temp_dir().join(format!("claude-failover-demo-{}", std::process::id()));
         let home = root.join("home");
@@ -64,8 +80,8 @@ impl Demo {
         std::fs::create_dir_all(&home)
             .with_context(|| format!("cannot create {}", home.display()))?;
         std::fs::create_dir_all(&bin)?;
-        // The simulated Claude Code is this binary under the name `claude`.
-        std::os::unix::fs::symlink(&exe, bin.join("claude"))
+        // The simulated Claude Code runs under the name `claude`, as the real one.
+        std::os::unix::fs::symlink(&sim, bin.join("claude"))
             .context("cannot create the simulated `claude`")?;
         Ok(Demo {
             socket: root.join("tmux.sock"),

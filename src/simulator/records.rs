@@ -336,7 +336,7 @@ pub fn newest_in(dir: &Path) -> Option<(String, PathBuf)> {
             let id = path.file_stem()?.to_str()?.to_string();
             let is_jsonl = path.extension().is_some_and(|x| x == "jsonl");
             let mtime = e.metadata().ok()?.modified().ok()?;
-            (is_jsonl && crate::transcript::is_session_id(&id)).then_some((mtime, id, path))
+            (is_jsonl && crate::paths::is_session_id(&id)).then_some((mtime, id, path))
         })
         .max_by_key(|(mtime, _, _)| *mtime)
         .map(|(_, id, path)| (id, path))
@@ -345,7 +345,7 @@ pub fn newest_in(dir: &Path) -> Option<(String, PathBuf)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulator::outcome::RateLimit;
+    use crate::outcome::RateLimit;
 
     fn base(uuid: &str, parent: Option<&str>) -> Base {
         Base {

@@ -80,7 +80,7 @@ impl LiveFile {
         if let Some(t) = &self.tmux {
             v["tmux"] = json!(t);
         }
-        let _ = crate::fsutil::write_atomic(&self.path, v.to_string().as_bytes());
+        let _ = crate::paths::write_atomic(&self.path, v.to_string().as_bytes());
     }
 }
 

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_claude-failover");
+/// The simulated Claude Code, a binary of its own; the worlds run it as `claude`.
+pub const SIM: &str = env!("CARGO_BIN_EXE_claude-sim");
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -38,7 +40,7 @@ impl World {
         for d in [&home, &bin, &root.join("tmux"), &root.join("xdg-config")] {
             std::fs::create_dir_all(d).unwrap();
         }
-        std::os::unix::fs::symlink(BIN, bin.join("claude")).unwrap();
+        std::os::unix::fs::symlink(SIM, bin.join("claude")).unwrap();
         let state_dir = root.join("xdg-state").join("claude-failover");
         let launch_log = root.join("launches.log");
         World {

@@ -1,5 +1,6 @@
-//! A stand-in for the Claude Code CLI 2.1.332, entered when this binary runs under the name
-//! `claude` (a symlink). The demo and the tests run it in tmux panes: it draws the real
+//! `claude-sim`: a stand-in for the Claude Code CLI 2.1.332, run under the name `claude` (a
+//! symlink). It shares no code with `claude-failover`, so a mistake in the product's reading of
+//! Claude's files cannot hide in the test double too. The demo and the tests run it in tmux panes: it draws the real
 //! screens, keeps the real files (transcripts, `sessions/<pid>.json`) and answers each turn as
 //! the account's `sim-mode` file says (ok, usage limits, server errors, ...).
 //! See docs/simulator.md for how to drive it.
@@ -8,6 +9,7 @@ mod app;
 mod args;
 mod hooks;
 mod outcome;
+mod paths;
 mod records;
 mod reset;
 mod screen;
@@ -26,20 +28,11 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::transcript::{is_session_id, slug, transcript_path};
 use outcome::{outcome, Clock, Mode, Reply};
+use paths::{is_session_id, slug, transcript_path};
 use records::{Replay, Transcript};
 
-/// True when this binary was started under the name `claude` (through a symlink).
-pub fn invoked_as_claude() -> bool {
-    std::env::args_os()
-        .next()
-        .map(std::path::PathBuf::from)
-        .and_then(|p| p.file_name().map(|n| n == "claude"))
-        .unwrap_or(false)
-}
-
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
@@ -72,7 +65,7 @@ pub fn main() -> ExitCode {
 }
 
 const HELP: &str = "Usage: claude [options] [prompt]\n\n\
-Claude Code simulator (claude-failover). Understood: -r/--resume <id>, -c/--continue,\n\
+Claude Code simulator (claude-sim). Understood: -r/--resume <id>, -c/--continue,\n\
 --session-id <uuid>, -p/--print, -v/--version; other options are accepted and ignored.\n\
 Driven by files in the config folder: sim-mode, sim-delay-ms, sim-reset, sim-release.\n";
 
