@@ -56,6 +56,9 @@ pub struct ClaudePane {
     pub config_dir: Option<PathBuf>,
     /// From `sessions/<pid>.json`, else the `--resume`/`--session-id` argument; always a UUID.
     pub session_id: Option<String>,
+    /// The process keeps `sessions/<pid>.json` (2.1.150+); older releases do not, and fork a
+    /// resumed conversation under a new id, so their `--resume` argument is not their session.
+    pub has_session_file: bool,
     /// `startedAt` of the sessions file, else the process start.
     pub started_at: Option<Timestamp>,
     pub busy: bool,
@@ -406,6 +409,7 @@ fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane
         owner,
         config_dir,
         session_id,
+        has_session_file: file.is_some(),
         cwd,
     })
 }
