@@ -87,26 +87,13 @@ CFE_MOCK_PID=""
 KNOWN_CLAUDE_PIDS=()
 
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	trap - EXIT INT TERM ERR
 	if ((rc != 0)) && ((!E2E_SUMMARY_DONE)); then
 		e2e_fail "unexpected error (exit $rc) near line ${E2E_ERR_LINE:-?} of $0"
 		e2e_summary
 	fi
-	timeout 10 tmux -L "$E2E_SOCK" -f /dev/null kill-server >/dev/null 2>&1 || true
-	if [[ -n $CFE_MOCK_PID ]]; then kill "$CFE_MOCK_PID" 2>/dev/null || true; fi
-	# The CLI exits on the server's SIGHUP; end only what is still ours (same pid, our HOME), and
-	# wait for it, so that nothing of this run outlives the script.
-	ours_alive() {
-		local q
-		for q in "${KNOWN_CLAUDE_PIDS[@]}"; do
-			[[ $(e2e_proc_env "$q" HOME) == "$ROOT/home" ]] && echo "$q"
-		done
-		return 0
-	}
-	e2e_wait_until 3 eval '[[ -z $(ours_alive) ]]' ||
-		for p in $(ours_alive); do kill "$p" 2>/dev/null || true; done
-	e2e_wait_until 5 eval '[[ -z $(ours_alive) ]]' || echo "still running after cleanup: $(ours_alive)"
+	cfe_stop_run "$ROOT"
 	if ((rc == 0 && E2E_FAILED == 0)) && [[ ${CLAUDE_E2E_KEEP:-} != 1 ]]; then
 		rm -rf -- "$ROOT"
 	else
@@ -118,11 +105,7 @@ trap cleanup EXIT
 trap 'E2E_ERR_LINE=$LINENO' ERR
 trap 'exit 130' INT TERM
 
-export HOME="$ROOT/home"
-export XDG_STATE_HOME="$ROOT/state" XDG_CONFIG_HOME="$ROOT/config" XDG_CACHE_HOME="$ROOT/cache"
-export XDG_DATA_HOME="$ROOT/data" TMUX_TMPDIR="$ROOT/tmux" TMPDIR="$ROOT/tmp"
-unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN
-mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" "$TMUX_TMPDIR" "$TMPDIR"
+cfe_private_world "$ROOT"
 WORK="$ROOT/work"
 A="$HOME/acct-a"
 B="$HOME/acct-b"

@@ -103,7 +103,10 @@ pub fn tick(
         }
         ps.session = cp.pane.session.clone();
         ps.cwd = Some(cp.cwd.clone());
-        if let Some(id) = &cp.session_id {
+        // Without a session file (releases before 2.1.150) the `--resume` argument names the
+        // conversation the process forked from: once the fork is found (below), keep it.
+        let from_args = !cp.has_session_file && !new_process && ps.session_id.is_some();
+        if let Some(id) = cp.session_id.as_ref().filter(|_| !from_args) {
             ps.session_id = Some(id.clone());
         }
         let active_name = state.active.clone().unwrap_or_default();
@@ -408,7 +411,10 @@ fn resolve_missing_ids(scan: &Scan, state: &mut State, config: &Config) {
         let Some(ps) = state.panes.get(&cp.pane.id) else {
             continue;
         };
-        if ps.session_id.is_some() {
+        // Releases before 2.1.150 keep no session file and fork a conversation into a new
+        // transcript on `--resume`: their id is the newest transcript since they started, even
+        // when we knew the one they resumed.
+        if ps.session_id.is_some() && cp.has_session_file {
             continue;
         }
         let Some(dir) = &cp.config_dir else { continue };
@@ -420,7 +426,11 @@ fn resolve_missing_ids(scan: &Scan, state: &mut State, config: &Config) {
             continue;
         }
         let folder = dir.join("projects").join(transcript::slug(&cp.cwd));
-        if let Some(id) = newest_transcript(&folder, cp.started_at, &claimed) {
+        let mut others = claimed.clone();
+        if let Some(own) = &ps.session_id {
+            others.remove(own);
+        }
+        if let Some(id) = newest_transcript(&folder, cp.started_at, &others) {
             if let Some(ps) = state.panes.get_mut(&cp.pane.id) {
                 ps.session_id = Some(id);
             }

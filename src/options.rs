@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 
 use crate::accounts::{self, Account};
-use crate::tmux::{Tmux, SEP};
+use crate::tmux::{output, Tmux};
 
 pub struct Spec {
     pub name: &'static str,
@@ -70,18 +70,10 @@ pub struct Config {
     pub preempt: Option<f64>,
 }
 
-/// The tmux format that prints every option's value, separated by `SEP`.
+/// The tmux format that prints every option's value as one record (see `tmux::output`).
 pub fn format() -> String {
-    let mut f = String::new();
-    for (i, spec) in OPTIONS.iter().enumerate() {
-        if i > 0 {
-            f.push(SEP);
-        }
-        f.push_str("#{");
-        f.push_str(spec.name);
-        f.push('}');
-    }
-    f
+    let names: Vec<&str> = OPTIONS.iter().map(|spec| spec.name).collect();
+    output::record(&names)
 }
 
 /// The tmux command that prints the options (to batch with other commands).
@@ -97,44 +89,32 @@ pub fn read(tmux: &Tmux) -> Result<Config> {
     parse(&out)
 }
 
-/// Parse the output of `command()`: the first `OPTIONS.len()` fields, which may span lines when
-/// a value holds a newline.
+/// Parse the output of `command()`.
 pub fn parse(output: &str) -> Result<Config> {
-    let body = output.strip_suffix('\n').unwrap_or(output);
-    let values: Vec<&str> = body.splitn(OPTIONS.len(), SEP).collect();
-    if values.len() != OPTIONS.len() {
-        bail!(
-            "tmux printed {} option fields, expected {}",
-            values.len(),
-            OPTIONS.len()
-        );
-    }
-    // The last field runs to the end of the first line: anything after is other commands' output.
-    let mut values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-    if let Some(last) = values.last_mut() {
-        if let Some(i) = last.find('\n') {
-            last.truncate(i);
-        }
-    }
-    from_values(&values)
+    parse_prefix(output).0
 }
 
 /// Like `parse` but for output that continues with other commands' lines: returns the config
 /// and the rest of the output.
-pub fn parse_prefix(output: &str) -> (Result<Config>, &str) {
-    // Skip OPTIONS.len()-1 separators, then the end of that line.
-    let mut idx = 0;
-    for _ in 0..OPTIONS.len() - 1 {
-        match output[idx..].find(SEP) {
-            Some(i) => idx += i + SEP.len_utf8(),
-            None => return (parse(output), ""),
-        }
+pub fn parse_prefix(text: &str) -> (Result<Config>, &str) {
+    match output::parse_record(text) {
+        Some((values, rest)) if values.len() == OPTIONS.len() => (from_values(&values), rest),
+        Some((values, rest)) => (
+            Err(anyhow::anyhow!(
+                "tmux printed {} option fields, expected {}",
+                values.len(),
+                OPTIONS.len()
+            )),
+            rest,
+        ),
+        None => (
+            Err(anyhow::anyhow!(
+                "tmux printed no whole record of the options: {:?}",
+                text.chars().take(200).collect::<String>()
+            )),
+            "",
+        ),
     }
-    let end = output[idx..]
-        .find('\n')
-        .map(|i| idx + i + 1)
-        .unwrap_or(output.len());
-    (parse(&output[..end]), &output[end..])
 }
 
 fn value<'a>(values: &'a [String], name: &str) -> &'a str {
@@ -323,13 +303,15 @@ mod tests {
 
     #[test]
     fn parse_splits_fields_and_keeps_the_rest() {
-        let mut out = format!("a=/x b=/y{}", SEP);
-        for _ in 2..OPTIONS.len() {
-            out.push(SEP);
+        let mut out = String::from("a=/x\\ b=/y");
+        for _ in 1..OPTIONS.len() {
+            out.push(' ');
         }
-        out.push_str("\nnext line\n");
+        out.push_str("|\nnext line\n");
         let (c, rest) = parse_prefix(&out);
         assert_eq!(c.unwrap().accounts.len(), 2);
         assert_eq!(rest, "next line\n");
+        let (c, _) = parse_prefix("a b|\n");
+        assert!(format!("{:#}", c.unwrap_err()).contains("2 option fields"));
     }
 }

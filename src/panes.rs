@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::accounts::Account;
 use crate::options::{self, Config};
 use crate::procs::{Backend, EnvLookup, ProcInfo, Procs};
-use crate::tmux::{Tmux, SEP};
+use crate::tmux::{output, Tmux};
 use crate::transcript;
 
 /// A tmux pane as `list-panes -a` reports it.
@@ -25,10 +25,10 @@ pub struct Pane {
     pub dead: bool,
 }
 
-/// The session name goes last: it is the one free-text field (it may even hold a newline or our
-/// separator), so a record is split into a fixed number of fields and may span lines. Folders
-/// come from Claude's own session file or the process, never from this line-based listing.
-const PANE_FIELDS: [&str; 5] = [
+/// One record per pane (see `tmux::output`: the session name may hold anything, a newline
+/// included). Folders come from Claude's own session file or the process, not this listing.
+const PANE_FIELDS: [&str; 6] = [
+    "=P",
     "pane_id",
     "pane_pid",
     "window_id",
@@ -56,6 +56,9 @@ pub struct ClaudePane {
     pub config_dir: Option<PathBuf>,
     /// From `sessions/<pid>.json`, else the `--resume`/`--session-id` argument; always a UUID.
     pub session_id: Option<String>,
+    /// The process keeps `sessions/<pid>.json` (2.1.150+); older releases do not, and fork a
+    /// resumed conversation under a new id, so their `--resume` argument is not their session.
+    pub has_session_file: bool,
     /// `startedAt` of the sessions file, else the process start.
     pub started_at: Option<Timestamp>,
     pub busy: bool,
@@ -90,13 +93,8 @@ pub fn scan(tmux: &Tmux) -> Result<Scan> {
 /// last poll): in the steady state a whole poll costs one tmux client. If one of them vanished
 /// tmux stops at its capture, so we list again without captures.
 pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)> {
-    let pane_format = PANE_FIELDS
-        .iter()
-        .map(|f| format!("#{{{f}}}"))
-        .collect::<Vec<_>>()
-        .join(&SEP.to_string());
-    let pane_format = format!("P{SEP}{pane_format}");
-    let client_format = format!("C{SEP}#{{client_name}}");
+    let pane_format = output::record(&PANE_FIELDS);
+    let client_format = output::record(&["=C", "client_name"]);
     let mut commands = vec![
         options::command(),
         vec!["list-panes".into(), "-a".into(), "-F".into(), pane_format],
@@ -168,37 +166,24 @@ pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)>
     })
 }
 
-/// Records start with `P<SEP>` (a pane) or `C<SEP>` (a client); a line starting otherwise
-/// continues the previous record (a newline inside a session name).
+/// Pane records (`P`) and client records (`C`), as `scan_and_capture` asks for them.
 fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
-    let mut records: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let starts = line.starts_with(&format!("P{SEP}")) || line.starts_with(&format!("C{SEP}"));
-        match records.last_mut() {
-            Some(last) if !starts => {
-                last.push('\n');
-                last.push_str(line);
-            }
-            _ => records.push(line.to_string()),
-        }
-    }
     let mut panes = Vec::new();
     let mut clients = Vec::new();
-    for rec in &records {
-        if let Some(name) = rec.strip_prefix(&format!("C{SEP}")) {
-            clients.push(name.to_string());
-            continue;
-        }
-        let fields: Vec<&str> = rec.splitn(PANE_FIELDS.len() + 1, SEP).collect();
-        if let ["P", id, pid, window, dead, session] = fields.as_slice() {
-            let Ok(pid) = pid.parse() else { continue };
-            panes.push(Pane {
-                id: id.to_string(),
-                pid,
-                session: session.to_string(),
-                window: window.to_string(),
-                dead: *dead == "1",
-            });
+    for rec in output::parse_records(text) {
+        match rec.as_slice() {
+            [tag, name] if tag == "C" => clients.push(name.clone()),
+            [tag, id, pid, window, dead, session] if tag == "P" => {
+                let Ok(pid) = pid.parse() else { continue };
+                panes.push(Pane {
+                    id: id.clone(),
+                    pid,
+                    session: session.clone(),
+                    window: window.clone(),
+                    dead: dead == "1",
+                });
+            }
+            _ => {}
         }
     }
     (panes, clients)
@@ -424,18 +409,21 @@ fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane
         owner,
         config_dir,
         session_id,
+        has_session_file: file.is_some(),
         cwd,
     })
 }
 
 /// tmux's idea of a pane's folder: the last resort (one more tmux call) when neither Claude's
-/// session file nor the process tells it. The whole output is the path, newlines and all.
+/// session file nor the process tells it.
 fn pane_path(tmux: &Tmux, pane: &str) -> Option<String> {
+    let format = output::record(&["pane_current_path"]);
     let out = tmux
-        .query(&[["display-message", "-p", "-t", pane, "#{pane_current_path}"]])
+        .query(&[["display-message", "-p", "-t", pane, &format]])
         .ok()?;
-    let path = out.strip_suffix('\n').unwrap_or(&out);
-    (!path.is_empty()).then(|| path.to_string())
+    let (mut fields, _) = output::parse_record(&out)?;
+    let path = fields.pop()?;
+    (!path.is_empty()).then_some(path)
 }
 
 /// The config home of a Claude process: its `CLAUDE_CONFIG_DIR`, or `~/.claude` when unset.
@@ -664,12 +652,13 @@ mod tests {
 
     #[test]
     fn listings_survive_odd_session_names() {
-        let text = format!(
-            "P{SEP}%1{SEP}100{SEP}@1{SEP}0{SEP}main\nP{SEP}%2{SEP}200{SEP}@2{SEP}1{SEP}odd\nname{SEP}x\nC{SEP}/dev/pts/3\n"
-        );
-        let (panes, clients) = parse_listing(&text);
+        // As tmux prints `#{q:...}` values (3.4-3.5a would print \037 for the \x1f).
+        let text =
+            "P \\%1 100 @1 0 main|\nP \\%2 200 @2 1 odd\nname\\ \\|\\ x\\;\x1f|\nC /dev/pts/3|\n";
+        let (panes, clients) = parse_listing(text);
         assert_eq!(panes.len(), 2);
-        assert_eq!(panes[1].session, format!("odd\nname{SEP}x"));
+        assert_eq!(panes[0].id, "%1");
+        assert_eq!(panes[1].session, "odd\nname | x;\x1f");
         assert!(panes[1].dead);
         assert_eq!(clients, ["/dev/pts/3"]);
     }

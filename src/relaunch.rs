@@ -65,10 +65,22 @@ fn seen(scan: &Scan, procs: &mut Procs, pane: &str) -> Seen {
         return Seen::Exited;
     }
     match procs.info(p.pid) {
+        // tmux forks, then execs the pane's command: for a moment the new pane process is
+        // still a copy of the tmux server (seen with real 1.0.x/2.0.0 releases: a restart that
+        // worked reported as `Claude exited at once`).
+        Some(info) if is_tmux(&info) => Seen::Starting,
         // `/bin/sh -c <script>`: after Claude the script `exec`s the user's shell.
         Some(info) if info.argv.get(1).map(String::as_str) != Some("-c") => Seen::Exited,
         _ => Seen::Starting,
     }
+}
+
+fn is_tmux(info: &crate::procs::ProcInfo) -> bool {
+    info.name.starts_with("tmux")
+        || info
+            .argv
+            .first()
+            .is_some_and(|a| a.rsplit('/').next() == Some("tmux"))
 }
 
 /// Wait (at most `ctx.restart_watch`) for each restarted pane to run Claude or fail; report the failures
@@ -213,6 +225,24 @@ fn why(screen: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pane_process_still_forked_from_tmux_is_starting_not_exited() {
+        let info = |name: &str, argv: &[&str]| crate::procs::ProcInfo {
+            pid: 2,
+            ppid: 1,
+            name: name.into(),
+            argv: argv.iter().map(|a| a.to_string()).collect(),
+            started_at: None,
+        };
+        assert!(is_tmux(&info("tmux: server", &["tmux", "-L", "x", "new"])));
+        assert!(is_tmux(&info("x", &["/usr/bin/tmux", "-L", "x"])));
+        assert!(!is_tmux(&info(
+            "sh",
+            &["/bin/sh", "-c", "claude; exec bash"]
+        )));
+        assert!(!is_tmux(&info("bash", &["bash", "--noprofile"])));
+    }
 
     #[test]
     fn the_reason_is_what_claude_printed_before_the_status_line() {

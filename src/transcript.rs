@@ -10,6 +10,8 @@ use anyhow::{Context, Result};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::detect::Verdict;
+
 /// The newest API-error record of a transcript (`isApiErrorMessage: true`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiError {
@@ -25,30 +27,41 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A subscription usage limit. 2.1.332 tags it `apiError: "usage_limit_reached"`; older
-    /// releases (e.g. 2.1.197) wrote only `error: "rate_limit"` and status 429, exactly as for a
-    /// server throttle, so there the message text decides, by the same strict rules as a screen.
+    /// A subscription usage limit. 2.1.332 tags it `apiError: "usage_limit_reached"`; releases
+    /// 2.0.x-2.1.197 wrote only `error: "rate_limit"` and status 429, exactly as for a server
+    /// throttle, and releases up to 2.0.0 wrote no tag at all (`{"isApiErrorMessage":true,
+    /// … "text":"Claude AI usage limit reached|<reset>"}`): there the message text decides, by the
+    /// same strict rules as a screen.
     pub fn is_usage_limit(&self) -> bool {
-        match self.api_error.as_deref() {
-            Some(tag) => tag == "usage_limit_reached",
-            None => {
-                self.error.as_deref() == Some("rate_limit")
-                    && self
-                        .text
-                        .as_deref()
-                        .is_some_and(|t| crate::detect::detect(t).is_quota())
-            }
+        match (self.api_error.as_deref(), self.error.as_deref()) {
+            (Some(tag), _) => tag == "usage_limit_reached",
+            (None, Some(error)) => error == "rate_limit" && self.text_verdict() == Verdict::Quota,
+            (None, None) => self.text_verdict() == Verdict::Quota,
         }
     }
 
-    /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 that is not a usage
-    /// limit (the server throttling, or an API-key rate limit): never a reason to swap.
+    /// A 5xx / 529, a record Claude Code tagged `server_error`, or a 429 (or a record tagged
+    /// `rate_limit`) that is not a usage limit (the server throttling, or an API-key rate limit):
+    /// never a reason to swap. So is any record whose text reads as one, whatever its tag:
+    /// releases up to 2.0.0 write none and 2.0.55 tags a 529 `error: "unknown"` (`API Error:
+    /// 529 …`; `Claude AI usage limit reached|0` is a 429 without a reset time, so without the
+    /// usage-limit headers).
     pub fn is_server_error(&self) -> bool {
         if self.is_usage_limit() {
             return false;
         }
         let status = self.status.unwrap_or(0);
-        self.error.as_deref() == Some("server_error") || status >= 500 || status == 429
+        matches!(self.error.as_deref(), Some("server_error" | "rate_limit"))
+            || status >= 500
+            || status == 429
+            || self.text_verdict() == Verdict::ServerError
+    }
+
+    /// What the record's text says, read as a screen.
+    fn text_verdict(&self) -> Verdict {
+        self.text
+            .as_deref()
+            .map_or(Verdict::None, |t| crate::detect::detect(t).verdict)
     }
 
     /// The quota kind (`session`, `weekly`, `opus`, …) of a usage-limit record: from its
@@ -220,6 +233,15 @@ pub fn parse_record(line: &str) -> Option<ApiError> {
         Some(c) => string(c.pointer("/0/text")),
         None => None,
     };
+    // Releases up to 2.0.0 give the reset time only in the text (`…|<epoch>`, `resets 8am`).
+    let resets_at = resets_at.or_else(|| {
+        let untagged = v.get("apiError").is_none() && v.get("error").is_none();
+        let found = text
+            .as_deref()
+            .filter(|_| untagged)
+            .map(crate::detect::detect);
+        found.filter(|d| d.is_quota()).and_then(|d| d.resets_at)
+    });
     Some(ApiError {
         timestamp: v
             .get("timestamp")
@@ -343,6 +365,118 @@ mod tests {
     }
 
     use super::*;
+
+    /// Records as 1.0.58 wrote them (no `error`, no status: the text is all there is).
+    const V1_LIMIT: &str = r#"{"parentUuid":"0d50d91d-05e9-46e5-ac27-b399a535b575","isSidechain":false,"userType":"external","cwd":"/tmp/cv-exp/work","sessionId":"90c3f5eb-3639-43cc-9edd-646a20217f2b","version":"1.0.58","gitBranch":"","type":"assistant","uuid":"e64217eb-9854-4f34-b376-9f4880025f6d","timestamp":"2026-12-02T05:43:45.686Z","message":{"id":"7c3f3afc-8a5e-4b9f-9241-350a5df66332","model":"<synthetic>","role":"assistant","stop_reason":"stop_sequence","stop_sequence":"","type":"message","usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"server_tool_use":{"web_search_requests":0},"service_tier":null},"content":[{"type":"text","text":"Claude AI usage limit reached|1796198400"}]},"isApiErrorMessage":true}"#;
+
+    #[test]
+    fn untagged_records_of_older_releases_are_read_by_their_text() {
+        let limit = parse_record(V1_LIMIT).unwrap();
+        assert_eq!((limit.error.as_deref(), limit.status), (None, None));
+        assert!(limit.is_usage_limit());
+        assert!(!limit.is_server_error());
+        assert_eq!(limit.kind().as_deref(), Some("usage"));
+        assert_eq!(
+            limit.resets_at,
+            Some("2026-12-02T08:00:00Z".parse().unwrap())
+        );
+        // A 429 without the usage-limit headers (so without a reset): a throttle.
+        let throttle = parse_record(&V1_LIMIT.replace("|1796198400", "|0")).unwrap();
+        assert!(!throttle.is_usage_limit());
+        assert!(throttle.is_server_error());
+        assert_eq!(throttle.resets_at, None);
+        // 1.0.128-2.0.0 with the headers: the status line's own words.
+        for text in [
+            "Spending cap reached resets 8am",
+            "Session limit reached \u{2219} resets 8am",
+            "Weekly limit reached \u{2219} resets Dec 2, 7pm",
+        ] {
+            let r =
+                parse_record(&V1_LIMIT.replace("Claude AI usage limit reached|1796198400", text));
+            assert!(r.unwrap().is_usage_limit(), "{text}");
+        }
+        let overloaded = V1_LIMIT.replace(
+            "Claude AI usage limit reached|1796198400",
+            r#"API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"#,
+        );
+        let e = parse_record(&overloaded).unwrap();
+        assert!(!e.is_usage_limit() && e.is_server_error());
+        // Words that only quote a limit are neither.
+        let prose = V1_LIMIT.replace(
+            "Claude AI usage limit reached|1796198400",
+            "The message said Claude AI usage limit reached",
+        );
+        let e = parse_record(&prose).unwrap();
+        assert!(!e.is_usage_limit() && !e.is_server_error());
+        // 2.0.55 tags both 429s `rate_limit`; the text tells them apart.
+        let tagged = |text: &str| {
+            V1_LIMIT.replace(
+                r#""text":"Claude AI usage limit reached|1796198400"}]},"isApiErrorMessage":true"#,
+                &format!(r#""text":"{text}"}}]}},"isApiErrorMessage":true,"error":"rate_limit""#),
+            )
+        };
+        let e = parse_record(&tagged("Limit reached resets 8am (Europe/Paris) \u{b7} ")).unwrap();
+        assert!(e.is_usage_limit());
+        let e = parse_record(&tagged("API Error: Rate limit reached")).unwrap();
+        assert!(!e.is_usage_limit() && e.is_server_error());
+    }
+
+    /// The transcripts real releases wrote (`tests/fixtures/<version>/transcript-*.jsonl`, made by
+    /// `scripts/claude-versions.sh`): each API-error record answers the prompt above it,
+    /// `Please answer CV-<mock mode>`, and must read as what that mode sent.
+    #[test]
+    fn real_transcripts_of_every_release() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut checked = std::collections::BTreeMap::new();
+        for dir in std::fs::read_dir(&root).unwrap().flatten() {
+            let version = dir.file_name().to_string_lossy().into_owned();
+            if !dir.path().is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                if !(name.starts_with("transcript-") && name.ends_with(".jsonl")) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(file.path()).unwrap();
+                let mut mode = String::new();
+                for line in text.lines() {
+                    let v: Value = serde_json::from_str(line).unwrap();
+                    let prompt = match v.pointer("/message/content") {
+                        Some(Value::String(s)) if v["type"] == "user" => Some(s.as_str()),
+                        Some(c) if v["type"] == "user" => {
+                            c.pointer("/0/text").and_then(Value::as_str)
+                        }
+                        _ => None,
+                    };
+                    if let Some(m) = prompt.and_then(|p| p.strip_prefix("Please answer CV-")) {
+                        mode = m.to_string();
+                    }
+                    let Some(rec) = parse_record(line) else {
+                        continue;
+                    };
+                    let at = format!("{version}/{name}: {mode}: {:?}", rec.text);
+                    // 2.0.55 on: a 429 without the representative claim is a throttle.
+                    let legacy = version.starts_with("1.") || version == "2.0.0";
+                    match mode.as_str() {
+                        "429reset-only" if !legacy => {
+                            assert!(rec.is_server_error() && !rec.is_usage_limit(), "{at}")
+                        }
+                        "529" | "429plain" => {
+                            assert!(rec.is_server_error() && !rec.is_usage_limit(), "{at}")
+                        }
+                        m if m.starts_with("429") => {
+                            assert!(rec.is_usage_limit() && !rec.is_server_error(), "{at}");
+                            assert!(rec.kind().is_some(), "{at}");
+                        }
+                        _ => panic!("an API error after a prompt in mode {at}"),
+                    }
+                    *checked.entry(version.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        assert!(checked.len() >= 4, "{checked:?}");
+    }
 
     #[test]
     fn slug_matches_claude_code() {

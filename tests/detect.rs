@@ -326,3 +326,82 @@ fn captures_of_narrow_panes_through_real_tmux() {
         }
     }
 }
+
+/// Real captures of older (and the newest) releases, one folder per version, made by
+/// `scripts/claude-versions.sh --captures tests/fixtures` (each folder's README says how). The
+/// verdict follows from the mock mode the capture was made in.
+fn release_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            p.is_dir()
+                && name.split('.').count() == 3
+                && name.split('.').all(|n| n.parse::<u32>().is_ok())
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The verdict a capture of `version` must get, from its name (`<mode>-interactive.txt`,
+/// `<mode>-retrying.txt`, `<mode>-resumed.txt`, `print-<mode>.txt`).
+fn release_verdict(version: &str, name: &str) -> &'static str {
+    let (how, mode) = match name.strip_prefix("print-") {
+        Some(mode) => ("print", mode),
+        None => {
+            let (mode, how) = name.rsplit_once('-').unwrap_or((name, ""));
+            (how, mode)
+        }
+    };
+    let limit = [
+        "429usage5h",
+        "429session-noover",
+        "429weekly-noover",
+        "429opus-noover",
+        "429reset-only",
+    ];
+    // Up to 2.0.0 every 429 of a subscription is a limit to the CLI: a plain 429 shows as
+    // `Claude usage limit reached.`, a limit without a time (only the transcript tells it is a
+    // throttle), and the reset header alone makes a limit; later releases call a 429 without the
+    // representative claim `API Error: Rate limit reached`.
+    let legacy = version.starts_with("1.") || version == "2.0.0";
+    match (mode, how) {
+        ("ok" | "okquote", _) => "none",
+        ("529" | "500", _) => "server-error",
+        ("429plain", "interactive") if legacy => "quota",
+        ("429plain", _) => "server-error",
+        ("429reset-only", _) if !legacy => "server-error",
+        // A resumed screen redraws the limit it stopped at: `detect` reports what is on screen.
+        (m, "interactive" | "print" | "resumed") if limit.contains(&m) => "quota",
+        _ => panic!("{version}/{name}: no expectation for this capture"),
+    }
+}
+
+#[test]
+fn real_captures_of_every_release_give_their_verdict() {
+    let dirs = release_dirs();
+    assert!(dirs.len() >= 4, "release captures: {dirs:?}");
+    let mut checked = 0;
+    for dir in dirs {
+        let version = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(dir.join("README.md").is_file(), "{version} has no README");
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".txt") else {
+                continue;
+            };
+            let want = release_verdict(&version, stem);
+            let v = detect_file(&path);
+            assert_eq!(v["verdict"], want, "{version}/{name}: {v}");
+            if want != "none" {
+                assert!(v["line"].is_string(), "{version}/{name}: {v}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} captures");
+}

@@ -42,8 +42,7 @@ fn run_entry_with_bin(w: &World) {
 }
 
 fn global(w: &World, option: &str) -> String {
-    let v = w.tmux(&["show-options", "-gqv", option]);
-    v.strip_suffix('\n').unwrap_or(&v).to_string()
+    w.value(option)
 }
 
 fn hook_lines(w: &World) -> Vec<String> {
@@ -54,10 +53,14 @@ fn hook_lines(w: &World) -> Vec<String> {
         .collect()
 }
 
+/// Our hooks as `show-hooks` prints them (`NAME[4210] COMMAND`), read as a format so that tmux
+/// 3.4-3.5a's escaping of printed output does not change them.
 fn our_hook_lines(w: &World) -> Vec<String> {
-    hook_lines(w)
-        .into_iter()
-        .filter(|l| l.contains(HOOK_INDEX))
+    OUR_HOOKS
+        .iter()
+        .map(|hook| (hook, w.value(&format!("{hook}{HOOK_INDEX}"))))
+        .filter(|(_, command)| !command.is_empty())
+        .map(|(hook, command)| format!("{hook}{HOOK_INDEX} {command}"))
         .collect()
 }
 
@@ -72,9 +75,7 @@ fn tick_commands(status: &str) -> Vec<String> {
 
 /// What tmux shows for the prefix binding of `key`, or None when it is unbound.
 fn binding(w: &World, key: &str) -> Option<String> {
-    let out = w.tmux_output(&["list-keys", "-T", "prefix", key]);
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !text.is_empty()).then_some(text)
+    w.binding(key)
 }
 
 /// A tmux control-mode client: a real attached client, so that display-message has somewhere
@@ -166,13 +167,15 @@ fn messages(w: &World) -> String {
 fn tools_dir(w: &World) -> PathBuf {
     let dir = w.root.join("tools");
     std::fs::create_dir_all(&dir).unwrap();
+    // The tmux of PATH (the version under test); the rest from the system folders.
+    let path = std::env::var_os("PATH").unwrap_or_default();
     for tool in [
-        "bash", "sh", "tmux", "mkdir", "cat", "rm", "cp", "sleep", "dirname", "sed",
+        "tmux", "bash", "sh", "mkdir", "cat", "rm", "cp", "sleep", "dirname", "sed",
     ] {
-        let found = ["/usr/bin", "/bin", "/usr/local/bin"]
-            .iter()
-            .map(|d| Path::new(d).join(tool))
-            .find(|p| p.exists())
+        let found = std::env::split_paths(&path)
+            .filter(|d| tool == "tmux" || d.starts_with("/usr") || d.starts_with("/bin"))
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
             .unwrap_or_else(|| panic!("{tool} not found"));
         std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
     }
@@ -193,6 +196,10 @@ fn run_stored_command(w: &World, printed: &str, subcommand: &str) -> String {
         .unwrap_or_else(|| panic!("no run-shell in {printed:?}"));
     let out = w.root.join("version.out");
     let _ = std::fs::remove_file(&out);
+    // tmux 3.4-3.5a print the `\$` of a command as `\\$` (vis(3) escapes `$NAME` once more);
+    // the paths here hold no backslash of their own, so this undoes it.
+    let printed = printed.replace("\\\\$", "\\$");
+    let printed = printed.as_str();
     let cmd = printed[start..]
         .replacen("run-shell -b ", "run-shell ", 1)
         .replacen(subcommand, &format!(" --version > {}", out.display()), 1);
@@ -462,6 +469,23 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
     );
     let expected = tools.join("claude-failover").display().to_string();
     assert_eq!(tick_commands(&global(&w, "status-right")), vec![expected]);
+}
+
+/// The `tmux` on PATH cannot talk to the server (a pre-3.6 tmux and a 3.6+ server, after a
+/// package upgrade): the entry, run by the server, still installs everything through the
+/// server's own executable. `TMUX_MATRIX_OTHER_TMUX` (set by scripts/tmux-matrix.sh) makes it a
+/// real tmux of another version.
+#[test]
+fn entry_works_when_the_tmux_on_path_cannot_reach_the_server() {
+    let w = World::new();
+    w.start_server();
+    w.set_option("status-right", "#{claude_failover}");
+    let old = w.unreachable_tmux(true);
+    let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());
+    run_entry(&w, &[("CLAUDE_FAILOVER_BIN", BIN), ("PATH", &path)]);
+    assert_eq!(tick_commands(&global(&w, "status-right")), vec![BIN]);
+    assert_eq!(our_hook_lines(&w).len(), OUR_HOOKS.len());
+    assert!(binding(&w, "S").is_some());
 }
 
 /// A world whose PATH has no claude-failover and whose cargo is a script (`body`, run in the

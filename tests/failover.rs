@@ -629,3 +629,86 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
     w.wait_screen(&pane, "Claude Code", 10);
     assert_eq!(pane_row(&status(w), &pane)["account"], "b");
 }
+
+/// A turn of a release without a session file: over when the spinner's `esc to interrupt` is
+/// gone (nothing else says so).
+fn old_turn(w: &World, pane: &str, text: &str, expect: &str) {
+    type_line(w, pane, text);
+    w.wait_screen(pane, expect, 10);
+    w.wait_for(10, &format!("the turn in {pane} to end"), || {
+        !w.capture(pane).contains("esc to interrupt")
+    });
+}
+
+/// Releases up to 2.0.0 (the simulator's `sim-release` 1.0): API-error records without any tag
+/// (the text is all there is) and no `sessions/<pid>.json`. Their limit still swaps, once; their
+/// server errors and throttles never do.
+#[test]
+fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
+    let s = setup(3, 0, false);
+    let w = &s.w;
+    for dir in [&s.a, &s.b, s.c.as_ref().unwrap()] {
+        std::fs::write(dir.join("sim-release"), "1.0").unwrap();
+    }
+    let p1 = start_claude(w, &s.a, &s.work);
+    old_turn(w, &p1, "first turn", "Sim reply to: first turn");
+    for (mode, expect) in [
+        ("529", "529 Overloaded"),
+        ("429plain", "not your usage limit"),
+    ] {
+        set_mode(&s.a, mode);
+        old_turn(w, &p1, &format!("try {mode}"), expect);
+        for _ in 0..3 {
+            tick(w);
+        }
+    }
+    assert!(events(w, "swap").is_empty());
+    assert!(!s.a.join("sessions").exists(), "no session file, as 1.0.x");
+    let transcript = std::fs::read_dir(s.w.home.join(".claude-shared/projects"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .map(|f| w.read(&f.path()))
+        .collect::<String>();
+    assert!(transcript.contains("\"isApiErrorMessage\":true"));
+    assert!(!transcript.contains("apiErrorStatus") && !transcript.contains("\"error\":"));
+
+    set_mode(&s.a, "429usage5h");
+    old_turn(w, &p1, "hit it", "You've hit your 5-hour limit");
+    tick(w);
+    tick(w);
+    let swaps = events(w, "swap");
+    assert_eq!(swaps.len(), 1, "{swaps:#?}");
+    assert_eq!(
+        (&swaps[0]["from"], &swaps[0]["to"]),
+        (&"a".into(), &"b".into())
+    );
+    w.wait_screen(&p1, "Sim reply to: first turn", 10);
+    // The resumed pane redraws the limit: never a second swap.
+    for _ in 0..4 {
+        tick(w);
+    }
+    assert_eq!(events(w, "swap").len(), 1);
+    assert_eq!(status(w)["active"], "b");
+    // It forked the conversation into a new transcript: the next limit is read there, and the
+    // next swap resumes the fork, with the turns made on b.
+    let first_id = launches(w).last().unwrap()["resume"].clone();
+    set_mode(&s.b, "ok");
+    old_turn(w, &p1, "second turn", "Sim reply to: second turn");
+    set_mode(&s.b, "429weekly");
+    old_turn(w, &p1, "hit it again", "You've hit your weekly limit");
+    tick(w);
+    tick(w);
+    let swaps = events(w, "swap");
+    assert_eq!(swaps.len(), 2, "{swaps:#?}");
+    assert_eq!(
+        (&swaps[1]["from"], &swaps[1]["to"]),
+        (&"b".into(), &"c".into())
+    );
+    let resumed = launches(w).last().unwrap()["resume"].clone();
+    assert!(
+        resumed.is_string() && resumed != first_id,
+        "{resumed} {first_id}"
+    );
+    w.wait_screen(&p1, "Sim reply to: second turn", 10);
+}

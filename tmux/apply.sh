@@ -15,6 +15,23 @@ CF_HOOKS=(client-attached session-created)
 CF_DEFAULT_KEY=S
 CF_SWAP_ARGS="swap --reason 'manual (key)' --display"
 
+# Every `tmux` here runs the server's own executable when `$TMUX` names a live tmux server (run-shell
+# sets it): a `tmux` on PATH older than 3.6 cannot talk to a 3.6+ server at all, which is what a
+# package upgrade leaves while the server runs. Else the `tmux` on PATH. $CLAUDE_FAILOVER_TMUX, if
+# set, is used instead, as by the binary.
+tmux() {
+	if [[ -z ${CF_TMUX:-} ]]; then
+		local pid=${TMUX#*,} comm=""
+		pid=${pid%%,*}
+		CF_TMUX=${CLAUDE_FAILOVER_TMUX:-tmux}
+		if [[ -z ${CLAUDE_FAILOVER_TMUX:-} && -n ${TMUX:-} && $pid =~ ^[0-9]+$ ]]; then
+			comm=$(cat "/proc/$pid/comm" 2>/dev/null)
+			[[ $comm == tmux* && -x /proc/$pid/exe ]] && CF_TMUX=/proc/$pid/exe
+		fi
+	fi
+	command "$CF_TMUX" "$@"
+}
+
 # Replace every placeholder (or $3) in $1 with $2; bash's own ${x//p/r} would read `&` in the
 # replacement as "the match" (bash 5.2) and needs the pattern's `#` and braces quoted.
 cf_replace_all() {
@@ -27,28 +44,75 @@ cf_replace_all() {
 }
 
 # Read status-left, status-right, the swap key option and the key bound last time, in one call.
-# Fields are cut at a separator line that no option value holds, so values with newlines survive.
+# Every value is asked for as `#{q:NAME}`, tmux's shell quoting (the same in every version), and
+# the values are one record: separated by unescaped spaces, ended by an unescaped `|` (values may
+# hold newlines). tmux 3.4-3.5a also print control characters as octal or C escapes and put a
+# backslash before `$NAME`; cf_unquote undoes both (see src/tmux/output.rs).
 cf_read_options() {
-	local sep=$'\x1f'claude-failover$'\x1f' out name i=0
-	out=$(tmux show-options -gqv status-left \; display-message -p "$sep" \
-		\; show-options -gqv status-right \; display-message -p "$sep" \
-		\; show-options -gqv @claude-failover-swap-key \; display-message -p "$sep" \
-		\; show-options -gqv @claude-failover-bound-key \; display-message -p "$sep" 2>&1 &&
-		printf x) || {
+	local out name i=0
+	out=$(tmux display-message -p '#{q:status-left} #{q:status-right} #{q:@claude-failover-swap-key} #{q:@claude-failover-bound-key}|' 2>&1) || {
 		cf_say "claude-failover: could not read the tmux options: ${out//$'\n'/ }"
 		return 1
 	}
+	cf_unquote "$out"
+	if ((${#CF_FIELDS[@]} != 4)); then
+		cf_say "claude-failover: unexpected answer from tmux while reading options (${#CF_FIELDS[@]} fields)"
+		return 1
+	fi
 	for name in CF_STATUS_LEFT CF_STATUS_RIGHT CF_KEY CF_BOUND_KEY; do
-		[[ $out == *"$sep"$'\n'* ]] || {
-			cf_say "claude-failover: unexpected answer from tmux while reading options (field $i)"
-			return 1
-		}
-		REPLY=${out%%"$sep"$'\n'*}
-		out=${out#*"$sep"$'\n'}
-		# show-options ends each value with a newline; an unset option prints nothing.
-		printf -v "$name" '%s' "${REPLY%$'\n'}"
+		printf -v "$name" '%s' "${CF_FIELDS[i]}"
 		i=$((i + 1))
 	done
+}
+
+# The fields of the first record in $1 (a `#{q:A} #{q:B}|` format as tmux printed it) into the
+# array CF_FIELDS; empty when there is no whole record.
+cf_unquote() {
+	local s=$1 n=${#1} i=0 c d value="" oct
+	CF_FIELDS=()
+	while ((i < n)); do
+		c=${s:i:1}
+		case $c in
+		' ')
+			CF_FIELDS+=("$value")
+			value=""
+			;;
+		'|')
+			CF_FIELDS+=("$value")
+			return 0
+			;;
+		'\')
+			d=${s:i+1:1}
+			if [[ $d == '\' && ${s:i+2:1} == '$' ]]; then
+				value+='$'
+				i=$((i + 2))
+			elif [[ $d == [0-7] ]]; then
+				oct=${s:i+1:3}
+				oct=${oct%%[!0-7]*}
+				printf -v c "\\$oct"
+				value+=$c
+				i=$((i + ${#oct}))
+			else
+				case $d in
+				n) value+=$'\n' ;;
+				r) value+=$'\r' ;;
+				b) value+=$'\b' ;;
+				a) value+=$'\a' ;;
+				v) value+=$'\v' ;;
+				t) value+=$'\t' ;;
+				f) value+=$'\f' ;;
+				s) value+=' ' ;;
+				*) value+=$d ;;
+				esac
+				i=$((i + 1))
+			fi
+			;;
+		*) value+=$c ;;
+		esac
+		i=$((i + 1))
+	done
+	CF_FIELDS=()
+	return 1
 }
 
 # Append one tmux command (its words) to CF_BATCH, `;`-separated, each word made safe for the
@@ -62,11 +126,27 @@ cf_batch_add() {
 	done
 }
 
-# Whether the prefix binding of key $1 is still the swap binding this plugin made.
+# Whether the prefix binding of key $1 is still the swap binding this plugin made. The whole
+# table is listed: tmux 3.7c shows a lone match of `list-keys -T prefix KEY` as a message, not
+# on stdout. A line is `bind-key [-r] [-N note] -T prefix KEY COMMAND`, with KEY in tmux's
+# syntax (`\;`, `'#'`); tmux's own key names are printable, so 3.4-3.5a's escaping spares them.
 cf_key_is_ours() {
-	local out
-	out=$(tmux list-keys -T prefix "$1" 2>/dev/null) &&
-		[[ $out == *" $CF_SWAP_ARGS"* ]]
+	local out line key words i
+	out=$(tmux list-keys -T prefix 2>/dev/null) || return 1
+	while IFS= read -r line; do
+		[[ $line == *" $CF_SWAP_ARGS"* ]] || continue
+		read -r -a words <<<"$line"
+		for ((i = 1; i < ${#words[@]}; i++)); do
+			case ${words[i]} in
+			-T | -N) i=$((i + 1)) ;;
+			-*) ;;
+			*) break ;;
+			esac
+		done
+		key=${words[i]:-}
+		[[ $key == "$1" || $key == "\\$1" || $key == "'$1'" || $key == "\"$1\"" ]] && return 0
+	done <<<"$out"
+	return 1
 }
 
 # A shell command for run-shell / #(): the quoted binary plus fixed arguments, format-escaped.

@@ -11,10 +11,12 @@ source "$CF_SCRIPT_DIR/quote.sh"
 # shellcheck source=apply.sh
 source "$CF_SCRIPT_DIR/apply.sh"
 
-bound=$(tmux show-options -gqv @claude-failover-bound-key) || {
+out=$(tmux display-message -p '#{q:@claude-failover-bound-key}|') || {
 	echo "uninstall.sh: no tmux server to talk to" >&2
 	exit 1
 }
+cf_unquote "$out"
+bound=${CF_FIELDS[0]:-}
 CF_BATCH=()
 for hook in "${CF_HOOKS[@]}"; do
 	cf_batch_add set-hook -gu "$hook[$CF_HOOK_INDEX]"

@@ -43,9 +43,28 @@ cfe_install_claude() {
 	printf '%s\n' "$bin"
 }
 
-# A TCP port on 127.0.0.1 that was free a moment ago.
+# A TCP port on 127.0.0.1 that was free a moment ago; within CFE_PORT_RANGE (`LOW-HIGH`) when set
+# (machines that share ports between several runs give each its own range).
 cfe_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+	python3 - "${CFE_PORT_RANGE:-}" <<'PY'
+import random, socket, sys
+rng = sys.argv[1]
+ports = [0]
+if rng:
+    lo, hi = (int(x) for x in rng.split("-"))
+    ports = random.sample(range(lo, hi + 1), min(200, hi - lo + 1))
+for p in ports:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally_port = s.getsockname()[1]
+    s.close()
+    print(finally_port)
+    sys.exit(0)
+sys.exit("no free port in " + rng)
+PY
 }
 
 # cfe_start_mock MOCK PORT MODEFILE LOG MAX_SECONDS: start the mock in the background (mode read
@@ -99,4 +118,45 @@ with open(path, "w") as f:
                                    "hasCompletedProjectOnboarding": True}}}, f)
 PY
 	printf '{"theme":"dark"}\n' >"$dir/settings.json"
+}
+
+# cfe_private_world ROOT: HOME, the XDG folders, TMPDIR and the tmux socket folder all under
+# ROOT, and nothing inherited that would point the CLI, tmux or claude-failover elsewhere.
+cfe_private_world() {
+	export HOME="$1/home"
+	export XDG_STATE_HOME="$1/state" XDG_CONFIG_HOME="$1/config" XDG_CACHE_HOME="$1/cache"
+	export XDG_DATA_HOME="$1/data" TMUX_TMPDIR="$1/tmux" TMPDIR="$1/tmp"
+	unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN
+	mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" "$TMUX_TMPDIR" "$TMPDIR"
+}
+
+# cfe_ours_alive ROOT PID...: those of PIDS still running with the HOME of cfe_private_world ROOT.
+cfe_ours_alive() {
+	local root=$1 q
+	shift
+	for q in "$@"; do
+		[[ $(e2e_proc_env "$q" HOME) == "$root/home" ]] && echo "$q"
+	done
+	return 0
+}
+
+# cfe_end_claudes ROOT PID...: the CLI exits on its tmux server's SIGHUP; end only what is still
+# ours among PIDS (same pid, our HOME), and wait for it, so that nothing of a run outlives it.
+# (Uses e2e_wait_until and e2e_proc_env of scripts/lib/e2e.sh.)
+cfe_end_claudes() {
+	local cfe_root=$1 p
+	shift
+	local -a cfe_pids=("$@")
+	e2e_wait_until 3 eval '[[ -z $(cfe_ours_alive "$cfe_root" "${cfe_pids[@]}") ]]' ||
+		for p in $(cfe_ours_alive "$cfe_root" "${cfe_pids[@]}"); do kill "$p" 2>/dev/null || true; done
+	e2e_wait_until 5 eval '[[ -z $(cfe_ours_alive "$cfe_root" "${cfe_pids[@]}") ]]' ||
+		echo "still running after cleanup: $(cfe_ours_alive "$cfe_root" "${cfe_pids[@]}")"
+}
+
+# cfe_stop_run ROOT: stop what a run under ROOT started: its tmux server (E2E_SOCK), the mock
+# (CFE_MOCK_PID) and the claude processes it saw (KNOWN_CLAUDE_PIDS).
+cfe_stop_run() {
+	timeout 10 tmux -L "$E2E_SOCK" -f /dev/null kill-server >/dev/null 2>&1 || true
+	if [[ -n ${CFE_MOCK_PID:-} ]]; then kill "$CFE_MOCK_PID" 2>/dev/null || true; fi
+	cfe_end_claudes "$1" "${KNOWN_CLAUDE_PIDS[@]}"
 }

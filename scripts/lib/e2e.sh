@@ -67,14 +67,21 @@ e2e_capture() {
 	e2e_tmux capture-pane -p -J -t "$1"
 }
 
-# e2e_screen_has PANE TEXT: the visible screen contains TEXT (bytes, any locale).
+# e2e_screen_has PANE TEXT: the visible screen contains TEXT (bytes, any locale). grep reads
+# all of its input (no -q): stopping early would fail the pipe with SIGPIPE under pipefail.
 e2e_screen_has() {
-	e2e_capture "$1" | LC_ALL=C grep -qF -- "$2"
+	e2e_capture "$1" | LC_ALL=C grep -F -- "$2" >/dev/null
 }
 
 # Claude's empty input line: `❯` then U+00A0 (capture-pane drops trailing spaces).
 e2e_screen_prompt_ready() {
 	e2e_capture "$1" | LC_ALL=C grep -qE $'^\xe2\x9d\xaf(\xc2\xa0| )*$'
+}
+
+# Any release's empty input line: `❯` (2.1.x) or `│ >` in a rounded box (1.0.x-2.0.x), or the
+# placeholder those older boxes show before the first prompt (`│ > Try "edit …"`).
+e2e_screen_input_ready() {
+	e2e_capture "$1" | LC_ALL=C grep -E $'^(\xe2\x94\x82(\xc2\xa0| ))?(\xe2\x9d\xaf|>)(\xc2\xa0| )*(Try "|(\xe2\x94\x82)?$)' >/dev/null
 }
 
 # Claude shows `esc to interrupt` in its footer only while a turn runs.
@@ -86,6 +93,29 @@ e2e_screen_idle() {
 e2e_type() {
 	e2e_tmux send-keys -t "$1" -l -- "$2"
 	e2e_tmux send-keys -t "$1" Enter
+}
+
+# e2e_submit PANE TEXT: type TEXT, wait until the pane shows it, then Enter. Older releases
+# (1.0.x-2.0.x) take keys that arrive together with the text for a paste, and an Enter inside a
+# paste for a new line: so Enter goes on its own, and again until the prompt is sent.
+e2e_submit() {
+	local k
+	e2e_tmux send-keys -t "$1" -l -- "$2"
+	e2e_wait_until 10 e2e_screen_has "$1" "$2" || return 1
+	for ((k = 0; k < 5; k++)); do
+		e2e_tmux send-keys -t "$1" Enter
+		e2e_wait_until 2 e2e_screen_sent "$1" "$2" && return 0
+	done
+	return 1
+}
+
+# e2e_screen_sent PANE TEXT: below the last line holding TEXT, an empty input line or a turn at
+# work (`esc to interrupt`): TEXT was sent, it is no longer in the input box.
+e2e_screen_sent() {
+	e2e_capture "$1" | LC_ALL=C awk -v t="$2" -v ready=$'^(\xe2\x94\x82(\xc2\xa0| ))?(\xe2\x9d\xaf|>)(\xc2\xa0| )*(\xe2\x94\x82)?$' '
+		index($0, t) { after = 0; seen = 1; next }
+		seen && ($0 ~ ready || index($0, "esc to interrupt")) { after = 1 }
+		END { exit !(seen && after) }'
 }
 
 e2e_pane_pid() {

@@ -209,6 +209,9 @@ impl Demo {
             "-c",
             &self.home.display().to_string(),
         ])?;
+        // tmux 3.2a ignores -x/-y on a detached session (80x23): size it, and windows made later.
+        self.tmux(&["set", "-g", "default-size", "180x45"])?;
+        self.tmux(&["resize-window", "-t", "demo", "-x", "180", "-y", "45"])?;
         let tick = format!(
             "#({} -S {} tick)",
             crate::shell::quote(&self.exe.display().to_string()),

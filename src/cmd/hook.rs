@@ -6,7 +6,7 @@ use crate::failover;
 use crate::shell;
 use crate::state::Store;
 use crate::tmux::command::TmuxCommand;
-use crate::tmux::{Tmux, SEP};
+use crate::tmux::{output, Tmux};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -34,13 +34,13 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
 fn hook(tmux: &Tmux, args: &Args) -> Result<()> {
     let mut interval = DEFAULT_INTERVAL;
     if let Some(token) = &args.chain {
-        let out = tmux.query(&[[
-            "display-message",
-            "-p",
-            &format!("#{{@claude-failover-chain}}{SEP}#{{@claude-failover-poll-interval}}"),
-        ]])?;
-        let mut fields = out.trim_end_matches('\n').split(SEP);
-        if fields.next() != Some(token.as_str()) {
+        let format = output::record(&["@claude-failover-chain", "@claude-failover-poll-interval"]);
+        let out = tmux.query(&[["display-message", "-p", &format]])?;
+        let fields = output::parse_record(&out)
+            .map(|(f, _)| f)
+            .unwrap_or_default();
+        let mut fields = fields.iter();
+        if fields.next() != Some(token) {
             // A reload started a newer chain: this one ends here.
             return Ok(());
         }

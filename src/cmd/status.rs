@@ -93,6 +93,13 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         }));
     }
     let cooldown = state.cooldown_until.filter(|t| *t > now);
+    // Whether commands that change tmux can reach it, asked only when clients cannot run the
+    // server's own executable: a `tmux` of another version than the server cannot, and every
+    // swap would fail.
+    let tmux_client_problem = (!tmux.runs_server_exe())
+        .then(|| tmux.run(&["display-message", "-p", "ok"]).err())
+        .flatten()
+        .map(|e| format!("{e:#}"));
     let out = json!({
         "active": active,
         "accounts": accounts,
@@ -104,6 +111,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         "procs": format!("{:?}", scan.procs_backend).to_lowercase(),
         "tmux_via": tmux.reads_via().0,
         "tmux_socket_problem": tmux.reads_via().1,
+        "tmux_client_problem": tmux_client_problem,
         "panes": pane_rows,
     });
     if args.json {
@@ -156,6 +164,9 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     }
     if let Some(b) = out["blocked"].as_str() {
         println!("{b}");
+    }
+    if let Some(problem) = &tmux_client_problem {
+        println!("WARNING: swaps cannot reach tmux: {problem}");
     }
     println!("Claude panes: {}", pane_rows.len());
     for p in &pane_rows {

@@ -265,9 +265,11 @@ fn is_candidate(msg: &str) -> bool {
 }
 
 /// How the limit and error messages both recognisers look for begin.
-const MESSAGE_HEADS: [&str; 19] = [
+const MESSAGE_HEADS: [&str; 21] = [
     "This service",
     "Claude ",
+    "Spending cap ",
+    "Limit reached",
     "Fable",
     "Haiku",
     "Mythos",
@@ -310,15 +312,20 @@ pub(super) fn is_tool_header(msg: &str) -> bool {
     words_then(b, 1 + run(&b[1..], name), name, 3, &["(", " ("])
 }
 
-/// The summary of a finished turn (`Brewed for 0s`, `Worked for 12.5s`):
-/// `^[A-Z][a-z]+ for \d+(?:\.\d+)?\s?[smh]\b`.
+/// The summary of a finished turn (`Brewed for 0s`, `Worked for 12.5s`, `Sautéed for 0s`): one
+/// capitalised word in any script (the verb is picked at random, and not always ASCII), then its
+/// duration: `^\p{Uppercase}\p{Lowercase}+ for \d+(?:\.\d+)?\s?[smh]\b`.
 pub(super) fn is_turn_done(msg: &str) -> bool {
-    let b = msg.as_bytes();
-    if !b.first().is_some_and(u8::is_ascii_uppercase) {
+    let mut chars = msg.char_indices();
+    if !chars.next().is_some_and(|(_, c)| c.is_uppercase()) {
         return false;
     }
-    let verb = run(&b[1..], |c| c.is_ascii_lowercase());
-    let Some(rest) = b[1 + verb..].strip_prefix(b" for ").filter(|_| verb > 0) else {
+    let verb_end = chars
+        .find(|&(_, c)| !c.is_lowercase())
+        .map_or(msg.len(), |(i, _)| i);
+    let verb_len = msg[..verb_end].chars().count();
+    let b = &msg.as_bytes()[verb_end..];
+    let Some(rest) = b.strip_prefix(b" for ").filter(|_| verb_len > 1) else {
         return false;
     };
     let mut i = run(rest, |c| c.is_ascii_digit());
@@ -540,6 +547,36 @@ fn old_named_parts(msg: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
+/// Releases up to 2.0.0 when the 429 also rejects extra usage (`anthropic-ratelimit-unified-
+/// overage-status: rejected`): `Spending cap reached resets 8am` (no `·` before `resets`),
+/// `Spending cap reached ∙ resets 8am`, `Limit reached resets 8am (Europe/Paris) · ` (2.0.55, the
+/// hint after the last `·` empty or `/upgrade …`), `Limit reached – contact an admin to keep
+/// working`. The reset time:
+/// `^(?:Spending cap|Limit) reached(?: – contact an admin to keep working)?
+/// (?: resets (?P<t>[^·]+?))?(?: ?· ?(?P<rest>.*))?$`.
+fn cap_parts(msg: &str) -> Option<Reset> {
+    let r = msg
+        .strip_prefix("Spending cap reached")
+        .or_else(|| msg.strip_prefix("Limit reached"))?;
+    let r = r
+        .strip_prefix(" \u{2013} contact an admin to keep working")
+        .unwrap_or(r);
+    let (bare, r) = match r.strip_prefix(" resets ") {
+        Some(t) => {
+            let stop = t.find('\u{b7}').unwrap_or(t.len());
+            (Some(t[..stop].trim_end()), &t[stop..])
+        }
+        None => (None, r),
+    };
+    let rest = dot_tail(r)?;
+    let reset = reset_from_segments(rest)?;
+    match bare {
+        Some(t) if !plausible_reset(t) => None,
+        Some(t) => Some(Reset::Text(t.to_string())),
+        None => Some(reset),
+    }
+}
+
 pub(super) fn classify(msg: &str) -> Option<Class> {
     work(1 + msg.len());
     let first = msg.as_bytes().first()?;
@@ -553,6 +590,11 @@ pub(super) fn classify(msg: &str) -> Option<Class> {
     }
     if !is_candidate(msg) {
         return None;
+    }
+    // Releases up to 2.0.0 write every 429 of a subscription as `Claude AI usage limit
+    // reached|<reset>`; with no reset (`|0`) the 429 had no usage-limit header: a throttle.
+    if msg == "Claude AI usage limit reached|0" {
+        return Some(Class::Server("throttle"));
     }
     if let Some(q) = classify_quota(msg) {
         return Some(q);
@@ -659,6 +701,8 @@ fn api_error_kind(rest: &str) -> Option<Option<&'static str>> {
         &[
             "Server is temporarily limiting requests",
             "Request rejected (429)",
+            // 2.0.x: a 429 without the usage-limit headers.
+            "Rate limit reached",
         ],
     ) {
         "throttle"
@@ -743,6 +787,11 @@ fn classify_quota(msg: &str) -> Option<Class> {
     const MODELS: [&str; 5] = ["Fable", "Haiku", "Mythos", "Opus", "Sonnet"];
     if starts(&MODELS) && Q_MODEL.is_match(msg) {
         return quota("credits", Reset::None);
+    }
+    if starts(&["Spending cap reached", "Limit reached"]) {
+        if let Some(reset) = cap_parts(msg) {
+            return quota("usage", reset);
+        }
     }
     if starts(&["Claude AI usage limit reached|"]) {
         if let Some(c) = Q_OLD_EPOCH.captures(msg) {

@@ -84,8 +84,9 @@ pub fn detect(screen: &str) -> Detection {
 /// Words that every limit or server-error message this module knows holds at least one of.
 /// A screen without any of them is `none` without compiling a single pattern: the common case
 /// on every poll, where compiling the patterns would be most of the cost.
-const MATTERS: [&str; 16] = [
+const MATTERS: [&str; 17] = [
     "limit",
+    "cap reached",
     "Limit",
     "usage",
     "Usage",
@@ -369,8 +370,10 @@ struct Hit {
 enum Ev {
     Quota(Hit),
     Server(Hit),
-    /// A newer prompt, reply, spinner, other error or reset: the state moved on.
+    /// A newer prompt, reply, other error or reset: the state moved on.
     Newer,
+    /// A spinner still working on the turn.
+    Working,
     Neutral,
 }
 
@@ -526,8 +529,9 @@ fn event(lines: &[Line], i: usize) -> Ev {
         // The summary of the turn that just ended (`✻ Brewed for 0s`, `✻ Worked for 4s · done
         // 11:02 PM`) belongs to the turn above it, limit or not.
         None if line.mark == Mark::Spinner && is_turn_done(line.msg) => Ev::Neutral,
-        // Assistant text and tool calls, or a spinner still working: newer activity.
-        None if matches!(line.mark, Mark::Bullet | Mark::Spinner) => Ev::Newer,
+        None if line.mark == Mark::Spinner => Ev::Working,
+        // Assistant text and tool calls: newer activity.
+        None if line.mark == Mark::Bullet => Ev::Newer,
         None => Ev::Neutral,
     }
 }
@@ -536,6 +540,14 @@ enum Conv {
     Quota(Vec<Hit>),
     Server(Hit),
     None,
+}
+
+/// The first line above line `i` (within `MAX_WALK_UP`) that says anything.
+fn event_above(lines: &[Line], i: usize) -> Option<Ev> {
+    (i.saturating_sub(MAX_WALK_UP)..i)
+        .rev()
+        .map(|j| event(lines, j))
+        .find(|ev| !matches!(ev, Ev::Neutral))
 }
 
 fn scan_conversation(lines: &[Line], end: usize) -> Conv {
@@ -547,17 +559,23 @@ fn scan_conversation(lines: &[Line], end: usize) -> Conv {
             // `⎿ If it persists, check …` sits under the error (or spinner) it explains:
             // report that line when it is right above.
             Ev::Server(hint) if hint.text.starts_with("If it persists") => {
-                let above = (i.saturating_sub(MAX_WALK_UP)..i)
-                    .rev()
-                    .map(|j| event(lines, j))
-                    .find(|ev| !matches!(ev, Ev::Neutral));
-                return match above {
+                return match event_above(lines, i) {
                     Some(Ev::Server(hit)) => Conv::Server(hit),
                     _ => Conv::Server(hint),
                 };
             }
             Ev::Server(hit) => return Conv::Server(hit),
             Ev::Newer => return Conv::None,
+            // Claude is still at work on the turn. Its spinner may sit below the line that says
+            // why (1.0.58 and 2.1.150 draw `⎿ API Error (529 …) · Retrying in 3 seconds…`, then
+            // the spinner): a server error right above it is the state; anything else is not a
+            // confirmed limit.
+            Ev::Working => {
+                return match event_above(lines, i) {
+                    Some(Ev::Server(hit)) => Conv::Server(hit),
+                    _ => Conv::None,
+                };
+            }
             Ev::Quota(hit) => {
                 // The same limit usually shows twice (the `⎿` message, then the TUI's status
                 // line below it): gather the turn's other limit lines for the best one.
@@ -1378,6 +1396,106 @@ mod tests {
         ])));
         none(&d("my Claude usage limit reached 90% today\n"));
         none(&d("Claude AI usage limit reached|soon\n"));
+    }
+
+    #[test]
+    fn extra_usage_rejected_wordings() {
+        // 1.0.128-2.0.0 and 2.0.55 when the 429 also rejects extra usage: no `·` before `resets`,
+        // or a `·` with nothing after it.
+        let cases: &[(&str, Option<&str>)] = &[
+            ("Spending cap reached resets 8am", Some("2025-11-29T07:00:00Z")),
+            ("Spending cap reached \u{2219} resets 8am", Some("2025-11-29T07:00:00Z")),
+            ("Limit reached resets 8am (Europe/Paris) \u{b7} ", Some("2025-11-29T07:00:00Z")),
+            ("Limit reached resets 8am (Asia/Tokyo) \u{b7} /upgrade to Max 20x or turn on /extra-usage", Some("2025-11-28T23:00:00Z")),
+            ("Limit reached \u{b7} resets 8am (Europe/Paris) \u{b7} turn on /extra-usage", Some("2025-11-29T07:00:00Z")),
+            ("Limit reached \u{2013} contact an admin to keep working", None),
+            ("Spending cap reached", None),
+        ];
+        for (msg, reset) in cases {
+            quota(&d(&tui(&["\u{276f} hi", &result(msg)])), "usage", *reset);
+            quota(&d(&format!("{msg}\n")), "usage", *reset);
+        }
+        // The same words in prose, or with something else than a time after `resets`.
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &result("Limit reached for today, try tomorrow"),
+        ])));
+        none(&d("Spending cap reached resets whenever, friend.\n"));
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            "\u{25cf} The Spending cap reached resets 8am line means wait.",
+        ])));
+        none(&d("Approaching spending cap\n"));
+    }
+
+    #[test]
+    fn a_429_without_reset_time_is_a_throttle() {
+        // Up to 2.0.0 every 429 of a subscription reads `Claude AI usage limit reached|<reset>`;
+        // `|0` is one without the usage-limit headers.
+        server(&d("Claude AI usage limit reached|0\n"), "throttle");
+        server(&d("API Error: Rate limit reached\n"), "throttle");
+        quota(
+            &d("Claude AI usage limit reached|1764374400\n"),
+            "usage",
+            Some("2025-11-29T00:00:00Z"),
+        );
+    }
+
+    #[test]
+    fn turn_summaries_in_any_script_belong_to_the_turn_above() {
+        let limit = result("You've hit your session limit \u{b7} resets 2am (Europe/Paris)");
+        for summary in [
+            "\u{273b} Saut\u{e9}ed for 0s",
+            "\u{273b} Brewed for 0s",
+            "\u{2733} \u{c9}lucubrated for 12.5s",
+            "\u{273d} \u{417}\u{430}\u{432}\u{430}\u{440}\u{438}\u{43b} for 1m",
+        ] {
+            let s = tui(&["\u{276f} hi", &limit, "", summary]);
+            quota(&d(&s), "session", Some("2025-11-29T01:00:00Z"));
+            // The dialog 2.1.150+ open under it.
+            let s = tui(&[
+                "\u{276f} hi",
+                &limit,
+                "",
+                summary,
+                "",
+                "  What do you want to do?",
+                "",
+                "  \u{276f} 1. Stop and wait for limit to reset",
+                "    2. Upgrade your plan",
+            ]);
+            quota(&d(&s), "session", Some("2025-11-29T01:00:00Z"));
+        }
+        // Still working, whatever the script: not a confirmed limit.
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &limit,
+            "",
+            "\u{273b} Saut\u{e9}ing\u{2026} (3s \u{b7} esc to interrupt)",
+        ])));
+    }
+
+    #[test]
+    fn a_spinner_below_a_retrying_error_is_a_server_error() {
+        // 1.0.58 and 2.1.150: the retry line, then the spinner of the turn still at work.
+        let retry = result("API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}) \u{b7} Retrying in 3 seconds\u{2026} (attempt 1/1)");
+        let spinner =
+            "\u{273b} Combobulating\u{2026} (0s \u{b7} \u{2191} 0 tokens \u{b7} esc to interrupt)";
+        server(&d(&tui(&["\u{276f} hi", &retry, spinner])), "overloaded");
+        server(
+            &d(&tui(&["\u{276f} hi", &retry, "", spinner, ""])),
+            "overloaded",
+        );
+        // A spinner under a limit, or under a newer prompt, is still work in progress.
+        let limit = result("You've hit your 5-hour limit \u{b7} resets 1am (Europe/Paris)");
+        none(&d(&tui(&["\u{276f} hi", &limit, spinner])));
+        none(&d(&tui(&["\u{276f} hi", &retry, "\u{276f} next", spinner])));
+        none(&d(&tui(&[
+            "\u{276f} hi",
+            &retry,
+            "\u{25cf} Here is the answer.",
+            spinner,
+        ])));
     }
 
     #[test]

@@ -60,10 +60,10 @@ pub(super) const WORDINGS: &[(&str, &str, Option<&str>)] = &[
 
 /// The replaced patterns, as they were (compiled through `ascii_classes`, like before).
 pub(super) mod was {
-    pub const CANDIDATE: &str = r"^(?:You|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|(?:529 )?Overloaded|\d{3} |[A-Z][\w.-]*(?: [\w.-]+){0,3} is experiencing|Invalid |Not logged|Please run|OAuth|Login |Credit balance|Prompt is too long|Automatic continue|Continuing automatically|Press |What do you want|\d\. |/|Run /|Resend|Once fixed|Interrupted)";
-    pub const MESSAGE_START: &str = r"^(?:You've |You're out|Your |This service|Claude |Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|\d{3} |[A-Z][\w.-]* is exp)";
+    pub const CANDIDATE: &str = r"^(?:You|Your |This service|Claude |Spending cap |Limit reached|Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|(?:529 )?Overloaded|\d{3} |[A-Z][\w.-]*(?: [\w.-]+){0,3} is experiencing|Invalid |Not logged|Please run|OAuth|Login |Credit balance|Prompt is too long|Automatic continue|Continuing automatically|Press |What do you want|\d\. |/|Run /|Resend|Once fixed|Interrupted)";
+    pub const MESSAGE_START: &str = r"^(?:You've |You're out|Your |This service|Claude |Spending cap |Limit reached|Fable|Haiku|Mythos|Opus|Sonnet|5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|Usage limit|API Error|Request timed|Connection to|If it persists|\d{3} |[A-Z][\w.-]* is exp)";
     pub const TOOL_HEADER: &str = r"^[A-Za-z][\w.:-]*(?: [\w.:-]+){0,3} ?\(";
-    pub const TURN_DONE: &str = r"^[A-Z][a-z]+ for \d+(?:\.\d+)?\s?[smh]\b";
+    pub const TURN_DONE: &str = r"^\p{Uppercase}\p{Lowercase}+ for \d+(?:\.\d+)?\s?[smh]\b";
     pub const KNOWN: &str = r"^(?:Automatic continue cancelled|Continuing automatically|Press (?:enter|Enter|⏎)|What do you want to do|\d\. (?:Stop and wait|Wait here|Upgrade your plan)|/[a-z]|Run /|Resend your message|Once fixed|Interrupted)";
     pub const RESET_DONE: &str = r"^Your usage limit has reset\b";
     pub const OTHER_ERROR: &str = r"^(?:Invalid API key|Invalid auth token|Not logged in|Please run /login|OAuth token revoked|Login expired|Login reached its time limit|Credit balance is too low|Prompt is too long|API Error)";
@@ -76,7 +76,7 @@ pub(super) mod was {
       | API\ Error:\ Connection(?P<connection>)
       | API\ Error:\ (?:Request\ timed\ out|[^·]*?timed\ out)(?P<timeout>)
       | API\ Error:\ (?:The\ response\ stopped\ arriving|Server\ error\ mid-response)(?P<stream>)
-      | API\ Error:\ (?:Server\ is\ temporarily\ limiting\ requests|Request\ rejected\ \(429\))(?P<throttle>)
+      | API\ Error:\ (?:Server\ is\ temporarily\ limiting\ requests|Request\ rejected\ \(429\)|Rate\ limit\ reached)(?P<throttle>)
       | API\ Error:\ (?:Overloaded|[^·]*?overloaded_error)(?P<overloaded2>)
       | API\ Error:\ (?:Internal\ server\ error|[^·]*?\b(?:api_error|server_error)\b)(?P<server>)
       | Request\ timed\ out(?P<timeout2>)
@@ -182,8 +182,11 @@ pub(super) fn equivalence_corpus() -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                lines.extend(text.lines().map(String::from));
+            } else if path.extension().is_some_and(|e| e == "txt") {
+                // Screens only: the transcripts' JSON lines are long and no screen line.
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    lines.extend(text.lines().map(String::from));
+                }
             }
         }
     }

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
 const HELP: &str = "Usage: claude [options] [prompt]\n\n\
 Claude Code simulator (claude-sim). Understood: -r/--resume <id>, -c/--continue,\n\
 --session-id <uuid>, -p/--print, -v/--version; other options are accepted and ignored.\n\
-Driven by files in the config folder: sim-mode, sim-delay-ms, sim-reset.\n";
+Driven by files in the config folder: sim-mode, sim-delay-ms, sim-reset, sim-release.\n";
 
 /// Where and as whom this process runs.
 pub struct Ctx {
@@ -204,12 +204,25 @@ fn resolve(ctx: &Ctx, args: &args::Args) -> Result<Start, String> {
             return Err(format!("No conversation found with session ID: {id}"));
         }
     }
+    // Releases up to 2.0.0 fork a resumed conversation: its history is copied into a new
+    // transcript, under a new id, and the new turns go there.
+    let (path, id) = if resumed && older_release(&ctx.config_dir) {
+        let fork = uuid_v4();
+        let fork_path = ctx.transcript_path(&fork);
+        let history = std::fs::read(&path).unwrap_or_default();
+        std::fs::write(&fork_path, history)
+            .map_err(|e| format!("could not write {}: {e}", fork_path.display()))?;
+        (fork_path, fork)
+    } else {
+        (path, id)
+    };
     Ok(Start {
         transcript: Transcript {
             path,
             session_id: id,
             cwd: ctx.cwd.clone(),
             last_uuid: replay.last_uuid.clone(),
+            untagged: older_release(&ctx.config_dir),
         },
         replay,
     })
@@ -278,6 +291,13 @@ fn out(s: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(s.as_bytes());
     let _ = o.flush();
+}
+
+/// The account's `sim-release` file says `1.0`: behave like releases up to 2.0.0, which write
+/// their API-error records with no `error`, `apiError` or status (the text is all there is),
+/// keep no `sessions/<pid>.json`, and fork a conversation into a new transcript on `--resume`.
+pub fn older_release(config_dir: &std::path::Path) -> bool {
+    std::fs::read_to_string(config_dir.join("sim-release")).is_ok_and(|s| s.trim() == "1.0")
 }
 
 /// A random (version 4) UUID from /dev/urandom; std's randomly keyed hasher stands in when

@@ -21,6 +21,8 @@ pub struct Transcript {
     pub session_id: String,
     pub cwd: String,
     pub last_uuid: Option<String>,
+    /// Write API-error records as releases up to 2.0.0 did: no tags, only the text.
+    pub untagged: bool,
 }
 
 impl Transcript {
@@ -36,7 +38,12 @@ impl Transcript {
 
     pub fn append_reply(&mut self, reply: &Reply) -> std::io::Result<()> {
         let uuid = super::uuid_v4();
-        let rec = reply_record(self.base(&uuid), reply, &super::uuid_v4());
+        let mut rec = reply_record(self.base(&uuid), reply, &super::uuid_v4());
+        if self.untagged {
+            if let Some(m) = rec.as_object_mut() {
+                m.retain(|k, _| !(k.starts_with("apiError") || k == "error"));
+            }
+        }
         self.append(rec, uuid)
     }
 

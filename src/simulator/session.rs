@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use serde_json::json;
 
 pub struct LiveFile {
+    /// An older release that keeps no such file.
+    off: bool,
     path: PathBuf,
     pid: u32,
     session_id: String,
@@ -24,6 +26,7 @@ impl LiveFile {
     pub fn create(config_dir: &Path, pid: u32, session_id: &str, cwd: &str) -> LiveFile {
         let now = Timestamp::now().as_millisecond();
         let f = LiveFile {
+            off: super::older_release(config_dir),
             path: config_dir.join("sessions").join(format!("{pid}.json")),
             pid,
             session_id: session_id.to_string(),
@@ -34,7 +37,9 @@ impl LiveFile {
             busy: false,
             status_updated_at: now,
         };
-        let _ = std::fs::create_dir_all(config_dir.join("sessions"));
+        if !f.off {
+            let _ = std::fs::create_dir_all(config_dir.join("sessions"));
+        }
         f.write(now);
         f
     }
@@ -53,6 +58,10 @@ impl LiveFile {
     }
 
     fn write(&self, now: i64) {
+        // Releases before 2.1.150 keep no session file.
+        if self.off {
+            return;
+        }
         let mut v = json!({
             "pid": self.pid,
             "sessionId": self.session_id,

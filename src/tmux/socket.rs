@@ -125,6 +125,43 @@ pub fn socket_path(name: Option<&OsString>, path: Option<&PathBuf>) -> Option<Pa
     )
 }
 
+/// The process id of the server listening at `socket`, from the connection's peer
+/// credentials. Nothing is sent: the server sees a client that hangs up at once.
+#[cfg(target_os = "linux")]
+pub fn peer_pid(socket: &Path) -> std::io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    let stream = UnixStream::connect(socket)?;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    u32::try_from(cred.pid)
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| std::io::Error::other("no peer process id"))
+}
+
+/// Without SO_PEERCRED (nor /proc), the server's pid comes from `$TMUX` only.
+#[cfg(not(target_os = "linux"))]
+pub fn peer_pid(_socket: &Path) -> std::io::Result<u32> {
+    Err(std::io::Error::other("no SO_PEERCRED here"))
+}
+
 /// Run `args` (commands separated by `;` words, as for the `tmux` binary) on the server at
 /// `socket`, within `timeout`.
 #[cfg(test)]
@@ -383,6 +420,54 @@ mod tests {
         let big: Vec<OsString> = vec![OsString::from("x".repeat(MAX_FRAME))];
         assert!(hello(&big).is_err());
         assert!(hello(&[OsString::from("a\0b")]).is_err());
+    }
+
+    /// What every server from 3.2a to master checks of a command client's messages
+    /// (server-client.c: server_client_dispatch_identify and _command; 3.2a calls fatalx on a
+    /// mismatch, which ends every session): the sizes, the NUL ends, the protocol version in
+    /// the peer id, and the order (identify messages, DONE, then the command).
+    #[test]
+    fn identify_payloads_are_what_every_server_checks() {
+        let args: Vec<OsString> = ["display-message", "-p", "x", ";", "list-panes"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let out = hello(&args).unwrap();
+        let (mut at, mut kinds) = (0, Vec::new());
+        while let Some((kind, data, len)) = frame(&out[at..]).unwrap() {
+            let peer = u32::from_ne_bytes(out[at + 8..at + 12].try_into().unwrap());
+            assert_eq!(peer & 0xff, 8, "message {kind}: protocol version");
+            assert!(len <= MAX_FRAME);
+            match kind {
+                MSG_IDENTIFY_FLAGS | MSG_IDENTIFY_CLIENTPID => assert_eq!(data.len(), 4),
+                MSG_IDENTIFY_TERM | MSG_IDENTIFY_TTYNAME | MSG_IDENTIFY_CWD
+                | MSG_IDENTIFY_ENVIRON => {
+                    assert!(!data.is_empty() && data.ends_with(&[0]), "message {kind}")
+                }
+                MSG_IDENTIFY_DONE => assert!(data.is_empty()),
+                MSG_COMMAND => {
+                    let argc = i32::from_ne_bytes(data[..4].try_into().unwrap());
+                    assert_eq!(argc as usize, args.len());
+                    assert!(data.ends_with(&[0]));
+                    assert_eq!(data[4..].iter().filter(|&&b| b == 0).count(), args.len());
+                }
+                other => panic!("unexpected message {other}"),
+            }
+            kinds.push(kind);
+            at += len;
+        }
+        assert_eq!(at, out.len());
+        assert_eq!(
+            kinds[..5],
+            [
+                MSG_IDENTIFY_FLAGS,
+                MSG_IDENTIFY_TERM,
+                MSG_IDENTIFY_TTYNAME,
+                MSG_IDENTIFY_CWD,
+                MSG_IDENTIFY_CLIENTPID
+            ]
+        );
+        assert_eq!(&kinds[kinds.len() - 2..], [MSG_IDENTIFY_DONE, MSG_COMMAND]);
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_claude-failover");
 /// The simulated Claude Code, a binary of its own; the worlds run it as `claude`.
 pub const SIM: &str = env!("CARGO_BIN_EXE_claude-sim");
 
+/// How the product reads tmux output on every version; the tests read values the same way.
+#[path = "../../src/tmux/output.rs"]
+pub mod output;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A private world for one test: its own folder with HOME, XDG dirs, TMUX_TMPDIR, a `bin/`
@@ -90,6 +94,27 @@ impl World {
         log
     }
 
+    /// A folder holding a `tmux` that cannot talk to this world's server, as a tmux older than
+    /// 3.6 cannot talk to a 3.6+ one: `TMUX_MATRIX_OTHER_TMUX` (a real tmux of another version,
+    /// set by scripts/tmux-matrix.sh) when `real` and it is set, else a script that says what
+    /// such a tmux says (`-V`: `tmux 3.5a`).
+    pub fn unreachable_tmux(&self, real: bool) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.root.join("old-tmux");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmux = dir.join("tmux");
+        match std::env::var_os("TMUX_MATRIX_OTHER_TMUX").filter(|_| real) {
+            Some(other) => std::os::unix::fs::symlink(other, &tmux).unwrap(),
+            None => {
+                let script = "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'tmux 3.5a'; exit 0; }\n\
+                              echo 'server exited unexpectedly' >&2\nexit 1\n";
+                std::fs::write(&tmux, script).unwrap();
+                std::fs::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        dir
+    }
+
     /// A command with this world's environment (and no `TMUX`, so nothing reaches the outer
     /// server a developer may be running the tests in).
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
@@ -112,6 +137,11 @@ impl World {
             .env_remove("TMUX_PANE")
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CLAUDE_FAILOVER_STATE_DIR");
+        // A world that counts the runs of the `tmux` on PATH (count_tmux_runs) has the product
+        // run that one, not the server's own executable.
+        if self.bin.join("tmux").exists() {
+            c.env("CLAUDE_FAILOVER_TMUX", "tmux");
+        }
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -133,15 +163,29 @@ impl World {
     }
 
     pub fn tmux_output<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
-        self.command("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
+        // A `tmux` wrapper just written (count_tmux_runs) may be briefly held open for writing
+        // by a child another test thread forked meanwhile ("Text file busy"): try again.
+        let mut tries = 0;
+        loop {
+            let out = self
+                .command("tmux")
+                .args(["-L", &self.socket, "-f", "/dev/null"])
+                .args(args)
+                .output();
+            match out {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                out => return out.expect("tmux runs"),
+            }
+        }
     }
 
     /// Start the server with one session (`main`, a plain `sh`, 200x50). Panes run a non-login
     /// `sh`: a login shell would read /etc/profile, which resets PATH and hides `bin/claude`.
+    /// tmux 3.2a ignores `-x`/`-y` on a detached session (80x23): the window is resized after,
+    /// and `default-size` sizes the windows made later.
     pub fn start_server(&self) {
         let home = self.home.display().to_string();
         self.tmux(&[
@@ -157,6 +201,8 @@ impl World {
             &home,
             "/bin/sh",
         ]);
+        self.tmux(&["set", "-g", "default-size", "200x50"]);
+        self.tmux(&["resize-window", "-t", "main", "-x", "200", "-y", "50"]);
         // Our own panes and scripts must not be slowed by tmux's escape wait.
         self.tmux(&["set", "-g", "escape-time", "0"]);
         self.tmux(&["set", "-g", "default-command", "/bin/sh"]);
@@ -287,8 +333,48 @@ impl World {
         dir.to_path_buf()
     }
 
+    /// The visible screen of `pane`, without trailing blanks on its lines (tmux 3.2a keeps
+    /// them with `-J`, later versions do not).
     pub fn capture(&self, pane: &str) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-t", pane])
+        let screen = self.tmux(&["capture-pane", "-p", "-J", "-t", pane]);
+        let mut out = String::with_capacity(screen.len());
+        for line in screen.lines() {
+            out.push_str(line.trim_end_matches(' '));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The value of a global option (or any format variable) exactly as tmux holds it, read the
+    /// way the product reads it (`show-options` output is escaped by tmux 3.4-3.5a).
+    pub fn value(&self, name: &str) -> String {
+        let out = self.tmux(&["display-message", "-p", &output::record(&[name])]);
+        let (mut fields, _) =
+            output::parse_record(&out).unwrap_or_else(|| panic!("no record for {name} in {out:?}"));
+        fields.pop().unwrap_or_default()
+    }
+
+    /// The prefix-table binding of `key` as `list-keys` prints it, or None when it is unbound.
+    /// The whole table is listed: tmux 3.7c prints a lone match of `list-keys -T prefix KEY` as
+    /// a message instead.
+    pub fn binding(&self, key: &str) -> Option<String> {
+        let out = self.tmux_output(&["list-keys", "-T", "prefix"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find(|line| {
+                let mut words = line.split_whitespace().skip(1);
+                let mut word = words.next();
+                while let Some(flag) = word.filter(|w| w.starts_with('-')) {
+                    if flag == "-T" || flag == "-N" {
+                        words.next();
+                    }
+                    word = words.next();
+                }
+                word.is_some_and(|w| {
+                    w == key || w.strip_prefix('\\') == Some(key) || w == format!("'{key}'")
+                })
+            })
+            .map(|l| l.trim().to_string())
     }
 
     /// Wait until `f` is true (polling), or panic after `secs` with `what`.
