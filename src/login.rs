@@ -26,8 +26,26 @@ pub fn keychain_service(config_dir_env: Option<&str>) -> String {
     }
 }
 
-#[cfg(target_os = "macos")]
+/// Variables that log Claude in whatever the home holds (a token from `claude setup-token`, an
+/// API key): with one of them in the environment tmux gives Claude, every home can take over.
+/// Only their presence is looked at.
+const LOGIN_VARIABLES: [&str; 3] = [
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+];
+
+/// Is an account's home logged in?
 pub fn check(account: &Account) -> Login {
+    let by_env = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if LOGIN_VARIABLES.iter().any(|name| by_env(name)) {
+        return Login::LoggedIn;
+    }
+    check_home(account)
+}
+
+#[cfg(target_os = "macos")]
+fn check_home(account: &Account) -> Login {
     let service = keychain_service(account.env.as_deref());
     let found = std::process::Command::new("/usr/bin/security")
         .args(["find-generic-password", "-s", &service])
@@ -44,7 +62,7 @@ pub fn check(account: &Account) -> Login {
 }
 
 #[cfg(not(target_os = "macos"))]
-pub fn check(account: &Account) -> Login {
+fn check_home(account: &Account) -> Login {
     let file = account.dir.join(".credentials.json");
     // Existence only: the file is never opened.
     if std::fs::symlink_metadata(&file).is_ok() {
@@ -82,9 +100,11 @@ mod tests {
             dir: dir.clone(),
             env: Some(dir.display().to_string()),
         };
-        assert!(matches!(check(&a), Login::LoggedOut(why) if why.contains(".credentials.json")));
+        assert!(
+            matches!(check_home(&a), Login::LoggedOut(why) if why.contains(".credentials.json"))
+        );
         std::fs::write(dir.join(".credentials.json"), "").unwrap();
-        assert_eq!(check(&a), Login::LoggedIn);
+        assert_eq!(check_home(&a), Login::LoggedIn);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

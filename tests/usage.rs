@@ -323,6 +323,26 @@ fn an_account_that_is_not_logged_in_is_never_swapped_to() {
     assert_eq!(pane_row(&status(&w), &p)["account"], "c");
 }
 
+/// A token or key in the environment tmux gives Claude logs every home in, whatever the home
+/// holds (`claude setup-token`, CI, the real-CLI end-to-end runs): no home is then "logged out".
+#[test]
+fn a_login_from_the_environment_lets_every_home_take_over() {
+    let Bar { w, dirs, .. } = three_accounts();
+    std::fs::remove_file(dirs[1].join(".credentials.json")).unwrap();
+    let out = w
+        .cf_command(&["status", "--json"])
+        .env("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-test")
+        .output()
+        .unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = account_row(&st, "b");
+    assert_eq!(
+        (&b["logged_in"], &b["can_take_over"]),
+        (&true.into(), &true.into()),
+        "{b:#}"
+    );
+}
+
 #[test]
 fn the_wrapper_passes_input_output_and_exit_status_through() {
     let w = World::new();

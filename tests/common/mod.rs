@@ -212,7 +212,7 @@ impl World {
 
     /// The real binary with this world's environment, as tmux runs it from a `#()` job or a
     /// hook of this world's server (`TMUX` names it), against that server.
-    fn cf_command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+    pub fn cf_command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut c = self.command(BIN);
         if let Some(job_tmux) = self.job_tmux.get() {
             c.env("TMUX", job_tmux);
