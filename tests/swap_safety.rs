@@ -391,14 +391,29 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
     empty_transcript(w, &id);
     let client = attach_client(w);
     w.cf_ok(&["swap", "--reason", "test"]);
+    // The swap watches its panes for a few seconds; on a machine too loaded for Claude's exit to
+    // show in that time, the next poll finds it. Either way: within a bounded time.
+    let caught_by_the_swap = w.events_named("restart-failed").len() == 1;
+    if !caught_by_the_swap {
+        w.wait_for(20, "the restart-failed event", || {
+            w.cf_ok(&["tick"]);
+            !w.events_named("restart-failed").is_empty()
+        });
+    }
     let shown = client_messages(w, &client);
     assert!(shown.contains("did not restart on b"), "{shown}");
-    // The last message stays on the client's status line, drawn as written.
-    w.wait_screen(
-        "viewer",
-        "swapped a -> b (1 pane(s), 1 not restarted): test",
-        10,
-    );
+    if caught_by_the_swap {
+        // The last message stays on the client's status line, drawn as written.
+        w.wait_screen(
+            "viewer",
+            "swapped a -> b (1 pane(s), 1 not restarted): test",
+            10,
+        );
+        assert_eq!(
+            w.events_named("swap")[0]["panes"][0]["outcome"],
+            "restart-failed"
+        );
+    }
     let failed = w.events_named("restart-failed");
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0]["pane"], pane.as_str());
@@ -406,10 +421,6 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
     let why = failed[0]["why"].as_str().unwrap();
     assert!(why.contains("No conversation found"), "{why}");
     assert!(why.contains("status 1"), "{why}");
-    assert_eq!(
-        w.events_named("swap")[0]["panes"][0]["outcome"],
-        "restart-failed"
-    );
     let st = w.status_json();
     let row = status_row(&st, &pane).unwrap_or_else(|| panic!("{st:#}"));
     assert_eq!(row["state"], "restart-failed");
