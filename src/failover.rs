@@ -16,7 +16,9 @@ use crate::options::Config;
 use crate::panes::{self, ClaudePane, Owner, Scan};
 use crate::relaunch;
 use crate::shell;
-use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
+use crate::state::{
+    Journal, JournalPane, Locked, Outcome, PaneState, PaneStatus, Pending, State, SwapSummary,
+};
 use crate::takeover::Skip;
 use crate::tmux::command::TmuxCommand;
 use crate::tmux::Tmux;
@@ -158,7 +160,7 @@ pub fn tick(
         if !counted {
             ps.pending = None;
         }
-        ps.state = pane_state(cp, ps, &detection, fresh.as_ref(), config.confirm_polls).to_string();
+        ps.state = pane_state(cp, ps, &detection, fresh.as_ref(), config.confirm_polls);
         if let (Some(p), Some(account)) = (&ps.pending, &ps.account) {
             if p.polls >= config.confirm_polls {
                 let mut d = detection.clone();
@@ -313,9 +315,9 @@ fn pane_state(
     d: &Detection,
     fresh: Option<&Freshness>,
     confirm_polls: u32,
-) -> &'static str {
+) -> PaneStatus {
     if ps.restart_to.is_some() {
-        return "waiting-idle";
+        return PaneStatus::WaitingIdle;
     }
     match (d.verdict, fresh) {
         (Verdict::Quota, Some(Freshness::Fresh(..))) => {
@@ -324,14 +326,16 @@ fn pane_state(
                 .as_ref()
                 .is_some_and(|p| p.polls >= confirm_polls)
             {
-                "limited"
+                PaneStatus::Limited
             } else {
-                "confirming"
+                PaneStatus::Confirming
             }
         }
-        (Verdict::ServerError, _) | (Verdict::Quota, Some(Freshness::Vetoed)) => "server-error",
-        _ if cp.busy => "busy",
-        _ => "idle",
+        (Verdict::ServerError, _) | (Verdict::Quota, Some(Freshness::Vetoed)) => {
+            PaneStatus::ServerError
+        }
+        _ if cp.busy => PaneStatus::Busy,
+        _ => PaneStatus::Idle,
     }
 }
 
@@ -487,8 +491,8 @@ fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
             ps.pending = None;
             // A restart that waited for this Claude has nothing left to restart.
             ps.restart_to = None;
-            if ps.state != "resume-needed" {
-                ps.state = "exited".into();
+            if ps.state != PaneStatus::ResumeNeeded {
+                ps.state = PaneStatus::Exited;
             }
         }
     }
@@ -688,7 +692,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             continue;
         }
         let outcome = match live.get(jp.pane.as_str()) {
-            None => "gone",
+            None => Outcome::Gone,
             Some(_) => {
                 let cp = scan.claude.iter().find(|c| c.pane.id == jp.pane);
                 let typing = screens
@@ -707,16 +711,16 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                         .get(&jp.pane)
                         .is_none_or(|p| p.pending.is_none());
                 if already {
-                    "resumed"
+                    Outcome::Resumed
                 } else if cp.is_none() {
                     // Claude left the pane since the journal was written: leave it alone.
-                    "not-claude"
+                    Outcome::NotClaude
                 } else if busy {
                     if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
                         ps.restart_to = Some(journal.to.clone());
-                        ps.state = "waiting-idle".into();
+                        ps.state = PaneStatus::WaitingIdle;
                     }
-                    "deferred"
+                    Outcome::Deferred
                 } else {
                     let cwd = jp.cwd.clone().unwrap_or_default();
                     let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
@@ -744,7 +748,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                                 &restarted_pane,
                                 &format!("{err:#}"),
                             );
-                            relaunch::FAILED
+                            Outcome::RestartFailed
                         }
                     }
                 }
@@ -752,7 +756,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         };
         if let Some(j) = locked.state.journal.as_mut() {
             j.panes[i].done = true;
-            j.panes[i].outcome = Some(outcome.to_string());
+            j.panes[i].outcome = Some(outcome);
         }
         locked.commit()?;
         kill_point("pane");
@@ -761,7 +765,7 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     for pane in relaunch::wait(ctx, locked, &restarted) {
         if let Some(j) = locked.state.journal.as_mut() {
             for jp in j.panes.iter_mut().filter(|jp| jp.pane == pane) {
-                jp.outcome = Some(relaunch::FAILED.to_string());
+                jp.outcome = Some(Outcome::RestartFailed);
             }
         }
     }
@@ -779,7 +783,11 @@ fn after_restart(ps: &mut PaneState, to: &str, resumed: bool) {
     ps.restart_to = None;
     ps.pid = None;
     ps.started_at = None;
-    ps.state = if resumed { "resumed" } else { "resume-needed" }.into();
+    ps.state = if resumed {
+        PaneStatus::Resumed
+    } else {
+        PaneStatus::ResumeNeeded
+    };
 }
 
 /// The journal's panes are all handled: make the new account active, log once, announce.
@@ -814,7 +822,7 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         let failed = journal
             .panes
             .iter()
-            .filter(|p| p.outcome.as_deref() == Some(relaunch::FAILED))
+            .filter(|p| p.outcome == Some(Outcome::RestartFailed))
             .count();
         let failed = match failed {
             0 => String::new(),
@@ -944,11 +952,11 @@ impl Launch {
         }
     }
 
-    fn outcome(&self) -> &'static str {
+    fn outcome(&self) -> Outcome {
         match self {
-            Launch::Resume(_) => "resumed",
-            Launch::Fresh => "fresh",
-            Launch::Message => "shell",
+            Launch::Resume(_) => Outcome::Resumed,
+            Launch::Fresh => Outcome::Fresh,
+            Launch::Message => Outcome::Shell,
         }
     }
 }

@@ -6,8 +6,7 @@ use serde_json::{json, Value};
 
 use crate::failover;
 use crate::panes::{self, Owner};
-use crate::relaunch;
-use crate::state::Store;
+use crate::state::{PaneStatus, Store};
 use crate::tmux::Tmux;
 
 #[derive(clap::Args, Debug)]
@@ -60,14 +59,14 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             "session": cp.pane.session,
             "account": account,
             "session_id": ps.and_then(|p| p.session_id.clone()).or_else(|| cp.session_id.clone()),
-            "state": ps.map(|p| p.state.clone()).filter(|s| !s.is_empty())
+            "state": ps.map(|p| p.state.to_string()).filter(|s| !s.is_empty())
                 .unwrap_or_else(|| if cp.busy { "busy".into() } else { "idle".into() }),
             "pid": cp.process.pid,
             "cwd": cp.cwd,
             "config_dir": cp.config_dir,
             "unmanaged": unmanaged,
             "off_active": account.as_deref().is_some_and(|a| a != active),
-            "why": ps.filter(|p| p.state == relaunch::FAILED).and_then(|p| p.restart_error.clone()),
+            "why": ps.filter(|p| p.state == PaneStatus::RestartFailed).and_then(|p| p.restart_error.clone()),
         }));
     }
     // Panes whose restart failed run no Claude now: listed all the same, with the reason.
@@ -75,7 +74,7 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
         let Some(ps) = state.panes.get(&p.id) else {
             continue;
         };
-        if ps.state != relaunch::FAILED || scan.claude.iter().any(|c| c.pane.id == p.id) {
+        if ps.state != PaneStatus::RestartFailed || scan.claude.iter().any(|c| c.pane.id == p.id) {
             continue;
         }
         pane_rows.push(json!({
