@@ -8,10 +8,10 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::detect::{self, Detection, Verdict};
-use crate::events;
+use crate::events::{self, Event, SwapPane};
 use crate::options::Config;
 use crate::panes::{self, ClaudePane, Owner, Scan};
 use crate::relaunch;
@@ -236,12 +236,14 @@ pub fn act_on_limit(
         announce(
             ctx,
             &scan.clients,
-            "limit",
-            json!({
-                "account": account, "pane": pane, "line": detection.line,
-                "kind": detection.kind, "resets_at": detection.resets_at,
-                "cooldown": in_cooldown,
-            }),
+            &Event::Limit {
+                account: account.to_string(),
+                pane: pane.to_string(),
+                line: detection.line.clone(),
+                kind: detection.kind.clone(),
+                resets_at: detection.resets_at,
+                cooldown: in_cooldown,
+            },
             blocked,
             &locked.store.events_path(),
         );
@@ -552,12 +554,12 @@ pub fn log_skipped(events: &Path, from: &str, to: Option<&str>, skipped: &[(Stri
     if skipped.is_empty() {
         return;
     }
-    let skipped: Vec<Value> = skipped.iter().map(|(a, why)| why.json(a)).collect();
-    events::append_at(
-        events,
-        "accounts-skipped",
-        json!({"from": from, "to": to, "skipped": skipped}),
-    );
+    let event = Event::AccountsSkipped {
+        from: from.to_string(),
+        to: to.map(str::to_string),
+        skipped: skipped.iter().map(|(a, why)| why.skipped(a)).collect(),
+    };
+    events::append_at(events, &event);
 }
 
 #[derive(Debug, PartialEq)]
@@ -594,8 +596,10 @@ pub fn swap(
             announce(
                 ctx,
                 &scan.clients,
-                "all-exhausted",
-                json!({"from": from, "reason": reason}),
+                &Event::AllExhausted {
+                    from: from.to_string(),
+                    reason: reason.to_string(),
+                },
                 Some(format!(
                     "claude-failover: every account is exhausted ({from} hit its limit); nothing restarted: the panes stay on Claude Code's own wait and continue by themselves when the limit resets"
                 )),
@@ -659,14 +663,14 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         // The user removed the target account meanwhile: the swap cannot be finished, and a
         // journal that can never complete must not block every later run. Panes not yet
         // restarted stay as they are.
-        events::append_at(
-            &locked.store.events_path(),
-            "swap-abandoned",
-            json!({
-                "journal": journal.id, "from": journal.from, "to": journal.to,
-                "why": format!("the account `{}` is no longer configured", journal.to),
-            }),
-        );
+        let why = format!("the account `{}` is no longer configured", journal.to);
+        let event = Event::SwapAbandoned {
+            journal: journal.id,
+            from: journal.from,
+            to: journal.to,
+            why,
+        };
+        events::append_at(&locked.store.events_path(), &event);
         locked.state.journal = None;
         locked.commit()?;
         return Ok(());
@@ -814,10 +818,14 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     state.all_exhausted_since = None;
     let events_path = locked.store.events_path();
     if !event_logged(&events_path, &journal.id) {
-        let panes: Vec<Value> = journal
+        let panes = journal
             .panes
             .iter()
-            .map(|p| json!({"pane": p.pane, "session_id": p.session_id, "outcome": p.outcome}))
+            .map(|p| SwapPane {
+                pane: p.pane.clone(),
+                session_id: p.session_id.clone(),
+                outcome: p.outcome.clone(),
+            })
             .collect();
         let failed = journal
             .panes
@@ -838,11 +846,13 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         announce(
             ctx,
             &scan.clients,
-            "swap",
-            json!({
-                "journal": journal.id, "from": journal.from, "to": journal.to,
-                "reason": journal.reason, "panes": panes,
-            }),
+            &Event::Swap {
+                journal: journal.id.clone(),
+                from: journal.from.clone(),
+                to: journal.to.clone(),
+                reason: journal.reason.clone(),
+                panes,
+            },
             Some(msg),
             &events_path,
         );
@@ -916,11 +926,13 @@ fn restart_deferred(
         }
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
         after_restart(ps, &to, !matches!(launch, Launch::Message));
-        events::append_at(
-            &locked.store.events_path(),
-            "pane-restarted",
-            json!({"pane": cp.pane.id, "to": to, "session_id": id, "deferred": true}),
-        );
+        let event = Event::PaneRestarted {
+            pane: cp.pane.id.clone(),
+            to,
+            session_id: id,
+            deferred: true,
+        };
+        events::append_at(&locked.store.events_path(), &event);
         if !matches!(launch, Launch::Message) {
             restarted.push(restarted_pane);
         }
@@ -1069,12 +1081,11 @@ fn restart_pane(
 pub(crate) fn announce(
     ctx: &Ctx,
     clients: &[String],
-    event: &str,
-    fields: Value,
+    event: &Event,
     message: Option<String>,
     events_path: &Path,
 ) {
-    let record = events::append_at(events_path, event, fields);
+    let record = events::append_at(events_path, event);
     if !ctx.config.notify.is_empty() {
         if let Some(rec) = &record {
             notify(&ctx.config.notify, rec);

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use serde_json::json;
 
+use crate::events::Event;
 use crate::failover::{announce, Ctx};
 use crate::panes::{self, Scan};
 use crate::procs::Procs;
@@ -17,9 +17,6 @@ use crate::state::{Locked, PaneStatus};
 /// starts in about a second; one still starting after this is judged at the next poll.
 pub const WAIT: Duration = Duration::from_secs(3);
 const POLL: Duration = Duration::from_millis(50);
-
-/// The event of a restart that failed.
-pub const FAILED: &str = "restart-failed";
 
 /// The line the pane script prints when Claude failed (see `failover::pane_script`).
 const STATUS_MARK: &str = "claude-failover: Claude exited with status";
@@ -171,8 +168,12 @@ pub fn failed(ctx: &Ctx, scan: &Scan, locked: &mut Locked, r: &Restarted, why: &
     announce(
         ctx,
         &scan.clients,
-        FAILED,
-        json!({"pane": r.pane, "session_id": r.session_id, "to": r.to, "why": why}),
+        &Event::RestartFailed {
+            pane: r.pane.clone(),
+            session_id: r.session_id.clone(),
+            to: r.to.clone(),
+            why: why.to_string(),
+        },
         Some(msg),
         &locked.store.events_path(),
     );

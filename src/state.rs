@@ -350,8 +350,10 @@ impl Store {
                 eprintln!("claude-failover: {msg}");
                 events::append(
                     self,
-                    "state-corrupt",
-                    serde_json::json!({"kept_as": aside.display().to_string(), "error": format!("{err:#}")}),
+                    &events::Event::StateCorrupt {
+                        kept_as: aside.display().to_string(),
+                        error: format!("{err:#}"),
+                    },
                 );
                 fresh()
             }
