@@ -113,26 +113,6 @@ pub struct Skipped {
     pub detail: String,
 }
 
-impl Event {
-    /// The name written as `event`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Event::Limit { .. } => "limit",
-            Event::Swap { .. } => "swap",
-            Event::SwapAbandoned { .. } => "swap-abandoned",
-            Event::AllExhausted { .. } => "all-exhausted",
-            Event::AccountsSkipped { .. } => "accounts-skipped",
-            Event::PaneRestarted { .. } => "pane-restarted",
-            Event::RestartFailed { .. } => "restart-failed",
-            Event::Available { .. } => "available",
-            Event::UsageThreshold { .. } => "usage-threshold",
-            Event::ClaudeHook { .. } => "claude-hook",
-            Event::StateCorrupt { .. } => "state-corrupt",
-            Event::Error { .. } => "error",
-        }
-    }
-}
-
 /// Append one event. Logging must never take a tick down: a failure is reported on stderr and
 /// otherwise ignored.
 pub fn append(store: &Store, event: &Event) {
@@ -145,10 +125,12 @@ pub fn append_at(path: &Path, event: &Event) -> Option<Value> {
     match try_append(path, event) {
         Ok(rec) => Some(rec),
         Err(err) => {
-            eprintln!(
-                "claude-failover: could not log the `{}` event: {err:#}",
-                event.name()
-            );
+            let name = serde_json::to_value(event).ok();
+            let name = name
+                .as_ref()
+                .and_then(|v| v["event"].as_str())
+                .unwrap_or("?");
+            eprintln!("claude-failover: could not log the `{name}` event: {err:#}");
             None
         }
     }
@@ -448,7 +430,7 @@ mod tests {
             "a throttle"
         );
         assert!(record(&hook(None)).unwrap().get("why").is_none());
-        assert_eq!(record(&hook(None)).unwrap()["event"], hook(None).name());
+        assert_eq!(record(&hook(None)).unwrap()["event"], "claude-hook");
     }
 
     fn temp(name: &str) -> PathBuf {

@@ -73,45 +73,17 @@ pub fn tick(
         gap: SignedDuration::from_secs(config.confirm_gap as i64),
     };
 
-    let mut confirmed: Vec<(String, String, Detection)> = Vec::new(); // (account, pane, detection)
     let local = std::cell::OnceCell::new();
+    let mut confirmed = Vec::new();
     for cp in &scan.claude {
-        let ps = state.panes.entry(cp.pane.id.clone()).or_default();
-        // Another invocation restarted this pane after we looked: what we saw is history.
-        if restart_time(ps, now).is_some_and(|t| t >= observed_at) {
-            continue;
-        }
-        let new_process = decision::note_process(ps, cp);
-        ps.account = pane_account(cp, Some(ps), state.active.as_deref().unwrap_or_default());
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
-        // The local zone (for reset times without one) is read only for a screen that may
-        // hold a limit, and once.
-        let detection = if detect::may_matter(screen) {
-            detect::detect_at(
-                screen,
-                &now.to_zoned(local.get_or_init(zone::local).clone()),
-            )
-        } else {
-            Detection::none()
+        let seen = Sight {
+            cp,
+            screen,
+            observed_at,
+            local: &local,
         };
-        let fresh = match detection.verdict {
-            Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
-            _ => None,
-        };
-        let limit = decision::count(ps, &detection, fresh.as_ref(), cp.busy, confirm, now);
-        if let (Some(d), Some(account)) = (limit, &ps.account) {
-            confirmed.push((account.clone(), cp.pane.id.clone(), d));
-        }
-        if let Some(name) = config
-            .sessions
-            .iter()
-            .find(|s| s.name == cp.pane.session)
-            .map(|s| s.name.clone())
-        {
-            if let Some(id) = &ps.session_id {
-                state.declared.insert(name, id.clone());
-            }
-        }
+        confirmed.extend(look_at_pane(state, config, &seen, confirm, now));
     }
     resolve_missing_ids(scan, state, config);
     prune(scan, state, captures);
@@ -137,6 +109,55 @@ pub fn tick(
     restart_deferred(ctx, scan, captures, locked)?;
     locked.commit()?;
     Ok(())
+}
+
+/// What one poll saw of a Claude pane.
+struct Sight<'a> {
+    cp: &'a ClaudePane,
+    screen: &'a str,
+    observed_at: Timestamp,
+    /// The local zone (for reset times without one), read only for a screen that may hold a
+    /// limit, and once a poll.
+    local: &'a std::cell::OnceCell<jiff::tz::TimeZone>,
+}
+
+/// Record what a poll saw of a Claude pane and count the limit it shows; returns the limit
+/// (account, pane, detection) once it is confirmed.
+fn look_at_pane(
+    state: &mut State,
+    config: &Config,
+    seen: &Sight,
+    confirm: decision::Confirm,
+    now: Timestamp,
+) -> Option<(String, String, Detection)> {
+    let cp = seen.cp;
+    let ps = state.panes.entry(cp.pane.id.clone()).or_default();
+    // Another invocation restarted this pane after we looked: what we saw is history.
+    if restart_time(ps, now).is_some_and(|t| t >= seen.observed_at) {
+        return None;
+    }
+    let new_process = decision::note_process(ps, cp);
+    ps.account = pane_account(cp, Some(ps), state.active.as_deref().unwrap_or_default());
+    let detection = if detect::may_matter(seen.screen) {
+        let zone = seen.local.get_or_init(zone::local).clone();
+        detect::detect_at(seen.screen, &now.to_zoned(zone))
+    } else {
+        Detection::none()
+    };
+    let fresh = match detection.verdict {
+        Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
+        _ => None,
+    };
+    let limit = decision::count(ps, &detection, fresh.as_ref(), cp.busy, confirm, now);
+    let confirmed = limit
+        .zip(ps.account.clone())
+        .map(|(d, account)| (account, cp.pane.id.clone(), d));
+    if let Some(declared) = config.sessions.iter().find(|s| s.name == cp.pane.session) {
+        if let Some(id) = &ps.session_id {
+            state.declared.insert(declared.name.clone(), id.clone());
+        }
+    }
+    confirmed
 }
 
 /// A confirmed usage limit on `account` (seen at `seen`, by a pane's screen or by its
