@@ -9,6 +9,8 @@
 #                                   a large log (BENCH_LOG_MB, default 1024), each against 2 s
 #   scripts/bench.sh recovery [hooks|screen]   usage limit -> swap, with and without the
 #                                   StopFailure hook (scripts/lib/bench-recovery.sh)
+#   scripts/bench.sh recovery real [attached|detached]   the same with the real Claude Code CLI,
+#                                   screen fallback, default options (scripts/lib/real-recovery.sh)
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
@@ -28,6 +30,13 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = recovery ] && [ "${2:-}" = real ]; then
+    shift 2
+    # shellcheck source=lib/real-recovery.sh
+    . "$repo/scripts/lib/real-recovery.sh"
+    real_recovery "$@"
+    exit
+fi
 if [ "${1:-}" = recovery ]; then
     shift
     # shellcheck source=lib/bench-recovery.sh
