@@ -6,9 +6,11 @@
 # tmux's status-interval 15 s), the plugin loaded by its own entry `claude-failover.tmux` with
 # `status-right '#{claude_failover} %H:%M'` as docs/install.md shows.
 #
-#   attached  a tmux client is attached (a nested tmux holds it): the status segment's
-#             `#(claude-failover tick)` runs at each status refresh, beside the run-shell chain
-#   detached  no client: the 15 s run-shell chain alone
+#   attached  a tmux client attached 0-15 s after the plugin loaded (a nested tmux holds it): the
+#             status segment's `#(claude-failover tick)` runs at each status refresh (15 s),
+#             beside the run-shell chain (15 s), at another phase
+#   detached  no client: the 15 s run-shell chain alone. A client attached when the server starts
+#             (`tmux new`) refreshes at the chain's phase, so its polls add nothing: this timing
 #
 # Each run is a fresh world (HOME, mock, tmux server): accounts a and b, the CLI on a answers a
 # turn, then after a random 0-15 s (any moment of the poll cycles) its next request gets the
@@ -136,6 +138,9 @@ real_recovery_run() {
 		[ "$(e2e_tmux show-options -gv status-interval)" = 15 ] || fail "status-interval is tmux's default 15"
 
 		if [ "$mode" = attached ]; then
+			# A client attached a while after the server started (its status refresh then runs at
+			# another phase than the chain; attached at once, both run together, as detached).
+			sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
 			# A client on a pseudo-terminal: a pane of a second (outer) tmux server runs `tmux attach`.
 			timeout 10 tmux -L "$CLIENT_SOCK" -f /dev/null new-session -d -x 200 -y 51 \
 				"env -u TMUX tmux -L $E2E_SOCK attach -t e2e"
