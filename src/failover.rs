@@ -712,9 +712,13 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
                     // Claude left the pane since the journal was written: leave it alone.
                     "not-claude"
                 } else if busy {
-                    if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
-                        ps.restart_to = Some(journal.to.clone());
-                        ps.state = "waiting-idle".into();
+                    // A hook-driven swap may come before any poll saw the pane: the deferral
+                    // (and the id to resume) must be kept all the same.
+                    let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+                    ps.restart_to = Some(journal.to.clone());
+                    ps.state = "waiting-idle".into();
+                    if ps.session_id.is_none() {
+                        ps.session_id = jp.session_id.clone();
                     }
                     "deferred"
                 } else {
@@ -862,7 +866,7 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 }
 
 /// Restart panes whose swap waited for them to finish their turn (and their unsent prompt).
-fn restart_deferred(
+pub fn restart_deferred(
     ctx: &Ctx,
     scan: &Scan,
     captures: &HashMap<String, String>,

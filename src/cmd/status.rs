@@ -33,13 +33,15 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             let s = state.accounts.get(&a.name);
             let until = s.and_then(|s| s.exhausted_until).filter(|t| *t > now);
             let why_not = crate::takeover::why_not(&config, &state, a, now);
+            let hook = crate::cmd::claude_hooks::hook_state(a, &binary);
             json!({
                 "name": a.name,
                 "dir": a.dir,
                 "exhausted_until": until,
                 "exhausted_kind": until.and(s.and_then(|s| s.exhausted_kind.clone())),
                 "links_ok": crate::links::check_account(&config, a).is_empty(),
-                "claude_hook": crate::cmd::claude_hooks::hook_state(a, &binary).0,
+                "claude_hook": hook.0,
+                "claude_hook_detail": hook.1,
                 "usage": usage_json(&store, a, now),
                 "logged_in": logged_in(a, why_not.as_ref()),
                 "can_take_over": why_not.is_none(),
@@ -132,9 +134,10 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             line.push_str("  links NOT ok (run `claude-failover links check`)");
         }
         if a["claude_hook"] == json!(false) {
-            line.push_str(
-                "  no StopFailure hook: limits found by screen polls only (`claude-failover claude-hooks check`)",
-            );
+            line.push_str(&format!(
+                "  hooks not installed ({}): limits or deferred restarts wait for the screen polls (`claude-failover claude-hooks install`)",
+                a["claude_hook_detail"].as_str().unwrap_or("")
+            ));
         }
         if let Some(u) = a["usage"]["summary"].as_str().filter(|u| !u.is_empty()) {
             line.push_str(&format!("  usage {u}"));
