@@ -28,6 +28,9 @@ deferred_run() {
         local sock="$root/tmux.sock" a="$root/home/.claude-a" b="$root/home/.claude-b"
         local state="$root/state/claude-failover"
         mkdir -p "$root/home/w1" "$root/home/w2" "$a" "$b"
+        # Logged in as far as the plugin looks (presence only): an account without it is skipped.
+        : >"$a/.credentials.json"
+        : >"$b/.credentials.json"
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
@@ -58,6 +61,8 @@ deferred_run() {
             # As claude-failover.tmux starts it with no client attached.
             tm set -g @claude-failover-chain bench
             tm run-shell -b "$(printf "'%s'" "$bin") -S '$sock' hook --event load --chain bench"
+            # The turn ends at any moment of the 15 s poll cycle, not at a fixed one.
+            sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
         fi
         printf '4000' >"$a/sim-delay-ms"
         tm send-keys -t "$p2" -l "long turn" \; send-keys -t "$p2" Enter

@@ -35,7 +35,7 @@ bench_modes() {
     [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; return 1; }
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-$label.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the folder of this run
-    trap "rm -rf '$tmp'" RETURN
+    [ -n "${BENCH_KEEP:-}" ] || trap "rm -rf '$tmp'" RETURN
     unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
     mkdir -p "$tmp/bin"
     ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
@@ -68,6 +68,9 @@ recovery_run() {
         local sock="$root/tmux.sock" a="$root/home/.claude-a" b="$root/home/.claude-b"
         local work="$root/home/work" state="$root/state/claude-failover"
         mkdir -p "$work" "$a" "$b"
+        # Logged in as far as the plugin looks (presence only): an account without it is skipped.
+        : >"$a/.credentials.json"
+        : >"$b/.credentials.json"
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT

@@ -242,10 +242,17 @@ fn finish_deferred(tmux: &Tmux, store: &Store, job: &Job) -> Result<()> {
         "nothing deferred"
     } else {
         failover::restart_deferred(&ctx, &scan, &Default::default(), &mut locked)?;
-        match (waiting(&locked), idle) {
-            (false, _) => "restarted",
-            (true, true) => "not restarted",
-            (true, false) => "still busy",
+        let failed = locked
+            .state
+            .panes
+            .get(&pane)
+            .is_some_and(|p| p.state == crate::relaunch::FAILED);
+        match (failed, waiting(&locked), idle) {
+            (true, _, _) => "restart failed",
+            (false, false, _) => "restarted",
+            // Typing a prompt, or a new turn already: the next Stop or poll tries again.
+            (false, true, true) => "not restarted",
+            (false, true, false) => "still busy",
         }
     };
     fields["decision"] = json!(decision);
