@@ -45,7 +45,13 @@ fn launches(w: &World) -> Vec<Value> {
 /// The live-session file (`sessions/<pid>.json`) of the Claude running in `pane`.
 fn live_file(dir: &Path, pane: &str) -> Value {
     for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
-        let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+        // Another pane's file may go (its Claude restarted) between the listing and the read.
+        let Some(v) = std::fs::read(e.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        else {
+            continue;
+        };
         if v["tmux"]
             .as_str()
             .is_some_and(|t| t.ends_with(&format!(".{pane}")))

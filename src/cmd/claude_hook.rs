@@ -212,6 +212,8 @@ fn decide(
 /// user's too, up to their timeout) before its status says idle.
 const IDLE_WAIT: Duration = Duration::from_secs(30);
 const IDLE_POLL: Duration = Duration::from_millis(20);
+/// Longest wait for the lock (a swap restarting many panes holds it for seconds).
+const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// The `Stop` half: the turn a deferred restart waited for has ended. Once Claude says it is
 /// idle, restart the deferred panes through the tick's own path, under the lock.
@@ -222,7 +224,12 @@ fn finish_deferred(tmux: &Tmux, store: &Store, job: &Job) -> Result<()> {
         "hook": "Stop", "pane": pane, "session_id": job.payload.session_id,
         "waited_ms": job.received_at.map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
     });
-    let mut locked = store.lock()?;
+    // Quietly (tmux may show what a job prints): a swap under way holds the lock for a while.
+    let Some(mut locked) = store.lock_within(LOCK_WAIT)? else {
+        fields["decision"] = json!("lock busy");
+        events::append_at(&store.events_path(), "claude-hook", fields);
+        return Ok(());
+    };
     let scan = panes::scan(tmux)?;
     let config = scan.config()?;
     let ctx = Ctx {
@@ -285,5 +292,39 @@ fn wait_idle(job: &Job) -> bool {
             return false;
         }
         std::thread::sleep(IDLE_POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Journal, JournalPane, PaneState, State};
+
+    #[test]
+    fn a_stop_is_wanted_only_where_a_swap_waits_for_the_pane() {
+        let mut state = State::default();
+        assert!(!restart_waits(&state, "%1"));
+        state.panes.insert("%1".into(), PaneState::default());
+        assert!(!restart_waits(&state, "%1"));
+        state.panes.get_mut("%1").unwrap().restart_to = Some("b".into());
+        assert!(restart_waits(&state, "%1"));
+        assert!(!restart_waits(&state, "%2"));
+        // A swap under way that has not reached %2 yet may defer it any moment.
+        state.journal = Some(Journal {
+            panes: vec![
+                JournalPane {
+                    pane: "%2".into(),
+                    ..JournalPane::default()
+                },
+                JournalPane {
+                    pane: "%3".into(),
+                    done: true,
+                    ..JournalPane::default()
+                },
+            ],
+            ..Journal::default()
+        });
+        assert!(restart_waits(&state, "%2"));
+        assert!(!restart_waits(&state, "%3"));
     }
 }
