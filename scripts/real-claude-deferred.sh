@@ -118,8 +118,8 @@ SWAP=$(grep '"event":"swap"' "$EV")
 e2e_check "the swap deferred the busy pane $P2" \
 	test "$(jq -r --arg p "$P2" '.panes[] | select(.pane == $p) | .outcome' <<<"$SWAP")" = deferred
 ID2=$(jq -r --arg p "$P2" '.panes[] | select(.pane == $p) | .session_id' <<<"$SWAP")
-e2e_wait_until 30 grep -qs '"hook":"Stop"' "$EV" || abort "the Stop hook's job ran"
-STOP=$(grep '"hook":"Stop"' "$EV")
+e2e_wait_until 30 grep -qs '"event":"stop-hook"' "$EV" || abort "the Stop hook's job ran"
+STOP=$(grep '"event":"stop-hook"' "$EV")
 RESTART=$(grep '"deferred":true,"event":"pane-restarted"' "$EV" || true)
 e2e_check "the Stop job restarted it (decision: $(jq -r .decision <<<"$STOP"))" \
 	test "$(jq -r .decision <<<"$STOP")" = restarted

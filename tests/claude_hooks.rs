@@ -457,15 +457,11 @@ fn a_busy_pane_deferred_by_a_hook_swap_is_restarted_when_its_turn_ends() {
     let launch = resumed_on_b().unwrap();
     // Logged once the restarted pane runs Claude again.
     w.wait_for(10, "the Stop job's event", || {
-        events(&w, "claude-hook")
-            .iter()
-            .any(|e| e["hook"] == "Stop")
+        !events(&w, "stop-hook").is_empty()
     });
-    let hooks = events(&w, "claude-hook");
-    let stop = hooks
-        .iter()
-        .find(|e| e["hook"] == "Stop")
-        .unwrap_or_else(|| panic!("{hooks:#?}"));
+    let stops = events(&w, "stop-hook");
+    assert_eq!(stops.len(), 1, "{stops:#?}");
+    let stop = &stops[0];
     assert_eq!(stop["pane"], p2.as_str());
     assert_eq!(stop["decision"], "restarted", "{stop}");
     let restarted = events(&w, "pane-restarted");

@@ -14,13 +14,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use jiff::Timestamp;
-use serde_json::json;
 
-use crate::events;
+use crate::events::{self, Event, StopDecision};
 use crate::failover::{self, Ctx};
 use crate::hook_jobs;
 use crate::panes;
-use crate::state::Store;
+use crate::state::{PaneStatus, Store};
 use crate::stop_failure::{self, Evidence, HookEvent, Job, Payload};
 use crate::tmux::Tmux;
 
@@ -145,18 +144,24 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
             .and_then(|i| i.started_at)
     });
     let evidence = stop_failure::evidence(&job, started);
-    let mut fields = json!({
-        "pane": pane, "session_id": job.payload.session_id, "error": job.payload.error,
-        "evidence": evidence.source(),
-        "waited_ms": job.received_at.map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
-    });
+    let source = evidence.source();
+    let logged = |decision: String, why: Option<String>| Event::ClaudeHook {
+        pane: pane.clone(),
+        session_id: job.payload.session_id.clone(),
+        error: job.payload.error.clone(),
+        evidence: source.into(),
+        waited_ms: job
+            .received_at
+            .map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
+        decision,
+        why,
+    };
     let (detection, seen) = match evidence {
         Evidence::Record(d, at) => (d, at),
         Evidence::Message(d) => (d, job.received_at.unwrap_or_else(Timestamp::now)),
         Evidence::NotALimit(why) => {
-            fields["decision"] = json!("ignored");
-            fields["why"] = json!(why);
-            events::append_at(&store.events_path(), "claude-hook", fields);
+            let event = logged("ignored".into(), Some(why));
+            events::append_at(&store.events_path(), &event);
             return Ok(());
         }
     };
@@ -172,11 +177,11 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
     };
     failover::recover(&ctx, &scan, &mut locked)?;
     let decision = decide(&scan, &locked.state, &job, &config);
-    fields["decision"] = json!(match &decision {
+    let said = match &decision {
         Ok(_) => "limit".to_string(),
         Err(why) => why.clone(),
-    });
-    events::append_at(&store.events_path(), "claude-hook", fields);
+    };
+    events::append_at(&store.events_path(), &logged(said, None));
     let Ok(account) = decision else {
         return Ok(());
     };
@@ -220,14 +225,21 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 fn finish_deferred(tmux: &Tmux, store: &Store, job: &Job) -> Result<()> {
     let pane = job.pane.clone().unwrap_or_default();
     let idle = wait_idle(job);
-    let mut fields = json!({
-        "hook": "Stop", "pane": pane, "session_id": job.payload.session_id,
-        "waited_ms": job.received_at.map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
-    });
+    let waited_ms = job
+        .received_at
+        .map(|t| Timestamp::now().duration_since(t).as_millis() as i64);
+    let log = |decision| {
+        let event = Event::StopHook {
+            pane: pane.clone(),
+            session_id: job.payload.session_id.clone(),
+            waited_ms,
+            decision,
+        };
+        events::append_at(&store.events_path(), &event);
+    };
     // Quietly (tmux may show what a job prints): a swap under way holds the lock for a while.
     let Some(mut locked) = store.lock_within(LOCK_WAIT)? else {
-        fields["decision"] = json!("lock busy");
-        events::append_at(&store.events_path(), "claude-hook", fields);
+        log(StopDecision::LockBusy);
         return Ok(());
     };
     let scan = panes::scan(tmux)?;
@@ -246,24 +258,23 @@ fn finish_deferred(tmux: &Tmux, store: &Store, job: &Job) -> Result<()> {
             .is_some_and(|p| p.restart_to.is_some())
     };
     let decision = if !waiting(&locked) {
-        "nothing deferred"
+        StopDecision::NothingDeferred
     } else {
         failover::restart_deferred(&ctx, &scan, &Default::default(), &mut locked)?;
         let failed = locked
             .state
             .panes
             .get(&pane)
-            .is_some_and(|p| p.state == crate::relaunch::FAILED);
+            .is_some_and(|p| p.state == PaneStatus::RestartFailed);
         match (failed, waiting(&locked), idle) {
-            (true, _, _) => "restart failed",
-            (false, false, _) => "restarted",
+            (true, _, _) => StopDecision::RestartFailed,
+            (false, false, _) => StopDecision::Restarted,
             // Typing a prompt, or a new turn already: the next Stop or poll tries again.
-            (false, true, true) => "not restarted",
-            (false, true, false) => "still busy",
+            (false, true, true) => StopDecision::NotRestarted,
+            (false, true, false) => StopDecision::StillBusy,
         }
     };
-    fields["decision"] = json!(decision);
-    events::append_at(&store.events_path(), "claude-hook", fields);
+    log(decision);
     locked.commit()?;
     Ok(())
 }
