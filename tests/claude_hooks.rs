@@ -29,11 +29,6 @@ fn setup(names: &[&str]) -> (World, Vec<PathBuf>, PathBuf) {
     (w, dirs, work)
 }
 
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
 fn events(w: &World, name: &str) -> Vec<Value> {
     w.events(name)
 }
@@ -172,13 +167,13 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
     let p1 = w.launch_claude(Some(a), &work);
     let p2 = w.launch_claude(Some(a), &work);
     for (p, text) in [(&p1, "one"), (&p2, "two")] {
-        type_line(&w, p, text);
+        w.type_line(p, text);
         w.wait_screen(p, &format!("Sim reply to: {text}"), 10);
     }
     let ids = [session_of(a, &p1), session_of(a, &p2)];
     let old_pids = [pid_of(a, &p1), pid_of(a, &p2)];
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p1, "hit it");
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p1, "hit it");
     w.wait_for(15, "a swap event", || !events(&w, "swap").is_empty());
     let swap = &events(&w, "swap")[0];
     assert_eq!(swap["from"], "a");
@@ -211,8 +206,8 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
             .read_dir()
             .is_ok_and(|mut d| d.next().is_some())
     });
-    std::fs::write(b.join("sim-mode"), "429weekly").unwrap();
-    type_line(&w, &p1, "hit b");
+    common::set_mode(b, "429weekly");
+    w.type_line(&p1, "hit b");
     w.wait_for(15, "a second swap", || events(&w, "swap").len() == 2);
     let second = &events(&w, "swap")[1];
     assert_eq!(second["from"], "b");
@@ -239,13 +234,13 @@ fn throttles_and_server_errors_through_the_hook_never_swap() {
     )
     .unwrap();
     let p = w.launch_claude(Some(a), &work);
-    std::fs::write(a.join("sim-mode"), "529").unwrap();
-    type_line(&w, &p, "overloaded");
+    common::set_mode(a, "529");
+    w.type_line(&p, "overloaded");
     w.wait_for(10, "the 529 StopFailure", || {
         w.read(&marks).contains("server_error")
     });
-    std::fs::write(a.join("sim-mode"), "429plain").unwrap();
-    type_line(&w, &p, "throttled");
+    common::set_mode(a, "429plain");
+    w.type_line(&p, "throttled");
     w.wait_for(10, "the handler's look at the throttle", || {
         !events(&w, "claude-hook").is_empty()
     });
@@ -289,9 +284,9 @@ fn the_simulator_runs_hooks_from_every_source_before_the_record() {
         Some(a),
         &work,
     );
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p, "limit");
-    type_line(&w, &p2, "limit");
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p, "limit");
+    w.type_line(&p2, "limit");
     for tag in ["account", "inline", "file"] {
         let json_path = w.root.join(format!("hook-{tag}.json"));
         w.wait_for(10, "the hook's output", || {
@@ -335,12 +330,12 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     let (a, b) = (&dirs[0], &dirs[1]);
     w.cf_ok(&["claude-hooks", "install"]);
     let p = w.launch_claude(Some(a), &work);
-    type_line(&w, &p, "hello");
+    w.type_line(&p, "hello");
     w.wait_screen(&p, "Sim reply to: hello", 10);
     // b hits its limit first: its pane moves to a (b is exhausted from now on).
-    std::fs::write(b.join("sim-mode"), "429usage5h").unwrap();
+    common::set_mode(b, "429usage5h");
     let pb = w.launch_claude(Some(b), &work);
-    type_line(&w, &pb, "on b");
+    w.type_line(&pb, "on b");
     w.wait_for(15, "b's swap", || events(&w, "swap").len() == 1);
     assert_eq!(events(&w, "swap")[0]["from"], "b");
     w.wait_for(10, "pb resumed on a", || {
@@ -350,8 +345,8 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     });
     let launched = launches(&w).len();
     // Then a, the account just swapped to: no account is left.
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p, "hit a");
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p, "hit a");
     w.wait_for(15, "the all-exhausted warning", || {
         !events(&w, "all-exhausted").is_empty()
     });

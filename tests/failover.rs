@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json, pane_row, World};
+use common::{json, pane_row, set_mode, World};
 use serde_json::Value;
 
 struct Setup {
@@ -58,21 +58,6 @@ fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
     w.launch_claude(Some(account_dir), cwd)
 }
 
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
-fn turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
-    w.wait_screen(pane, expect, 10);
-    w.wait_claude_idle(pane);
-}
-
-fn set_mode(dir: &Path, mode: &str) {
-    std::fs::write(dir.join("sim-mode"), mode).unwrap();
-}
-
 fn status(w: &World) -> Value {
     json(&w.cf(&["status", "--json"]).stdout)
 }
@@ -123,9 +108,9 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.work);
     let p3 = start_claude(w, &s.a, &s.other);
-    turn(w, &p1, "first pane", "Sim reply to: first pane");
-    turn(w, &p2, "second pane", "Sim reply to: second pane");
-    turn(w, &p3, "third pane", "Sim reply to: third pane");
+    w.turn(&p1, "first pane", "Sim reply to: first pane");
+    w.turn(&p2, "second pane", "Sim reply to: second pane");
+    w.turn(&p3, "third pane", "Sim reply to: third pane");
     tick(w);
     let before = status(w);
     let ids: Vec<String> = [&p1, &p2, &p3]
@@ -140,7 +125,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert_ne!(ids[0], ids[1], "two panes in one folder keep their own ids");
 
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit it", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit it", "You've hit your 5-hour limit");
     let seg = tick(w);
     assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
     assert!(events(w, "swap").is_empty(), "one poll never swaps");
@@ -220,7 +205,7 @@ fn server_errors_and_single_polls_never_swap(ps: bool) {
         ("warn90", "You've used 90%"),
     ] {
         set_mode(&s.a, mode);
-        turn(w, &p1, &format!("try {mode}"), expect);
+        w.turn(&p1, &format!("try {mode}"), expect);
         for _ in 0..3 {
             tick(w);
         }
@@ -240,7 +225,7 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     // Now on c, within the cooldown of that manual swap; b's pane was not part of it.
     set_mode(&s.b, "429weekly");
     w.wait_claude_idle(&p2);
-    turn(w, &p2, "hit weekly", "You've hit your weekly limit");
+    w.turn(&p2, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
@@ -258,7 +243,7 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     // A new limit on c, the account just swapped to, moves on even inside the cooldown, and
     // never back to exhausted b.
     set_mode(c, "429weekly");
-    turn(w, &p1, "hit c", "You've hit your weekly limit");
+    w.turn(&p1, "hit c", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
@@ -275,7 +260,7 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
     set_mode(&s.b, "429usage5h");
-    turn(w, &p1, "hit a", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit a", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
     assert_eq!(events(w, "swap").len(), 1);
@@ -284,7 +269,7 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     w.wait_claude_idle(&p1);
     let launches_before = launches(w).len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
-    type_line(w, &p1, "hit b");
+    w.type_line(&p1, "hit b");
     w.wait_for(10, "b's limit after the new prompt", || {
         let screen = w.capture(&p1);
         screen
@@ -311,7 +296,7 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message(ps: bool) {
     let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
-    turn(w, &p1, "keep me", "Sim reply to: keep me");
+    w.turn(&p1, "keep me", "Sim reply to: keep me");
     // Damage the id the CLI reports, as a lagging or corrupted session file would.
     let pid = w
         .tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"])
@@ -336,7 +321,7 @@ fn concurrent_ticks_swap_exactly_once(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
     let children: Vec<_> = (0..20).map(|_| w.cf_spawn(&["tick"])).collect();
     for c in children {
@@ -352,8 +337,8 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
-    turn(w, &p1, "one", "Sim reply to: one");
-    turn(w, &p2, "two", "Sim reply to: two");
+    w.turn(&p1, "one", "Sim reply to: one");
+    w.turn(&p2, "two", "Sim reply to: two");
     tick(w);
     for point in ["journal", "pane"] {
         let out = w
@@ -383,13 +368,13 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
-    turn(w, &p2, "before", "Sim reply to: before");
+    w.turn(&p2, "before", "Sim reply to: before");
     std::fs::write(s.a.join("sim-delay-ms"), "4000").unwrap();
-    type_line(w, &p2, "long turn");
+    w.type_line(&p2, "long turn");
     w.wait_screen(&p2, "Thinking", 5);
     std::fs::remove_file(s.a.join("sim-delay-ms")).unwrap();
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
     assert_eq!(events(w, "swap").len(), 1);
@@ -420,7 +405,7 @@ fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
     w.set_option("@claude-failover-poll-interval", "1");
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     w.set_option("@claude-failover-chain", "t1");
     let cmd = format!("{} hook --chain t1", common::BIN);
     w.tmux(&["run-shell", "-b", &cmd]);
@@ -445,7 +430,7 @@ fn up_restores_declared_sessions_with_their_ids(ps: bool) {
         .trim()
         .to_string();
     w.wait_screen(&pane, "Claude Code", 10);
-    turn(w, &pane, "remember me", "Sim reply to: remember me");
+    w.turn(&pane, "remember me", "Sim reply to: remember me");
     tick(w);
     let id = pane_row(&status(w), &pane)["session_id"]
         .as_str()
@@ -506,23 +491,12 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/notify-telegram.sh");
-    let mut child = w
-        .command(&script)
-        .env("TELEGRAM_BOT_TOKEN", "123:SECRET")
-        .env("TELEGRAM_CHAT_ID", "42")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"event":"swap","from":"a","to":"b","reason":"usage limit"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_stdin(
+        w.command(&script)
+            .env("TELEGRAM_BOT_TOKEN", "123:SECRET")
+            .env("TELEGRAM_CHAT_ID", "42"),
+        br#"{"event":"swap","from":"a","to":"b","reason":"usage limit"}"#,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -554,7 +528,7 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     // No account has ~/.claude: such a pane is unmanaged, never guessed to be the active one.
     let plain = start_plain_claude(w, &s.work);
     let on_b = start_claude(w, &s.b, &s.other);
-    turn(w, &plain, "plain", "Sim reply to: plain");
+    w.turn(&plain, "plain", "Sim reply to: plain");
     tick(w);
     let st = status(w);
     let row = pane_row(&st, &plain);
@@ -633,7 +607,7 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
 /// A turn of a release without a session file: over when the spinner's `esc to interrupt` is
 /// gone (nothing else says so).
 fn old_turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
+    w.type_line(pane, text);
     w.wait_screen(pane, expect, 10);
     w.wait_for(10, &format!("the turn in {pane} to end"), || {
         !w.capture(pane).contains("esc to interrupt")

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{json, World, BIN};
+use common::{json, set_mode, World, BIN};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -95,21 +95,6 @@ fn claude_in(w: &World, session: &str, account_dir: &Path, cwd: &Path) -> String
 
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
     claude_in(w, "main", account_dir, cwd)
-}
-
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
-fn turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
-    w.wait_screen(pane, expect, 10);
-    w.wait_claude_idle(pane);
-}
-
-fn set_mode(dir: &Path, mode: &str) {
-    std::fs::write(dir.join("sim-mode"), mode).unwrap();
 }
 
 /// A tick must print one status segment and exit 0, whatever happened.
@@ -322,17 +307,12 @@ fn fifty_concurrent_ticks_on_one_limit_swap_exactly_once() {
         start_claude(w, a, &s.other),
     ];
     for (i, p) in panes.iter().enumerate() {
-        turn(
-            w,
-            p,
-            &format!("task {i}"),
-            &format!("Sim reply to: task {i}"),
-        );
+        w.turn(p, &format!("task {i}"), &format!("Sim reply to: task {i}"));
     }
     tick(w);
     let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
     set_mode(a, "429usage5h");
-    turn(w, &panes[0], "hit", "You've hit your 5-hour limit");
+    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     assert!(tick(w).contains("?limit 1/2"));
 
@@ -367,12 +347,12 @@ fn fifty_concurrent_ticks_and_swaps_keep_one_consistent_history() {
     let a = &s.acc[0];
     let panes = vec![start_claude(w, a, &s.work), start_claude(w, a, &s.other)];
     for (i, p) in panes.iter().enumerate() {
-        turn(w, p, &format!("job {i}"), &format!("Sim reply to: job {i}"));
+        w.turn(p, &format!("job {i}"), &format!("Sim reply to: job {i}"));
     }
     tick(w);
     let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
     set_mode(a, "429usage5h");
-    turn(w, &panes[0], "hit", "You've hit your 5-hour limit");
+    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     tick(w);
 
@@ -451,12 +431,7 @@ fn a_swap_killed_at_any_step_is_finished_by_the_next_tick() {
         start_claude(w, &a, &s.other),
     ];
     for (i, p) in panes.iter().enumerate() {
-        turn(
-            w,
-            p,
-            &format!("work {i}"),
-            &format!("Sim reply to: work {i}"),
-        );
+        w.turn(p, &format!("work {i}"), &format!("Sim reply to: work {i}"));
     }
     // A shell pane that is not Claude: never touched.
     let shell = w
@@ -514,8 +489,7 @@ fn killing_the_tmux_server_mid_tick_never_breaks_a_tick() {
     let a = &s.acc[0];
     for i in 0..2 {
         let p = start_claude(w, a, &s.work);
-        turn(
-            w,
+        w.turn(
             &p,
             &format!("hello {i}"),
             &format!("Sim reply to: hello {i}"),
@@ -611,7 +585,7 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     // A first swap creates the state and the event log (no pane yet, nothing restarted).
     w.cf_ok(&["swap", "--to", "b", "--reason", "setup"]);
     let p1 = start_claude(w, &s.acc[1], &s.work);
-    turn(w, &p1, "one", "Sim reply to: one");
+    w.turn(&p1, "one", "Sim reply to: one");
     tick(w);
     let saved = w.read(&w.state_dir.join("state.json"));
     std::fs::set_permissions(&w.state_dir, std::fs::Permissions::from_mode(0o500)).unwrap();
@@ -662,7 +636,7 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
     w.set_option("@claude-failover-confirm-polls", "1");
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "before", "Sim reply to: before");
+    w.turn(&p1, "before", "Sim reply to: before");
     tick(w);
     let id = session_id(w, &p1);
     // The event log ends 40 bytes short of a page: the next event cannot fit in what is left.
@@ -690,7 +664,7 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
         while f.write_all(&[0u8; 4096]).is_ok() {}
     }
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     for _ in 0..3 {
         let seg = tick(w);
@@ -728,7 +702,7 @@ fn a_journal_for_a_removed_account_does_not_block_ticks_forever() {
     let s = setup(&["a", "b", "c"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "keep", "Sim reply to: keep");
+    w.turn(&p1, "keep", "Sim reply to: keep");
     tick(w);
     let out = w
         .command(BIN)
@@ -788,20 +762,18 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
         p(1),
         p(2)
     );
-    turn(w, &p1, &hostile, "Sim reply to: $(touch");
+    w.turn(&p1, &hostile, "Sim reply to: $(touch");
     // A shell pane where Claude ran, exited (printing its real hint), then hostile lines.
     let shell = w
         .tmux(&["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main:"])
         .trim()
         .to_string();
-    type_line(
-        w,
+    w.type_line(
         &shell,
         &format!("CLAUDE_CONFIG_DIR={} claude", sq(&a.display().to_string())),
     );
     w.wait_screen(&shell, "Claude Code", 10);
-    turn(
-        w,
+    w.turn(
         &shell,
         "in the shell pane",
         "Sim reply to: in the shell pane",
@@ -824,13 +796,9 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
         ),
     )
     .unwrap();
-    type_line(w, &shell, "/exit");
+    w.type_line(&shell, "/exit");
     w.wait_screen(&shell, "Resume this session with", 10);
-    type_line(
-        w,
-        &shell,
-        &format!("sh {}", sq(&script.display().to_string())),
-    );
+    w.type_line(&shell, &format!("sh {}", sq(&script.display().to_string())));
     w.wait_screen(&shell, "limit resets 1am", 10);
     std::thread::sleep(Duration::from_millis(200));
     for _ in 0..3 {
@@ -882,7 +850,7 @@ fn a_forged_session_id_is_never_used() {
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let m = markers(w, 1);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "real work", "Sim reply to: real work");
+    w.turn(&p1, "real work", "Sim reply to: real work");
     // Known from the valid file first (the usual case: ticks run all the time), then forged.
     let pid = w
         .tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"])
@@ -933,7 +901,7 @@ fn hostile_options_folders_and_names_arrive_intact() {
         &work.display().to_string(),
     ]);
     let p1 = claude_in(w, &session, a, &work);
-    turn(w, &p1, "intact", "Sim reply to: intact");
+    w.turn(&p1, "intact", "Sim reply to: intact");
     tick(w);
     let id = session_id(w, &p1);
     w.cf_ok(&["swap", "--reason", "hostile options"]);
@@ -981,7 +949,7 @@ fn planted_links_are_never_written_through() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "x", "Sim reply to: x");
+    w.turn(&p1, "x", "Sim reply to: x");
     tick(w);
     let victims: Vec<PathBuf> = (0..3).map(|i| w.root.join(format!("victim-{i}"))).collect();
     for v in &victims {
@@ -1073,8 +1041,8 @@ fn hundred_megabyte_transcripts_cost_bounded_time_and_memory() {
     let p1 = start_claude(w, a, &s.work);
     let p2 = start_claude(w, a, &s.other);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "big one", "You've hit your 5-hour limit");
-    turn(w, &p2, "big two", "You've hit your 5-hour limit");
+    w.turn(&p1, "big one", "You've hit your 5-hour limit");
+    w.turn(&p2, "big two", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     tick(w);
     let (t1, t2) = (
@@ -1337,7 +1305,7 @@ fn fifos_and_devices_in_place_of_files_never_hang_a_command() {
     let a = &s.acc[0];
     let p1 = start_claude(w, a, &s.work);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "one", "You've hit your 5-hour limit");
+    w.turn(&p1, "one", "You've hit your 5-hour limit");
     tick(w);
     let id = session_id(w, &p1);
     // The transcript: read for every pane that shows a limit.
@@ -1527,11 +1495,11 @@ fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
     let w = &s.w;
     let (a, b, c) = (&s.acc[0], &s.acc[1], &s.acc[2]);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "task", "Sim reply to: task");
+    w.turn(&p1, "task", "Sim reply to: task");
     tick(w);
     let id = session_id(w, &p1);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     tick(w);
     tick(w);
@@ -1554,7 +1522,7 @@ fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
     st["panes"][p1.as_str()]["restarted_at"] = Value::String(ts);
     std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
     set_mode(b, "429usage5h");
-    turn(w, &p1, "again", "You've hit your 5-hour limit");
+    w.turn(&p1, "again", "You've hit your 5-hour limit");
     set_mode(b, "ok");
     let swapped = || named(w, "swap").iter().any(|e| e["to"] == "c");
     for _ in 0..4 {
@@ -1583,7 +1551,7 @@ fn concurrent_invocations_across_a_log_rotation_lose_no_event() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "task", "Sim reply to: task");
+    w.turn(&p1, "task", "Sim reply to: task");
     tick(w);
     let log = w.state_dir.join("events.jsonl");
     // 300 bytes short of the rotation size (4 MiB): a few events in, it rotates.
@@ -1635,7 +1603,7 @@ fn a_pane_is_limited_only_after_the_configured_number_of_polls() {
     let a = &s.acc[0];
     let p1 = start_claude(w, a, &s.work);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     for poll in 1..=2 {
         let seg = tick(w);

@@ -30,12 +30,7 @@ fn setup_with(ps: bool) -> Setup {
         World::new()
     };
     w.start_server();
-    let a = w.linked_account(&w.account_dir("a"));
-    let b = w.linked_account(&w.account_dir("b"));
-    w.set_option(
-        "@claude-failover-accounts",
-        &format!("a={} b={}", a.display(), b.display()),
-    );
+    let (a, b) = w.two_accounts();
     w.quick_failover_options(0);
     Setup { w, a, b }
 }
@@ -74,14 +69,9 @@ fn claude_in(w: &World, account: &Path, cwd: &Path, args: &str) -> String {
     pane
 }
 
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
 /// A whole turn: the reply on screen and the simulator idle again (its session file says so).
 fn turn(w: &World, pane: &str, text: &str) {
-    type_line(w, pane, text);
+    w.type_line(pane, text);
     w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
     w.wait_for(10, "the turn to end", || {
         let st = w.status_json();
@@ -348,12 +338,12 @@ fn a_pane_no_longer_running_claude_is_never_killed_through(ps: bool) {
     let w = &s.w;
     let pane = swapped_pane(&s);
     // Before any poll sees the new Claude, the user leaves it and starts an editor-like job.
-    type_line(w, &pane, "/exit");
+    w.type_line(&pane, "/exit");
     w.wait_screen(&pane, "Resume this session with", 10);
     w.wait_for(10, "the user's shell", || {
         current_command(w, &pane) != "claude"
     });
-    type_line(w, &pane, "sleep 1000");
+    w.type_line(&pane, "sleep 1000");
     w.wait_for(10, "sleep in the pane", || {
         current_command(w, &pane) == "sleep"
     });
@@ -585,15 +575,15 @@ fn a_restarted_claude_is_the_panes_foreground_process() {
     w.wait_for(10, "a shell while Claude is suspended", || {
         current_command(w, &pane) != "claude"
     });
-    type_line(w, &pane, "exit");
+    w.type_line(&pane, "exit");
     w.wait_for(10, "Claude back in the foreground", || {
         current_command(w, &pane) == "claude"
     });
-    type_line(w, &pane, "/exit");
+    w.type_line(&pane, "/exit");
     w.wait_screen(&pane, "Resume this session with", 10);
     w.wait_for(10, "the user's shell", || {
         matches!(current_command(w, &pane).as_str(), "sh" | "bash" | "dash")
     });
-    type_line(w, &pane, "echo still-$((40+2))");
+    w.type_line(&pane, "echo still-$((40+2))");
     w.wait_screen(&pane, "still-42", 10);
 }

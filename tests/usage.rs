@@ -83,8 +83,7 @@ fn account_row(st: &Value, name: &str) -> Value {
 
 /// One turn, over when Claude's session file says idle again.
 fn turn(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
+    w.type_line(pane, text);
     w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
     w.wait_for(10, "the turn's statusLine", || {
         w.capture(pane).contains("USER-LINE") && pane_row(&status(w), pane)["state"] != "busy"

@@ -311,6 +311,30 @@ impl World {
         self.set_option("@claude-failover-cooldown", &cooldown.to_string());
     }
 
+    /// Accounts `a` and `b` (linked homes), named in `@claude-failover-accounts`; their homes.
+    pub fn two_accounts(&self) -> (PathBuf, PathBuf) {
+        let a = self.linked_account(&self.account_dir("a"));
+        let b = self.linked_account(&self.account_dir("b"));
+        self.set_option(
+            "@claude-failover-accounts",
+            &format!("a={} b={}", a.display(), b.display()),
+        );
+        (a, b)
+    }
+
+    /// Type `text` and Enter into `pane`.
+    pub fn type_line(&self, pane: &str, text: &str) {
+        self.tmux(&["send-keys", "-t", pane, "-l", text]);
+        self.tmux(&["send-keys", "-t", pane, "Enter"]);
+    }
+
+    /// One turn: `text` typed, `expect` on screen, then Claude idle again.
+    pub fn turn(&self, pane: &str, text: &str, expect: &str) {
+        self.type_line(pane, text);
+        self.wait_screen(pane, expect, 10);
+        self.wait_claude_idle(pane);
+    }
+
     /// An account home under this world's HOME.
     pub fn account_dir(&self, name: &str) -> PathBuf {
         self.home.join(format!(".claude-{name}"))
@@ -480,6 +504,11 @@ pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
         let _ = f.join();
     }
     out
+}
+
+/// Make the simulated `claude` of account home `dir` answer in `mode` (its `sim-mode` file).
+pub fn set_mode(dir: &Path, mode: &str) {
+    std::fs::write(dir.join("sim-mode"), mode).unwrap();
 }
 
 /// The text of a JSON command output.
