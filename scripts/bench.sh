@@ -28,6 +28,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/bench-world.sh
+. "$repo/scripts/lib/bench-world.sh"
 if [ "${1:-}" = recovery ]; then
     shift
     # shellcheck source=lib/bench-recovery.sh
@@ -49,12 +51,7 @@ done
 mapfile -t sizes < <(printf '%s\n' "${sizes[@]}" | sort -n -u)
 runs="${BENCH_RUNS:-30}"
 
-real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; exit 1; }
-if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-    "$repo/scripts/build.sh" --quiet
-fi
-bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-[ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; exit 1; }
+bench_binary "$repo" || exit 1
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-bench.XXXXXX")"
 sock="$tmp/tmux.sock"
@@ -68,14 +65,15 @@ trap 'exit 130' INT TERM
 
 # A private world: HOME, XDG folders and the simulator on PATH; nothing reaches the user's tmux.
 export HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" TZ=UTC
-unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
-mkdir -p "$HOME" "$tmp/bin" "$tmp/wrap" "$tmp/calls"
-ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
+bench_sim "$tmp"
+mkdir -p "$HOME" "$tmp/wrap" "$tmp/calls"
 export PATH="$tmp/bin:$PATH"
 state="$XDG_STATE_HOME/claude-failover"
 acc_a="$HOME/.claude-a" acc_b="$HOME/.claude-b"
 
-# A `tmux` first on PATH that counts its invocations, for "how many clients does one tick spawn".
+# A `tmux` that counts its invocations, for "how many clients does one tick spawn": the tick runs
+# it as CLAUDE_FAILOVER_TMUX (it runs the server's own executable otherwise, never PATH's `tmux`),
+# the naive loop finds it first on PATH.
 count_file="$tmp/tmux-count"
 # It also keeps each call's arguments (NUL-separated) so the profile can replay them one by one.
 cat >"$tmp/wrap/tmux" <<EOF
@@ -125,16 +123,12 @@ split_times() {
 
 log() { printf '%s\n' "$*" >&2; }
 
-tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$HOME" /bin/sh
-tm set -g escape-time 0
+bench_server "$HOME" "$acc_a" "$acc_b"
 # Every tick runs as tmux runs it from status-right: a `#()` job, whose TMUX names the server
 # (socket, pid, -1). The naive loop and the tmux calls here name the socket with -S anyway.
 export TMUX="$sock,$(tm display -p '#{pid}'),-1"
-tm set -g @claude-failover-accounts "a=$acc_a b=$acc_b"
-tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
 tm set -g @claude-failover-confirm-polls 1000
 tm set -g @claude-failover-cooldown 86400
-cf links ensure >/dev/null
 # Starts the cooldown (no pane yet, so nothing is restarted); the panes then run on b.
 cf swap --to b --reason "bench setup" >/dev/null
 printf '50' >"$acc_b/sim-delay-ms"
@@ -427,7 +421,7 @@ for n in "${sizes[@]}"; do
     # Clients of one tick: tmux processes it starts (the counting wrapper) plus connections it
     # makes to the server's socket itself (strace); the server sees each as one client.
     : >"$count_file" && rm -f "$tmp/calls/"*
-    PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
+    CLAUDE_FAILOVER_TMUX="$tmp/wrap/tmux" "$bin" -S "$sock" tick >/dev/null
     processes=$(wc -l <"$count_file")
     connections="?"
     if command -v strace >/dev/null 2>&1; then
@@ -437,7 +431,7 @@ for n in "${sizes[@]}"; do
     clients[$n]=$((processes + ${connections/\?/0}))
     client_line="$processes tmux processes, $connections socket connections"
     : >"$count_file" && rm -f "$tmp/calls/"*
-    CLAUDE_FAILOVER_TMUX_CLIENT=1 PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
+    CLAUDE_FAILOVER_TMUX_CLIENT=1 CLAUDE_FAILOVER_TMUX="$tmp/wrap/tmux" "$bin" -S "$sock" tick >/dev/null
     rm -rf "$tmp/calls.tick" && mv "$tmp/calls" "$tmp/calls.tick" && mkdir "$tmp/calls"
     : >"$count_file"
     PATH="$tmp/wrap:$PATH" sh "$naive" "$sock" >/dev/null
