@@ -1221,16 +1221,12 @@ mod tests {
             .iter()
             .map(|(n, d)| quote(&format!("{n}={}", d.display())))
             .collect();
-        let values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|o| match o.name {
-                "@claude-failover-accounts" => list.join(" "),
-                "@claude-failover-shared-dir" => shared.display().to_string(),
-                "@claude-failover-shared-items" => items.to_string(),
-                _ => String::new(),
-            })
-            .collect();
-        crate::options::from_values(&values).unwrap()
+        crate::options::from_pairs(&[
+            ("@claude-failover-accounts", &list.join(" ")),
+            ("@claude-failover-shared-dir", &shared.display().to_string()),
+            ("@claude-failover-shared-items", items),
+        ])
+        .unwrap()
     }
 
     fn kinds(problems: &[Problem]) -> Vec<(String, String, Kind)> {
