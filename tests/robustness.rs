@@ -295,6 +295,30 @@ fn assert_swap_history(w: &World, first_from: &str) -> Vec<Value> {
     swaps
 }
 
+/// After a first poll has seen `panes` (on account home `a`), the first of them hits the 5-hour
+/// limit; the session ids of the panes.
+fn limit_in_first(w: &World, a: &Path, panes: &[String]) -> Vec<String> {
+    tick(w);
+    let ids = panes.iter().map(|p| session_id(w, p)).collect();
+    set_mode(a, "429usage5h");
+    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
+    set_mode(a, "ok");
+    ids
+}
+
+/// `n` runs of the binary: a `swap` every `every` runs, `tick` the others.
+fn ticks_and_swaps(n: usize, every: usize) -> Vec<Vec<&'static str>> {
+    (0..n)
+        .map(|i| {
+            if i % every == every / 2 {
+                vec!["swap"]
+            } else {
+                vec!["tick"]
+            }
+        })
+        .collect()
+}
+
 /// 50 concurrent ticks on one confirmed limit: exactly one swap, every pane restarted once.
 #[test]
 fn fifty_concurrent_ticks_on_one_limit_swap_exactly_once() {
@@ -309,11 +333,7 @@ fn fifty_concurrent_ticks_on_one_limit_swap_exactly_once() {
     for (i, p) in panes.iter().enumerate() {
         w.turn(p, &format!("task {i}"), &format!("Sim reply to: task {i}"));
     }
-    tick(w);
-    let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
-    set_mode(a, "429usage5h");
-    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
-    set_mode(a, "ok");
+    let ids = limit_in_first(w, a, &panes);
     assert!(tick(w).contains("?limit 1/2"));
 
     let outs = storm(w, &vec![vec!["tick"]; 50]);
@@ -349,22 +369,10 @@ fn fifty_concurrent_ticks_and_swaps_keep_one_consistent_history() {
     for (i, p) in panes.iter().enumerate() {
         w.turn(p, &format!("job {i}"), &format!("Sim reply to: job {i}"));
     }
-    tick(w);
-    let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
-    set_mode(a, "429usage5h");
-    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
-    set_mode(a, "ok");
+    let ids = limit_in_first(w, a, &panes);
     tick(w);
 
-    let runs: Vec<Vec<&str>> = (0..50)
-        .map(|i| {
-            if i % 5 == 2 {
-                vec!["swap"]
-            } else {
-                vec!["tick"]
-            }
-        })
-        .collect();
+    let runs = ticks_and_swaps(50, 5);
     let outs = storm(w, &runs);
     let mut manual_ok = 0;
     for (args, o) in runs.iter().zip(&outs) {
@@ -496,15 +504,7 @@ fn killing_the_tmux_server_mid_tick_never_breaks_a_tick() {
         );
     }
     tick(w);
-    let runs: Vec<Vec<&str>> = (0..35)
-        .map(|i| {
-            if i % 7 == 3 {
-                vec!["swap"]
-            } else {
-                vec!["tick"]
-            }
-        })
-        .collect();
+    let runs = ticks_and_swaps(35, 7);
     let started = Instant::now();
     let children: Vec<_> = runs.iter().map(|args| w.cf_spawn(args)).collect();
     std::thread::sleep(Duration::from_millis(40));
