@@ -22,8 +22,11 @@ bench_sim() {
 }
 
 # bench_server CWD A B: through the caller's `tm`, a server with one session `bench` in CWD,
-# accounts a=A and b=B sharing ~/.claude-shared; then, through its `cf`, the links made.
+# accounts a=A and b=B sharing ~/.claude-shared, both logged in (the plugin only checks that
+# the login file exists); then, through the caller's `cf`, the links made.
 bench_server() {
+    mkdir -p "$2" "$3"
+    touch "$2/.credentials.json" "$3/.credentials.json"
     tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$1" /bin/sh
     tm set -g escape-time 0
     tm set -g @claude-failover-accounts "a=$2 b=$3"
