@@ -587,19 +587,7 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
     let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
     // A new window's claude starts on b.
-    let pane = w
-        .tmux(&[
-            "new-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-c",
-            &s.work.display().to_string(),
-            "claude",
-        ])
-        .trim()
-        .to_string();
+    let pane = w.new_window(&["-c", &s.work.display().to_string(), "claude"]);
     w.wait_screen(&pane, "Claude Code", 10);
     assert_eq!(pane_row(&status(w), &pane)["account"], "b");
 }

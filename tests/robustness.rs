@@ -442,10 +442,7 @@ fn a_swap_killed_at_any_step_is_finished_by_the_next_tick() {
         w.turn(p, &format!("work {i}"), &format!("Sim reply to: work {i}"));
     }
     // A shell pane that is not Claude: never touched.
-    let shell = w
-        .tmux(&["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main:"])
-        .trim()
-        .to_string();
+    let shell = w.new_window(&["-t", "main:"]);
     let shell_pid = w.tmux(&["display", "-p", "-t", &shell, "#{pane_pid}"]);
     tick(w);
     let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
@@ -764,10 +761,7 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
     );
     w.turn(&p1, &hostile, "Sim reply to: $(touch");
     // A shell pane where Claude ran, exited (printing its real hint), then hostile lines.
-    let shell = w
-        .tmux(&["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main:"])
-        .trim()
-        .to_string();
+    let shell = w.new_window(&["-t", "main:"]);
     w.type_line(
         &shell,
         &format!("CLAUDE_CONFIG_DIR={} claude", sq(&a.display().to_string())),

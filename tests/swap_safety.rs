@@ -47,24 +47,16 @@ fn tmux_word(s: &str) -> String {
 /// test never hands the folder to tmux as a format); returns the pane once Claude is ready.
 fn claude_in(w: &World, account: &Path, cwd: &Path, args: &str) -> String {
     let script = format!("cd \"$0\" && exec claude {args}");
-    let pane = w
-        .tmux(&[
-            "new-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-t",
-            "main",
-            "-e",
-            &format!("CLAUDE_CONFIG_DIR={}", account.display()),
-            "/bin/sh",
-            "-c",
-            &script,
-            &tmux_word(&cwd.display().to_string()),
-        ])
-        .trim()
-        .to_string();
+    let pane = w.new_window(&[
+        "-t",
+        "main",
+        "-e",
+        &format!("CLAUDE_CONFIG_DIR={}", account.display()),
+        "/bin/sh",
+        "-c",
+        &script,
+        &tmux_word(&cwd.display().to_string()),
+    ]);
     w.wait_screen(&pane, "Claude Code", 10);
     pane
 }

@@ -246,6 +246,13 @@ impl World {
         id
     }
 
+    /// A new window, not selected, with `args` (e.g. `-c DIR COMMAND`); its pane's id.
+    pub fn new_window(&self, args: &[&str]) -> String {
+        let mut all = vec!["new-window", "-d", "-P", "-F", "#{pane_id}"];
+        all.extend_from_slice(args);
+        self.tmux(&all).trim().to_string()
+    }
+
     /// A script named `name` (in its own folder) that starts the simulated `claude` as its
     /// child, not with `exec`: the wrapper stays the parent, as node does for the native CLI.
     pub fn claude_wrapper(&self, name: &str) -> PathBuf {
