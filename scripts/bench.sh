@@ -168,9 +168,23 @@ wait_screens() {
 
 type_line() { tm send-keys -t "$1" -l "$2" \; send-keys -t "$1" Enter; }
 
+# turns MODE PROMPT NEEDLE I...: with the simulator in MODE, type "PROMPT I" into each pane I,
+# then wait until each shows NEEDLE (empty: the reply to its prompt).
+turns() {
+    local mode=$1 prompt=$2 needle=$3 i w=()
+    shift 3
+    [ $# -gt 0 ] || return 0
+    printf '%s' "$mode" >"$acc_b/sim-mode"
+    for i in "$@"; do
+        type_line "${panes[i]}" "$prompt $i"
+        w+=("${panes[i]}" "${needle:-Sim reply to: $prompt $i}")
+    done
+    wait_screens "${w[@]}"
+}
+
 # Start panes [from, to): four to a window, in a few project folders; each does a turn or two.
 add_panes() {
-    local from=$1 to=$2 i id pane cwd w=() t529=() trep=() t2=()
+    local from=$1 to=$2 i id pane cwd w=() new t529=() trep=() t2=()
     for ((i = from; i < to; i++)); do
         id="$(cat /proc/sys/kernel/random/uuid)"
         cwd="$HOME/project-$((i % 7))"
@@ -188,13 +202,8 @@ add_panes() {
         w+=("$pane" "Claude Code")
     done
     wait_screens "${w[@]}"
-    printf 'ok' >"$acc_b/sim-mode"
-    w=()
-    for ((i = from; i < to; i++)); do
-        type_line "${panes[i]}" "first task $i"
-        w+=("${panes[i]}" "Sim reply to: first task $i")
-    done
-    wait_screens "${w[@]}"
+    mapfile -t new < <(seq "$from" $((to - 1)))
+    turns ok "first task" "" "${new[@]}"
     for ((i = from; i < to; i++)); do
         case "${roles[i]}" in
         529) t529+=("$i") ;;
@@ -202,23 +211,9 @@ add_panes() {
         *) ((i % 2 == 0)) && t2+=("$i") ;;
         esac
     done
-    if [ ${#t529[@]} -gt 0 ]; then
-        printf '529' >"$acc_b/sim-mode"
-        w=()
-        for i in "${t529[@]}"; do
-            type_line "${panes[i]}" "retry $i"
-            w+=("${panes[i]}" "529 Overloaded")
-        done
-        wait_screens "${w[@]}"
-    fi
+    turns 529 retry "529 Overloaded" "${t529[@]+"${t529[@]}"}"
     if [ ${#trep[@]} -gt 0 ]; then
-        printf '429usage5h' >"$acc_b/sim-mode"
-        w=()
-        for i in "${trep[@]}"; do
-            type_line "${panes[i]}" "big job $i"
-            w+=("${panes[i]}" "hit your 5-hour limit")
-        done
-        wait_screens "${w[@]}"
+        turns 429usage5h "big job" "hit your 5-hour limit" "${trep[@]}"
         printf 'ok' >"$acc_b/sim-mode"
         # Older than the process that will show it by more than the clock slack: a replay.
         sleep 3
@@ -230,14 +225,7 @@ add_panes() {
         wait_screens "${w[@]}"
     fi
     printf 'ok' >"$acc_b/sim-mode"
-    if [ ${#t2[@]} -gt 0 ]; then
-        w=()
-        for i in "${t2[@]}"; do
-            type_line "${panes[i]}" "second task $i"
-            w+=("${panes[i]}" "Sim reply to: second task $i")
-        done
-        wait_screens "${w[@]}"
-    fi
+    turns ok "second task" "" "${t2[@]+"${t2[@]}"}"
     sleep 0.3
 }
 

@@ -106,7 +106,12 @@ pub fn read_chain(tmux: &Tmux) -> Result<(Option<String>, u64)> {
     let out = tmux
         .query(&[command(), token])
         .context("could not read the @claude-failover-* options")?;
-    let (config, rest) = parse_prefix(&out);
+    parse_chain(&out)
+}
+
+/// Parse the output of `read_chain`'s call.
+fn parse_chain(out: &str) -> Result<(Option<String>, u64)> {
+    let (config, rest) = parse_prefix(out);
     let token = output::parse_record(rest).and_then(|(fields, _)| fields.into_iter().next());
     let interval = match config {
         Ok(c) => c.poll_interval,
@@ -325,6 +330,30 @@ mod tests {
                 "{row}"
             );
         }
+    }
+
+    #[test]
+    fn the_chain_reads_its_interval_from_the_options_or_their_default() {
+        std::env::set_var("HOME", "/home/me");
+        let out = |interval: &str, accounts: &str| {
+            let mut fields = vec![String::new(); OPTIONS.len()];
+            fields[0] = accounts.to_string();
+            let i = OPTIONS
+                .iter()
+                .position(|s| s.name == POLL_INTERVAL)
+                .unwrap();
+            fields[i] = interval.to_string();
+            format!("{}|\ntok\\ en|\n", fields.join(" "))
+        };
+        let token = Some("tok en".to_string());
+        assert_eq!(parse_chain(&out("", "")).unwrap(), (token.clone(), 15));
+        assert_eq!(parse_chain(&out("2", "")).unwrap(), (token.clone(), 2));
+        assert_eq!(
+            parse_chain(&out("99999", "")).unwrap(),
+            (token.clone(), 3600)
+        );
+        // Options that do not parse keep the chain going, at the default interval.
+        assert_eq!(parse_chain(&out("2", "broken")).unwrap(), (token, 15));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 # bench_binary REPO: real_tmux (the tmux on PATH) and bin, the release claude-failover of REPO
 # (built first unless BENCH_NO_BUILD=1); fails, saying why, when either is missing.
 bench_binary() {
+    # shellcheck disable=SC2034 # for the caller
     real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; return 1; }
     if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
         "$1/scripts/build.sh" --quiet
