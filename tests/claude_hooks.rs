@@ -29,14 +29,6 @@ fn setup(names: &[&str]) -> (World, Vec<PathBuf>, PathBuf) {
     (w, dirs, work)
 }
 
-fn events(w: &World, name: &str) -> Vec<Value> {
-    w.events(name)
-}
-
-fn launches(w: &World) -> Vec<Value> {
-    w.launches()
-}
-
 /// The live-session file (`sessions/<pid>.json`) of the Claude running in `pane`.
 fn live_file(dir: &Path, pane: &str) -> Value {
     for e in std::fs::read_dir(dir.join("sessions")).unwrap().flatten() {
@@ -174,19 +166,19 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
     let old_pids = [pid_of(a, &p1), pid_of(a, &p2)];
     common::set_mode(a, "429usage5h");
     w.type_line(&p1, "hit it");
-    w.wait_for(15, "a swap event", || !events(&w, "swap").is_empty());
-    let swap = &events(&w, "swap")[0];
+    w.wait_for(15, "a swap event", || !w.events("swap").is_empty());
+    let swap = &w.events("swap")[0];
     assert_eq!(swap["from"], "a");
     assert_eq!(swap["to"], "b");
     assert!(
         swap["reason"].as_str().unwrap().contains("5-hour limit"),
         "{swap}"
     );
-    let hook = &events(&w, "claude-hook")[0];
+    let hook = &w.events("claude-hook")[0];
     assert_eq!(hook["evidence"], "transcript", "{hook}");
     for (p, id) in [&p1, &p2].iter().zip(&ids) {
         w.wait_for(10, "the resumed launch", || {
-            launches(&w)
+            w.launches()
                 .iter()
                 .any(|l| l["resume"] == id.as_str() && l["config_dir"] == b.display().to_string())
         });
@@ -198,7 +190,7 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
             "the old Claude {pid} (and its wait for the reset) is gone"
         );
     }
-    assert_eq!(events(&w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
 
     // On b now, in the cooldown: b's own new limit moves on to c (never back to exhausted a).
     w.wait_for(10, "p1 on b", || {
@@ -208,8 +200,8 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
     });
     common::set_mode(b, "429weekly");
     w.type_line(&p1, "hit b");
-    w.wait_for(15, "a second swap", || events(&w, "swap").len() == 2);
-    let second = &events(&w, "swap")[1];
+    w.wait_for(15, "a second swap", || w.events("swap").len() == 2);
+    let second = &w.events("swap")[1];
     assert_eq!(second["from"], "b");
     assert_eq!(second["to"], "c");
 }
@@ -242,14 +234,14 @@ fn throttles_and_server_errors_through_the_hook_never_swap() {
     common::set_mode(a, "429plain");
     w.type_line(&p, "throttled");
     w.wait_for(10, "the handler's look at the throttle", || {
-        !events(&w, "claude-hook").is_empty()
+        !w.events("claude-hook").is_empty()
     });
-    let hooks = events(&w, "claude-hook");
+    let hooks = w.events("claude-hook");
     assert_eq!(hooks.len(), 1, "{hooks:#?}");
     assert_eq!(hooks[0]["decision"], "ignored");
     assert_eq!(hooks[0]["evidence"], "none");
-    assert!(events(&w, "swap").is_empty());
-    assert!(events(&w, "limit").is_empty());
+    assert!(w.events("swap").is_empty());
+    assert!(w.events("limit").is_empty());
 }
 
 /// The simulated CLI runs hooks from `--settings` (file and JSON) too, with the real payload and
@@ -336,22 +328,22 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     common::set_mode(b, "429usage5h");
     let pb = w.launch_claude(Some(b), &work);
     w.type_line(&pb, "on b");
-    w.wait_for(15, "b's swap", || events(&w, "swap").len() == 1);
-    assert_eq!(events(&w, "swap")[0]["from"], "b");
+    w.wait_for(15, "b's swap", || w.events("swap").len() == 1);
+    assert_eq!(w.events("swap")[0]["from"], "b");
     w.wait_for(10, "pb resumed on a", || {
-        launches(&w)
+        w.launches()
             .iter()
             .any(|l| l["resume"].is_string() && l["config_dir"] == a.display().to_string())
     });
-    let launched = launches(&w).len();
+    let launched = w.launches().len();
     // Then a, the account just swapped to: no account is left.
     common::set_mode(a, "429usage5h");
     w.type_line(&p, "hit a");
     w.wait_for(15, "the all-exhausted warning", || {
-        !events(&w, "all-exhausted").is_empty()
+        !w.events("all-exhausted").is_empty()
     });
-    assert_eq!(events(&w, "swap").len(), 1);
-    assert_eq!(launches(&w).len(), launched, "nothing restarted");
+    assert_eq!(w.events("swap").len(), 1);
+    assert_eq!(w.launches().len(), launched, "nothing restarted");
     let status = w.cf_ok(&["status"]);
     assert!(status.contains("Claude Code's own wait"), "{status}");
     w.wait_screen(&p, "Continuing automatically", 5);

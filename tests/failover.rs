@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json, pane_row, set_mode, World};
+use common::{pane_row, set_mode, World};
 use serde_json::Value;
 
 struct Setup {
@@ -58,18 +58,6 @@ fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
     w.launch_claude(Some(account_dir), cwd)
 }
 
-fn status(w: &World) -> Value {
-    json(&w.cf(&["status", "--json"]).stdout)
-}
-
-fn events(w: &World, name: &str) -> Vec<Value> {
-    w.events(name)
-}
-
-fn launches(w: &World) -> Vec<Value> {
-    w.launches()
-}
-
 /// Every failover scenario runs twice: reading processes through /proc and tmux through its
 /// socket; then through `ps` (the way used on macOS and other systems without /proc) and
 /// `tmux` client processes only (the way used when the socket cannot be used).
@@ -112,7 +100,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     w.turn(&p2, "second pane", "Sim reply to: second pane");
     w.turn(&p3, "third pane", "Sim reply to: third pane");
     tick(w);
-    let before = status(w);
+    let before = w.status_json();
     let ids: Vec<String> = [&p1, &p2, &p3]
         .iter()
         .map(|p| {
@@ -128,7 +116,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     w.turn(&p1, "hit it", "You've hit your 5-hour limit");
     let seg = tick(w);
     assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
-    assert!(events(w, "swap").is_empty(), "one poll never swaps");
+    assert!(w.events("swap").is_empty(), "one poll never swaps");
     let seg = tick(w);
     // The new account, the swap, the cooldown and a's reset time (HH:MM, local).
     let reset = seg
@@ -140,7 +128,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
         "segment after the swap: {seg:?}"
     );
 
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
     assert_eq!(swaps[0]["from"], "a");
     assert_eq!(swaps[0]["to"], "b");
@@ -156,7 +144,8 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
             .zip(ids.iter().zip(["first pane", "second pane", "third pane"]))
     {
         w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
-        let launch = launches(w)
+        let launch = w
+            .launches()
             .into_iter()
             .rev()
             .find(|l| l["resume"] == id.as_str())
@@ -184,11 +173,11 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
         tick(w);
     }
     assert_eq!(
-        events(w, "swap").len(),
+        w.events("swap").len(),
         1,
         "a replayed limit caused a second swap"
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(st["active"], "b");
     assert!(st["accounts"][0]["exhausted_until"].is_string(), "{st:#}");
 }
@@ -210,8 +199,8 @@ fn server_errors_and_single_polls_never_swap(ps: bool) {
             tick(w);
         }
     }
-    assert!(events(w, "swap").is_empty());
-    assert_eq!(status(w)["active"], "a");
+    assert!(w.events("swap").is_empty());
+    assert_eq!(w.status_json()["active"], "a");
 }
 
 fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
@@ -229,11 +218,11 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     for _ in 0..3 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1, "only the manual swap");
-    let st = status(w);
+    assert_eq!(w.events("swap").len(), 1, "only the manual swap");
+    let st = w.status_json();
     assert_eq!(st["active"], "c");
     assert!(st["accounts"][1]["exhausted_until"].is_string(), "{st:#}");
-    assert_eq!(events(w, "limit").len(), 1);
+    assert_eq!(w.events("limit").len(), 1);
     let text = w.cf_ok(&["status"]);
     assert!(
         text.contains("BLOCKED") && text.contains("prefix S"),
@@ -247,7 +236,7 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     for _ in 0..3 {
         tick(w);
     }
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 2, "{swaps:#?}");
     assert_eq!(swaps[1]["from"], "c");
     assert_eq!(swaps[1]["to"], "a");
@@ -263,11 +252,11 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     w.turn(&p1, "hit a", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    assert_eq!(events(w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
     w.wait_screen(&p1, "hit a", 10);
     w.wait_claude_idle(&p1);
-    let launches_before = launches(w).len();
+    let launches_before = w.launches().len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
     w.type_line(&p1, "hit b");
     w.wait_for(10, "b's limit after the new prompt", || {
@@ -282,12 +271,12 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
         tick(w);
     }
     assert_eq!(
-        events(w, "swap").len(),
+        w.events("swap").len(),
         1,
         "never back to an exhausted account"
     );
-    assert_eq!(events(w, "all-exhausted").len(), 1);
-    assert_eq!(launches(w).len(), launches_before, "nothing restarted");
+    assert_eq!(w.events("all-exhausted").len(), 1);
+    assert_eq!(w.launches().len(), launches_before, "nothing restarted");
     let seg = tick(w);
     assert!(seg.contains("all accounts exhausted"), "{seg}");
 }
@@ -312,7 +301,7 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message(ps: bool) {
     w.cf_ok(&["swap", "--reason", "test"]);
     w.wait_screen(&p1, "session id was unknown", 10);
     assert!(!Path::new("/tmp/pwned").exists());
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps[0]["panes"][0]["outcome"], "shell");
 }
 
@@ -327,7 +316,7 @@ fn concurrent_ticks_swap_exactly_once(ps: bool) {
     for c in children {
         assert!(c.wait_with_output().unwrap().status.success());
     }
-    assert_eq!(events(w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
     assert_eq!(state["active"], "b");
 }
@@ -359,8 +348,8 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick(ps: bool) {
         w.wait_screen(&p1, "Sim reply to: one", 10);
         w.wait_screen(&p2, "Sim reply to: two", 10);
     }
-    assert_eq!(events(w, "swap").len(), 2, "one event per swap, none twice");
-    assert_eq!(status(w)["active"], "a", "a -> b -> a");
+    assert_eq!(w.events("swap").len(), 2, "one event per swap, none twice");
+    assert_eq!(w.status_json()["active"], "a", "a -> b -> a");
 }
 
 fn busy_pane_is_restarted_only_once_idle(ps: bool) {
@@ -377,15 +366,15 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    assert_eq!(events(w, "swap").len(), 1);
-    let st = status(w);
+    assert_eq!(w.events("swap").len(), 1);
+    let st = w.status_json();
     assert_eq!(pane_row(&st, &p2)["state"], "waiting-idle", "{st:#}");
     let id = pane_row(&st, &p2)["session_id"]
         .as_str()
         .unwrap()
         .to_string();
     let resumed_on_b = |w: &World| {
-        launches(w)
+        w.launches()
             .iter()
             .any(|l| l["resume"] == id.as_str() && l["config_dir"] == s.b.display().to_string())
     };
@@ -396,7 +385,7 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     tick(w);
     w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
-    assert_eq!(pane_row(&status(w), &p2)["account"], "b");
+    assert_eq!(pane_row(&w.status_json(), &p2)["account"], "b");
 }
 
 fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
@@ -410,7 +399,7 @@ fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
     let cmd = format!("{} hook --chain t1", common::BIN);
     w.tmux(&["run-shell", "-b", &cmd]);
     w.wait_for(20, "a swap with no client attached", || {
-        !events(w, "swap").is_empty()
+        !w.events("swap").is_empty()
     });
     // A new token stops the old chain.
     w.set_option("@claude-failover-chain", "t2");
@@ -432,7 +421,7 @@ fn up_restores_declared_sessions_with_their_ids(ps: bool) {
     w.wait_screen(&pane, "Claude Code", 10);
     w.turn(&pane, "remember me", "Sim reply to: remember me");
     tick(w);
-    let id = pane_row(&status(w), &pane)["session_id"]
+    let id = pane_row(&w.status_json(), &pane)["session_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -472,7 +461,7 @@ fn manual_swap_notifies_and_refuses_sensibly() {
     assert_eq!(ev["reason"], "by hand");
     // Manual swaps ignore the cooldown.
     w.cf_ok(&["swap"]);
-    assert_eq!(status(w)["active"], "a");
+    assert_eq!(w.status_json()["active"], "a");
 }
 
 #[test]
@@ -530,7 +519,7 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     let on_b = start_claude(w, &s.b, &s.other);
     w.turn(&plain, "plain", "Sim reply to: plain");
     tick(w);
-    let st = status(w);
+    let st = w.status_json();
     let row = pane_row(&st, &plain);
     assert!(row["account"].is_null(), "{row:#}");
     assert_eq!(
@@ -541,18 +530,18 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     assert_eq!(row["account"], "b");
     assert_eq!(row["off_active"], true, "b is not the active account");
     // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
-    let before = launches(w).len();
+    let before = w.launches().len();
     w.cf_ok(&["swap", "--reason", "test"]);
-    let swap = events(w, "swap").pop().expect("the manual swap's event");
+    let swap = w.events("swap").pop().expect("the manual swap's event");
     assert_eq!(swap["panes"], serde_json::json!([]), "{swap:#}");
-    assert_eq!(launches(w).len(), before);
+    assert_eq!(w.launches().len(), before);
 
     // With an account whose folder is ~/.claude, the same pane is that account's.
     w.set_option(
         "@claude-failover-accounts",
         &format!("a={} b={} home=~/.claude", s.a.display(), s.b.display()),
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(pane_row(&st, &plain)["account"], "home");
     assert!(pane_row(&st, &plain)["unmanaged"].is_null());
 }
@@ -569,11 +558,11 @@ fn a_swap_never_goes_to_an_account_whose_links_are_wrong() {
         err.contains("shared links of `b`") && err.contains("projects"),
         "{err}"
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(st["accounts"][1]["links_ok"], false);
     // The automatic choice skips b and takes c.
     w.cf_ok(&["swap"]);
-    assert_eq!(status(w)["active"], "c");
+    assert_eq!(w.status_json()["active"], "c");
 }
 
 #[test]
@@ -589,7 +578,7 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
     // A new window's claude starts on b.
     let pane = w.new_window(&["-c", &s.work.display().to_string(), "claude"]);
     w.wait_screen(&pane, "Claude Code", 10);
-    assert_eq!(pane_row(&status(w), &pane)["account"], "b");
+    assert_eq!(pane_row(&w.status_json(), &pane)["account"], "b");
 }
 
 /// A turn of a release without a session file: over when the spinner's `esc to interrupt` is
@@ -624,7 +613,7 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
             tick(w);
         }
     }
-    assert!(events(w, "swap").is_empty());
+    assert!(w.events("swap").is_empty());
     assert!(!s.a.join("sessions").exists(), "no session file, as 1.0.x");
     let transcript = std::fs::read_dir(s.w.home.join(".claude-shared/projects"))
         .unwrap()
@@ -639,7 +628,7 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     old_turn(w, &p1, "hit it", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
     assert_eq!(
         (&swaps[0]["from"], &swaps[0]["to"]),
@@ -650,24 +639,24 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     for _ in 0..4 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1);
-    assert_eq!(status(w)["active"], "b");
+    assert_eq!(w.events("swap").len(), 1);
+    assert_eq!(w.status_json()["active"], "b");
     // It forked the conversation into a new transcript: the next limit is read there, and the
     // next swap resumes the fork, with the turns made on b.
-    let first_id = launches(w).last().unwrap()["resume"].clone();
+    let first_id = w.launches().last().unwrap()["resume"].clone();
     set_mode(&s.b, "ok");
     old_turn(w, &p1, "second turn", "Sim reply to: second turn");
     set_mode(&s.b, "429weekly");
     old_turn(w, &p1, "hit it again", "You've hit your weekly limit");
     tick(w);
     tick(w);
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 2, "{swaps:#?}");
     assert_eq!(
         (&swaps[1]["from"], &swaps[1]["to"]),
         (&"b".into(), &"c".into())
     );
-    let resumed = launches(w).last().unwrap()["resume"].clone();
+    let resumed = w.launches().last().unwrap()["resume"].clone();
     assert!(
         resumed.is_string() && resumed != first_id,
         "{resumed} {first_id}"

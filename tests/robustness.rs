@@ -145,10 +145,6 @@ fn named(w: &World, name: &str) -> Vec<Value> {
         .collect()
 }
 
-fn status(w: &World) -> Value {
-    json(&w.cf(&["status", "--json"]).stdout)
-}
-
 fn row(st: &Value, pane: &str) -> Option<Value> {
     st["panes"]
         .as_array()
@@ -159,22 +155,15 @@ fn row(st: &Value, pane: &str) -> Option<Value> {
 }
 
 fn session_id(w: &World, pane: &str) -> String {
-    let st = status(w);
+    let st = w.status_json();
     row(&st, pane)
         .and_then(|r| r["session_id"].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("no session id for {pane}: {st:#}"))
 }
 
-fn launches(w: &World) -> Vec<Value> {
-    w.read(&w.launch_log)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 /// How many times the session `id` was resumed on the account at `dir`.
 fn resumes(w: &World, id: &str, dir: &Path) -> usize {
-    launches(w)
+    w.launches()
         .iter()
         .filter(|l| l["resume"] == id && l["config_dir"] == dir.display().to_string())
         .count()
@@ -200,7 +189,7 @@ fn wait_all_on_ctx(w: &World, panes: &[String], ids: &[String], dir: &Path, ctx:
     let mut last = Value::Null;
     let deadline = Instant::now() + Duration::from_secs(15);
     while Instant::now() < deadline {
-        last = status(w);
+        last = w.status_json();
         let ok = panes.iter().zip(ids).all(|(p, id)| {
             row(&last, p).is_some_and(|r| {
                 r["config_dir"] == dir.display().to_string() && r["session_id"] == id.as_str()
@@ -815,7 +804,7 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
     let id1 = session_id(w, &p1);
     w.cf_ok(&["swap", "--reason", "hostile"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id1), b);
-    let last = launches(w).into_iter().last().unwrap();
+    let last = w.launches().into_iter().last().unwrap();
     assert_eq!(last["args"], serde_json::json!(["--resume", id1]));
     for _ in 0..2 {
         tick(w);
@@ -860,7 +849,10 @@ fn a_forged_session_id_is_never_used() {
     w.cf_ok(&["swap", "--reason", "forged id"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&real), b);
     assert_eq!(resumes(w, &real, b), 1);
-    assert!(launches(w).iter().all(|l| !l.to_string().contains("touch")));
+    assert!(w
+        .launches()
+        .iter()
+        .all(|l| !l.to_string().contains("touch")));
     assert_no_markers(&m);
 }
 
@@ -900,7 +892,7 @@ fn hostile_options_folders_and_names_arrive_intact() {
     let id = session_id(w, &p1);
     w.cf_ok(&["swap", "--reason", "hostile options"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id), b);
-    let last = launches(w).into_iter().last().unwrap();
+    let last = w.launches().into_iter().last().unwrap();
     let mut expected = args.clone();
     expected.extend(["--resume".to_string(), id]);
     assert_eq!(last["args"], serde_json::json!(expected));
@@ -908,7 +900,7 @@ fn hostile_options_folders_and_names_arrive_intact() {
     assert_eq!(last["cwd"], work.display().to_string());
     let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", b.display()));
-    assert_eq!(status(w)["active"], "b");
+    assert_eq!(w.status_json()["active"], "b");
     assert_no_markers(&m);
 }
 
@@ -926,7 +918,7 @@ fn claude_panes_in_folders_with_newlines_are_still_seen() {
         panes.push(start_claude(w, a, &dir));
     }
     tick(w);
-    let st = status(w);
+    let st = w.status_json();
     for p in &panes {
         assert!(
             row(&st, p).is_some(),
@@ -1074,7 +1066,7 @@ fn hundred_megabyte_transcripts_cost_bounded_time_and_memory() {
         }
     }
     // Three polls of the four needed: still counting, the limit judged new in both panes.
-    let st = status(w);
+    let st = w.status_json();
     for p in [&p1, &p2] {
         assert_eq!(row(&st, p).unwrap()["state"], "confirming", "{st:#}");
     }
@@ -1306,7 +1298,7 @@ fn fifos_and_devices_in_place_of_files_never_hang_a_command() {
     mkfifo(&transcript(w, &id));
     bounded_tick(w, "tick with a FIFO transcript");
     // The live-session file of the pane's process.
-    let pid = row(&status(w), &p1).unwrap()["pid"].as_u64().unwrap();
+    let pid = row(&w.status_json(), &p1).unwrap()["pid"].as_u64().unwrap();
     mkfifo(&a.join("sessions").join(format!("{pid}.json")));
     bounded_tick(w, "tick with a FIFO session file");
     // TZ: a FIFO, a device that never ends (jiff would read it whole: gigabytes).
@@ -1601,7 +1593,7 @@ fn a_pane_is_limited_only_after_the_configured_number_of_polls() {
     set_mode(a, "ok");
     for poll in 1..=2 {
         let seg = tick(w);
-        let st = status(w);
+        let st = w.status_json();
         let pane = row(&st, &p1).unwrap_or_else(|| panic!("no row for {p1}: {st}"));
         assert_eq!(pane["state"], "confirming", "poll {poll}: {pane} / {seg}");
         assert!(seg.contains(&format!("{poll}/3")), "poll {poll}: {seg}");

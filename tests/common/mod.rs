@@ -529,24 +529,6 @@ impl World {
     pub fn status_json(&self) -> serde_json::Value {
         json(&self.cf(&["status", "--json"]).stdout)
     }
-
-    /// The logged events named `name`, oldest first.
-    pub fn events_named(&self, name: &str) -> Vec<serde_json::Value> {
-        let out = self.cf(&["events", "--json"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|e| e["event"] == name)
-            .collect()
-    }
-
-    /// The simulator's launch log: one JSON object per launch of `claude`.
-    pub fn sim_launches(&self) -> Vec<serde_json::Value> {
-        self.read(&self.launch_log)
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
 }
 
 /// The row of `pane` in a `status --json` output.
