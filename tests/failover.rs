@@ -17,11 +17,8 @@ struct Setup {
     other: PathBuf,
 }
 
-/// Account homes with their shared links made by hand (the links feature is tested on its own).
-fn account(w: &World, name: &str) -> PathBuf {
-    w.linked_account(&w.account_dir(name))
-}
-
+/// `accounts` (2 or 3: a, b, c) homes with their shared links made by hand (the links feature
+/// is tested on its own), a limit confirmed on two polls, `cooldown` seconds of cooldown.
 fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
     let w = if ps {
         World::new().with_ps_backend().with_tmux_client_only()
@@ -29,20 +26,11 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
         World::new()
     };
     w.start_server();
-    let a = account(&w, "a");
-    let b = account(&w, "b");
-    let c = (accounts > 2).then(|| account(&w, "c"));
-    let mut list = format!("a={} b={}", a.display(), b.display());
-    if let Some(c) = &c {
-        list.push_str(&format!(" c={}", c.display()));
-    }
-    w.set_option("@claude-failover-accounts", &list);
+    let mut homes = w.accounts(&["a", "b", "c"][..accounts]).into_iter();
+    let (a, b, c) = (homes.next().unwrap(), homes.next().unwrap(), homes.next());
     w.quick_failover_options(cooldown);
     w.set_option("@claude-failover-args", "--dangerously-skip-permissions");
-    let work = w.home.join("work dir");
-    let other = w.home.join("other");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&other).unwrap();
+    let (work, other) = w.work_dirs();
     Setup {
         w,
         a,

@@ -49,10 +49,7 @@ fn setup_dirs(accounts: &[(&str, &str)], cooldown: u64) -> Setup {
         .collect();
     w.set_option("@claude-failover-accounts", &list.join(" "));
     w.quick_failover_options(cooldown);
-    let work = w.home.join("work dir");
-    let other = w.home.join("other");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&other).unwrap();
+    let (work, other) = w.work_dirs();
     Setup {
         w,
         acc,

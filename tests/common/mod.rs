@@ -320,13 +320,33 @@ impl World {
 
     /// Accounts `a` and `b` (linked homes), named in `@claude-failover-accounts`; their homes.
     pub fn two_accounts(&self) -> (PathBuf, PathBuf) {
-        let a = self.linked_account(&self.account_dir("a"));
-        let b = self.linked_account(&self.account_dir("b"));
-        self.set_option(
-            "@claude-failover-accounts",
-            &format!("a={} b={}", a.display(), b.display()),
-        );
-        (a, b)
+        let homes = self.accounts(&["a", "b"]);
+        (homes[0].clone(), homes[1].clone())
+    }
+
+    /// The accounts `names` (linked homes `~/.claude-NAME`), named in this order in
+    /// `@claude-failover-accounts`; their homes.
+    pub fn accounts(&self, names: &[&str]) -> Vec<PathBuf> {
+        let homes: Vec<PathBuf> = names
+            .iter()
+            .map(|n| self.linked_account(&self.account_dir(n)))
+            .collect();
+        let list: Vec<String> = names
+            .iter()
+            .zip(&homes)
+            .map(|(n, d)| format!("{n}={}", d.display()))
+            .collect();
+        self.set_option("@claude-failover-accounts", &list.join(" "));
+        homes
+    }
+
+    /// Two project folders under HOME: `work dir` (a space in it) and `other`.
+    pub fn work_dirs(&self) -> (PathBuf, PathBuf) {
+        let work = self.home.join("work dir");
+        let other = self.home.join("other");
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        (work, other)
     }
 
     /// Type `text` and Enter into `pane`.
