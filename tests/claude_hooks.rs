@@ -9,20 +9,10 @@ use std::path::{Path, PathBuf};
 use common::{json, World};
 use serde_json::Value;
 
-fn account(w: &World, name: &str) -> PathBuf {
-    w.linked_account(&w.account_dir(name))
-}
-
 fn setup(names: &[&str]) -> (World, Vec<PathBuf>, PathBuf) {
     let w = World::new();
     w.start_server();
-    let dirs: Vec<PathBuf> = names.iter().map(|n| account(&w, n)).collect();
-    let list: Vec<String> = names
-        .iter()
-        .zip(&dirs)
-        .map(|(n, d)| format!("{n}={}", d.display()))
-        .collect();
-    w.set_option("@claude-failover-accounts", &list.join(" "));
+    let dirs = w.accounts(names);
     w.quick_failover_options(600);
     let work = w.home.join("work");
     std::fs::create_dir_all(&work).unwrap();
