@@ -29,18 +29,13 @@ fn sq(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// An account home linked by hand into the shared folder (the links feature has its own tests).
-fn account(w: &World, dir: &Path) -> PathBuf {
-    w.linked_account(dir)
-}
-
 /// A server with the accounts `(name, folder under HOME)`, confirm-polls 2 with no gap.
 fn setup_dirs(accounts: &[(&str, &str)], cooldown: u64) -> Setup {
     let w = World::new();
     w.start_server();
     let acc: Vec<PathBuf> = accounts
         .iter()
-        .map(|(_, d)| account(&w, &w.home.join(d)))
+        .map(|(_, d)| w.linked_account(&w.home.join(d)))
         .collect();
     let list: Vec<String> = accounts
         .iter()

@@ -103,17 +103,7 @@ fn three_accounts() -> Bar {
 
 fn three_accounts_in(w: World) -> Bar {
     w.start_server();
-    let dirs: Vec<PathBuf> = ["a", "b", "c"]
-        .iter()
-        .map(|n| w.linked_account(&w.account_dir(n)))
-        .collect();
-    let list = format!(
-        "a={} b={} c={}",
-        dirs[0].display(),
-        dirs[1].display(),
-        dirs[2].display()
-    );
-    w.set_option("@claude-failover-accounts", &list);
+    let dirs = w.accounts(&["a", "b", "c"]);
     w.quick_failover_options(0);
     w.set_option("@claude-failover-status-format", "CC {account}{usage}");
     let originals = dirs
