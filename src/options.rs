@@ -356,6 +356,19 @@ mod tests {
         assert_eq!(parse_chain(&out("2", "broken")).unwrap(), (token, 15));
     }
 
+    /// The entry file binds the swap key before any binary runs, so it keeps its own copy of
+    /// the default: held to the table here.
+    #[test]
+    fn the_entry_files_swap_key_default_is_the_tables() {
+        let apply = include_str!("../tmux/apply.sh");
+        let spec = OPTIONS
+            .iter()
+            .find(|s| s.name == "@claude-failover-swap-key")
+            .unwrap();
+        let line = format!("\nCF_DEFAULT_KEY={}\n", spec.default);
+        assert!(apply.contains(&line), "tmux/apply.sh lacks {line:?}");
+    }
+
     #[test]
     fn parse_splits_fields_and_keeps_the_rest() {
         let mut out = String::from("a=/x\\ b=/y");
