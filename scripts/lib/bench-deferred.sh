@@ -12,7 +12,8 @@
 # timestamp in pane 2's transcript (the simulator writes it, then runs the Stop hooks, then says
 # idle, as Claude Code 2.1.332 does); the restart is the `ts` of the resumed launch on b in the
 # simulator's launch log. Median, min and max over BENCH_DEFERRED_RUNS runs (10).
-# Sourced by scripts/bench.sh after lib/bench-recovery.sh (bench_modes, wait_for, screen_has).
+# Sourced by scripts/bench.sh after lib/bench-world.sh (bench_server) and lib/bench-recovery.sh
+# (bench_modes, wait_for, screen_has).
 
 bench_deferred() {
     bench_modes deferred deferred_run "${BENCH_DEFERRED_RUNS:-10}" "stop poll" "$@"
@@ -27,18 +28,11 @@ deferred_run() {
         export PATH="$tmp/bin:$PATH" CLAUDE_SIM_LOG="$root/launches.jsonl"
         local sock="$root/tmux.sock" a="$root/home/.claude-a" b="$root/home/.claude-b"
         local state="$root/state/claude-failover"
-        mkdir -p "$root/home/w1" "$root/home/w2" "$a" "$b"
-        # Logged in as far as the plugin looks (presence only): an account without it is skipped.
-        : >"$a/.credentials.json"
-        : >"$b/.credentials.json"
+        mkdir -p "$root/home/w1" "$root/home/w2"
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
-        tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$HOME" /bin/sh
-        tm set -g escape-time 0
-        tm set -g @claude-failover-accounts "a=$a b=$b"
-        tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
-        cf links ensure >/dev/null
+        bench_server "$HOME" "$a" "$b"
         cf claude-hooks install >/dev/null
         if [ "$mode" = poll ]; then
             # What an install from before the Stop hook left: the StopFailure entry only.

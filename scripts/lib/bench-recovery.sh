@@ -8,7 +8,8 @@
 # starting the StopFailure hook before it writes that record (no wait when no hook runs). The
 # end is the `ts` of the `swap` event. Without hooks the limit comes at a random moment of the
 # chain's poll cycle. Median, min and max over BENCH_RECOVERY_RUNS runs (10).
-# Sourced by scripts/bench.sh; `bench_recovery [hooks|screen]...` (default: both).
+# Sourced by scripts/bench.sh (after scripts/lib/bench-world.sh); `bench_recovery [hooks|screen]...`
+# (default: both).
 
 bench_recovery() {
     bench_modes recovery recovery_run "${BENCH_RECOVERY_RUNS:-10}" "hooks screen" "$@"
@@ -27,18 +28,11 @@ bench_modes() {
     modes=("$@")
     # shellcheck disable=SC2206 # the valid modes are one word each
     [ ${#modes[@]} -eq 0 ] && modes=($valid)
-    real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; return 1; }
-    if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-        "$repo/scripts/build.sh" --quiet
-    fi
-    bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-    [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; return 1; }
+    bench_binary "$repo" || return 1
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-$label.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the folder of this run
     [ -n "${BENCH_KEEP:-}" ] || trap "rm -rf '$tmp'" RETURN
-    unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
-    mkdir -p "$tmp/bin"
-    ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
+    bench_sim "$tmp"
     local mode
     for mode in "${modes[@]}"; do
         case " $valid " in *" $mode "*) ;; *)
@@ -68,17 +62,10 @@ recovery_run() {
         local sock="$root/tmux.sock" a="$root/home/.claude-a" b="$root/home/.claude-b"
         local work="$root/home/work" state="$root/state/claude-failover"
         mkdir -p "$work" "$a" "$b"
-        # Logged in as far as the plugin looks (presence only): an account without it is skipped.
-        : >"$a/.credentials.json"
-        : >"$b/.credentials.json"
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
-        tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$work" /bin/sh
-        tm set -g escape-time 0
-        tm set -g @claude-failover-accounts "a=$a b=$b"
-        tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
-        cf links ensure >/dev/null
+        bench_server "$work" "$a" "$b"
         printf '200' >"$a/sim-delay-ms"
         if [ "$mode" = hooks ]; then
             cf claude-hooks install >/dev/null
