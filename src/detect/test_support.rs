@@ -105,6 +105,12 @@ pub(super) mod was {
     pub const Q_ORG: &str = r"^Your org is out of usage(?: ?· ?(?P<rest>.*))?$";
     pub const Q_OLD_NAMED: &str = r"^(?P<name>5-hour|[Ss]ession|[Ww]eekly|[Dd]aily|(?:Opus|Sonnet|Fable)(?: weekly)?) limit reached\.?(?: ?· ?(?P<rest>.*))?$";
     pub const Q_STATUS: &str = r"^Usage limit reached(?: again)?(?: ?· ?(?P<rest>.*))?$";
+    pub const Q_SEAT: &str = r"^(?:Your seat type doesn't include (?:usage credits|extra usage|usage)|Your usage allocation has been disabled by your admin|Your group's usage limit is set to \$0)(?:[ .,·].*)?$";
+    pub const Q_SERVICE: &str = r"^This service is disabled for your org\b.*$";
+    pub const Q_MODEL: &str =
+        r"^(?:Fable|Haiku|Mythos|Opus|Sonnet)(?: [^·\n]+?)? requires usage credits\.";
+    pub const Q_OLD_CLAUDE: &str = r"^Claude(?: Max| Pro| AI)? usage limit reached[.!]?(?: Your limit will reset at (?P<t>.+?))?\.?$";
+    pub const Q_OLD_EPOCH: &str = r"^Claude AI usage limit reached\|(?P<epoch>\d{9,13})$";
     /// Compiled with ASCII classes, like the others (it used to be Unicode-aware, by accident).
     pub const PLACEHOLDER: &str = r#"^(?:Resend your message|Once fixed|Try "|\d+\. |Press up to edit|/rate-limit-options\b)"#;
 }
