@@ -5,6 +5,8 @@
 
 use jiff::civil::{Date, Time};
 use jiff::{Timestamp, Zoned};
+use regex::Regex;
+use std::sync::LazyLock;
 
 use super::message::ci_prefix;
 use super::normalize;
@@ -89,6 +91,42 @@ pub(super) struct ResetParts<'a> {
     h24: Option<&'a str>,
     m24: Option<&'a str>,
     tz: Option<&'a str>,
+}
+
+/// The grammar of a reset time, ASCII letters in any case.
+static RESET_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi-u)^
+        (?:at\ )?
+        (?:
+            (?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\ (?P<day>\d{1,2})(?:st|nd|rd|th)?
+            (?:,\ ?(?P<year>\d{4}))?
+            (?:,?\ at\ |,\ |\ |$)
+        )?
+        (?:
+            (?P<hour>\d{1,2})(?::(?P<min>\d{2}))?\ ?(?P<ampm>[ap])\.?m\.?
+          | (?P<h24>\d{1,2}):(?P<m24>\d{2})
+        )?
+        (?:\ ?\((?P<tz>[A-Za-z][A-Za-z0-9_+\-/]{0,63})\))?
+        \.?$",
+    )
+    .expect("valid regex")
+});
+
+pub(super) fn reset_parts_re(text: &str) -> Option<ResetParts<'_>> {
+    let c = RESET_TIME.captures(text)?;
+    let part = |name| c.name(name).map(|m| m.as_str());
+    Some(ResetParts {
+        mon: part("mon"),
+        day: part("day"),
+        year: part("year"),
+        hour: part("hour"),
+        min: part("min"),
+        ampm: part("ampm"),
+        h24: part("h24"),
+        m24: part("m24"),
+        tz: part("tz"),
+    })
 }
 
 pub(super) fn reset_parts(text: &str) -> Option<ResetParts<'_>> {
@@ -279,7 +317,62 @@ fn month_number(name: &str) -> Option<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::test_support::{at, now};
+    use crate::detect::test_support::{at, line_corpus, mutations, now};
+
+    #[test]
+    fn reset_regex_agrees_with_the_code() {
+        let mut corpus = line_corpus();
+        for s in [
+            "1am",
+            "12:30am",
+            "11:30 PM",
+            "1 AM",
+            "1am (Europe/Paris)",
+            "Nov 29, 1:30am",
+            "Jan 2, 2027, 1am (America/Los_Angeles)",
+            "Jan 2,2027, 1am",
+            "Jul 27 at 4:30am (Asia/Calcutta)",
+            "Oct 24",
+            "Oct 24.",
+            "at 3pm (Europe/Paris).",
+            "23:15",
+            "23:15 (UTC)",
+            "13pm",
+            "September 3rd, 2026 at 10:30 a.m. (UTC)",
+            "Sept. 3, 12:30",
+            "sep 3rd 1 p.m.",
+            "Dec 2,7pm",
+            "Dec 2 ,7pm",
+            "Dec 2, at 7pm",
+            "May 123",
+            "1230am",
+            "12:305",
+            "1am..",
+            "1a.m..",
+            "at at 1am",
+            "(UTC)",
+            " (UTC)",
+            "1am  (UTC)",
+            "1am (A234567890123456789012345678901234567890123456789012345678901234)",
+            "1am (A2345678901234567890123456789012345678901234567890123456789012345)",
+            "\u{17f}ep 3, 1am",
+            "1am (\u{212a}iev)",
+            "AT 1AM",
+            "DEC 2, 7PM",
+        ] {
+            corpus.push(s.to_string());
+        }
+        let seeds: Vec<String> = corpus[corpus.len() - 36..].to_vec();
+        let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+        corpus.extend(mutations(&seeds, 20000));
+        let mut matched = 0;
+        for s in &corpus {
+            let want = reset_parts(s);
+            matched += usize::from(want.is_some());
+            assert_eq!(reset_parts_re(s), want, "on {s:?}");
+        }
+        assert!(matched > 100, "{matched}");
+    }
 
     #[test]
     fn reset_times_in_every_format() {
