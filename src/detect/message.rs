@@ -10,7 +10,7 @@
 //! of the words Claude prints is what the next release's wording is added to. `classify` tries
 //! them in order; docs/detection.md, "How to add a new wording", says where each kind goes.
 
-use super::reset::{optional, reset_parts};
+use super::reset::reset_parts;
 use super::work;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +51,11 @@ fn is_space_byte(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
+/// `s` with an optional leading `c` taken (taken first), then without.
+fn optional(s: &str, c: char) -> impl Iterator<Item = &str> {
+    s.strip_prefix(c).into_iter().chain([s])
+}
+
 /// A word boundary at byte `i`: a word byte on one side only (bytes that are not ASCII are not
 /// word bytes).
 fn word_boundary(b: &[u8], i: usize) -> bool {
@@ -69,7 +74,7 @@ fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
 }
 
 /// The length in bytes of the ASCII literal `lit` at the start of `s`, in any case.
-pub(super) fn ci_prefix(s: &str, lit: &str) -> Option<usize> {
+fn ci_prefix(s: &str, lit: &str) -> Option<usize> {
     let head = s.as_bytes().get(..lit.len())?;
     head.eq_ignore_ascii_case(lit.as_bytes())
         .then_some(lit.len())

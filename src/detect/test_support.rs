@@ -95,7 +95,7 @@ pub(super) fn line_corpus() -> Vec<String> {
 
 /// `n` mutations of `seeds`: truncations, case changes, digit changes, deletions, non-ASCII
 /// letters that look like ASCII ones, inserted spaces, dots, `·`, digits, brackets.
-pub(super) fn mutations(seeds: &[&str], n: usize) -> Vec<String> {
+fn mutations(seeds: &[&str], n: usize) -> Vec<String> {
     let mut out = Vec::new();
     let inserts = [
         " ", ".", "\u{b7}", " \u{b7} ", ":", "/", "(", ")", "0", "5", "12", "\n", "\u{212a}",
