@@ -553,9 +553,13 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             PanePlan::Done => Outcome::Resumed,
             PanePlan::NotClaude => Outcome::NotClaude,
             PanePlan::Defer => {
-                if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
-                    ps.restart_to = Some(journal.to.clone());
-                    ps.state = PaneStatus::WaitingIdle;
+                // A hook-driven swap may come before any poll saw the pane: the deferral (and
+                // the id to resume) must be kept all the same.
+                let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+                ps.restart_to = Some(journal.to.clone());
+                ps.state = PaneStatus::WaitingIdle;
+                if ps.session_id.is_none() {
+                    ps.session_id = jp.session_id.clone();
                 }
                 Outcome::Deferred
             }
@@ -711,7 +715,7 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 }
 
 /// Restart panes whose swap waited for them to finish their turn (and their unsent prompt).
-fn restart_deferred(
+pub fn restart_deferred(
     ctx: &Ctx,
     scan: &Scan,
     captures: &HashMap<String, String>,
@@ -989,13 +993,11 @@ mod tests {
     use super::*;
 
     fn config(args: &str) -> Config {
-        let mut values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|_| String::new())
-            .collect();
-        values[0] = "a=/x b=/y".into();
-        values[4] = args.into();
-        crate::options::from_values(&values).unwrap()
+        crate::options::from_pairs(&[
+            ("@claude-failover-accounts", "a=/x b=/y"),
+            ("@claude-failover-args", args),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -1057,14 +1059,18 @@ mod tests {
 
     #[test]
     fn next_account_skips_exhausted_ones_and_wraps() {
-        let mut values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|_| String::new())
-            .collect();
         let root = std::env::temp_dir().join(format!("cf-next-{}", std::process::id()));
-        values[0] = format!("a={0}/a b={0}/b c={0}/c", root.display());
-        values[1] = format!("{}/shared", root.display());
-        let c = crate::options::from_values(&values).unwrap();
+        let c = crate::options::from_pairs(&[
+            (
+                "@claude-failover-accounts",
+                &format!("a={0}/a b={0}/b c={0}/c", root.display()),
+            ),
+            (
+                "@claude-failover-shared-dir",
+                &format!("{}/shared", root.display()),
+            ),
+        ])
+        .unwrap();
         assert!(crate::links::ensure(&c, false).is_empty());
         for a in &c.accounts {
             std::fs::write(a.dir.join(".credentials.json"), "").unwrap();

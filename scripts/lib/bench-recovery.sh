@@ -8,42 +8,47 @@
 # starting the StopFailure hook before it writes that record (no wait when no hook runs). The
 # end is the `ts` of the `swap` event. Without hooks the limit comes at a random moment of the
 # chain's poll cycle. Median, min and max over BENCH_RECOVERY_RUNS runs (10).
-# Sourced by scripts/bench.sh; `bench_recovery [hooks|screen]...` (default: both).
+# Sourced by scripts/bench.sh (after scripts/lib/bench-world.sh); `bench_recovery [hooks|screen]...`
+# (default: both).
 
 bench_recovery() {
-    local repo modes runs bin real_tmux tmp
+    bench_modes recovery recovery_run "${BENCH_RECOVERY_RUNS:-10}" "hooks screen" "$@"
+}
+
+# The driver shared with the other timed scenarios (scripts/lib/bench-deferred.sh):
+# `bench_modes LABEL RUN_FN RUNS "VALID MODES" [MODE...]` builds the release binary (unless
+# BENCH_NO_BUILD=1), puts the simulator on PATH as `claude` in a temp folder ($tmp), then for each
+# mode (default: all valid ones) calls `RUN_FN MODE DIR` RUNS times (each prints seconds) and
+# prints median, min and max. RUN_FN sees $bin, $real_tmux and $tmp.
+bench_modes() {
+    local label="$1" run_fn="$2" runs="$3" valid="$4"
+    shift 4
+    local repo modes bin real_tmux tmp
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     modes=("$@")
-    [ ${#modes[@]} -eq 0 ] && modes=(hooks screen)
-    runs="${BENCH_RECOVERY_RUNS:-10}"
-    real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; return 1; }
-    if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-        "$repo/scripts/build.sh" --quiet
-    fi
-    bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-    [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; return 1; }
-    tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-recovery.XXXXXX")"
+    # shellcheck disable=SC2206 # the valid modes are one word each
+    [ ${#modes[@]} -eq 0 ] && modes=($valid)
+    bench_binary "$repo" || return 1
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-$label.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the folder of this run
-    trap "rm -rf '$tmp'" RETURN
-    unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
-    mkdir -p "$tmp/bin"
-    ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
+    [ -n "${BENCH_KEEP:-}" ] || trap "rm -rf '$tmp'" RETURN
+    bench_sim "$tmp"
     local mode
     for mode in "${modes[@]}"; do
-        case "$mode" in hooks | screen) ;; *)
-            echo "bench: recovery modes are hooks and screen, got '$mode'" >&2
+        case " $valid " in *" $mode "*) ;; *)
+            echo "bench: $label modes are $valid, got '$mode'" >&2
             return 2
             ;;
         esac
         local i out="$tmp/$mode.times"
         : >"$out"
         for ((i = 1; i <= runs; i++)); do
-            recovery_run "$mode" "$tmp/$mode-$i" >>"$out" || return 1
+            "$run_fn" "$mode" "$tmp/$mode-$i" >>"$out" || return 1
             printf '  %s run %d: %s s\n' "$mode" "$i" "$(tail -n 1 "$out")" >&2
         done
-        sort -n "$out" | awk -v mode="$mode" '{ v[NR] = $1 } END {
+        sort -n "$out" | awk -v label="$label" -v mode="$mode" '{ v[NR] = $1 } END {
             m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "recovery %-6s  runs %d  median %.2f s  min %.2f s  max %.2f s\n", mode, NR, m, v[1], v[NR] }'
+            printf "%s %-6s  runs %d  median %.2f s  min %.2f s  max %.2f s\n", label, mode, NR, m, v[1], v[NR] }'
     done
 }
 
@@ -60,11 +65,7 @@ recovery_run() {
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
-        tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$work" /bin/sh
-        tm set -g escape-time 0
-        tm set -g @claude-failover-accounts "a=$a b=$b"
-        tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
-        cf links ensure >/dev/null
+        bench_server "$work" "$a" "$b"
         printf '200' >"$a/sim-delay-ms"
         if [ "$mode" = hooks ]; then
             cf claude-hooks install >/dev/null

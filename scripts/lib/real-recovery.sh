@@ -23,13 +23,15 @@
 # be fetched; without it that is a failure), BENCH_NO_BUILD=1 (use the existing release binary).
 
 real_recovery() {
-	local repo modes runs bin claude version mode i out MOCK
+	local repo modes runs bin real_tmux claude version mode i out MOCK
 	repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 	MOCK="${CLAUDE_E2E_MOCK:-$repo/scripts/mock-anthropic.py}"
 	# shellcheck source=scripts/lib/e2e.sh
 	. "$repo/scripts/lib/e2e.sh"
 	# shellcheck source=scripts/lib/claude-env.sh
 	. "$repo/scripts/lib/claude-env.sh"
+	# shellcheck source=scripts/lib/bench-world.sh
+	. "$repo/scripts/lib/bench-world.sh"
 	modes=("$@")
 	[ ${#modes[@]} -eq 0 ] && modes=(attached)
 	for mode in "${modes[@]}"; do
@@ -40,12 +42,7 @@ real_recovery() {
 		esac
 	done
 	runs="${REAL_RECOVERY_RUNS:-5}"
-	for tool in tmux python3 ps awk timeout; do
-		command -v "$tool" >/dev/null 2>&1 || {
-			echo "bench: real recovery needs '$tool', which is not installed" >&2
-			return 1
-		}
-	done
+	cfe_require_tools bench
 	if ! claude=$(cfe_install_claude "${CLAUDE_E2E_VERSION:-latest}"); then
 		if [ "${REAL_RECOVERY_ALLOW_SKIP:-}" = 1 ]; then
 			echo "bench: SKIPPED: the real Claude Code CLI is not available (REAL_RECOVERY_ALLOW_SKIP=1)" >&2
@@ -56,14 +53,7 @@ real_recovery() {
 		return 1
 	fi
 	version=$(timeout 30 "$claude" --version | awk '{print $1}')
-	if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-		"$repo/scripts/build.sh" --quiet
-	fi
-	bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-	[ -x "$bin" ] || {
-		echo "bench: no binary at $bin" >&2
-		return 1
-	}
+	bench_binary "$repo" || return 1
 	echo "real recovery: Claude Code $version ($claude), $bin, tmux $(tmux -V | awk '{print $2}')" >&2
 	for mode in "${modes[@]}"; do
 		out=$(mktemp "${TMPDIR:-/tmp}/cf-real-recovery.XXXXXX")
