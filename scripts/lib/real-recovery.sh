@@ -10,7 +10,7 @@
 #             status segment's `#(claude-failover tick)` runs at each status refresh (15 s),
 #             beside the run-shell chain (15 s), at another phase
 #   detached  no client: the 15 s run-shell chain alone. A client attached when the server starts
-#             (`tmux new`) refreshes at the chain's phase, so its polls add nothing: this timing
+#             (`tmux new`) refreshes at the chain's phase, so its polls add nothing: it times so too
 #
 # Each run is a fresh world (HOME, mock, tmux server): accounts a and b, the CLI on a answers a
 # turn, then after a random 0-15 s (any moment of the poll cycles) its next request gets the
