@@ -72,7 +72,8 @@ pub fn measure_before_capture(scan: &Scan, state: &State, panes: &[&str], sizes:
 }
 
 /// After the poll: keep each pane's transcript and the length its capture stands for (none when
-/// it was not measured before the capture, or the transcript changed: captured next time).
+/// it was not measured before the capture, or the transcript changed: captured next time), and
+/// its Claude process as found, for the next poll to check at a glance.
 pub fn remember(state: &mut State, scan: &Scan, sizes: &Sizes) {
     for cp in &scan.claude {
         let path = transcript_of(scan, state, &cp.pane.id);
@@ -84,5 +85,6 @@ pub fn remember(state: &mut State, scan: &Scan, sizes: &Sizes) {
             .filter(|(p, _)| Some(p) == path.as_ref())
             .map(|(_, len)| *len);
         ps.transcript = path;
+        ps.seen = cp.seen.clone();
     }
 }

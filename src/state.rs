@@ -89,6 +89,9 @@ pub struct PaneState {
     pub transcript_len: Option<u64>,
     /// Why the last restart of this pane failed (state `restart-failed`).
     pub restart_error: Option<String>,
+    /// The Claude process found at the last poll, for the next one to check at a glance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen: Option<crate::panes::Seen>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

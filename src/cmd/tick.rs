@@ -53,7 +53,12 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         .filter(|(id, p)| p.pid.is_some() && !quiet.contains(id.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
-    let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids)?;
+    let seen = known
+        .panes
+        .iter()
+        .filter_map(|(id, p)| Some((id.as_str(), p.seen.as_ref()?)))
+        .collect();
+    let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids, &seen)?;
     let config = scan.config()?;
     let missing: Vec<&str> = scan
         .claude
