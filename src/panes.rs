@@ -458,15 +458,8 @@ pub struct SessionFile {
 
 /// `<config>/sessions/<pid>.json`, the live session file the CLI keeps per process.
 pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
-    use std::io::Read;
     let path = config_dir.join("sessions").join(format!("{pid}.json"));
-    let file = crate::fsutil::open_regular(&path, crate::fsutil::Links::Refuse).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    file.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    let bytes = crate::fsutil::read_regular(&path, crate::fsutil::Links::Refuse, 1 << 20).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let session_id = v
         .get("sessionId")
