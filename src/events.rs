@@ -1,4 +1,5 @@
-//! `events.jsonl`: an append-only log, one JSON object a line with `ts` and `event`.
+//! `events.jsonl`: an append-only log, one JSON object a line with `ts` and `event`. Every kind
+//! of event is one variant of `Event`; `docs/events.md` describes each for users.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -6,45 +7,147 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use jiff::Timestamp;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::fsutil;
-use crate::state::Store;
+use crate::state::{Outcome, Store};
+
+/// One event. Its fields are written as named here (absent values as `null`), in the order of
+/// their names, with `ts` (when it was logged) and `event` (the variant's name in kebab-case).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// A usage limit confirmed on `account` (by `pane`'s screen or its `StopFailure` hook);
+    /// `cooldown`: the cooldown holds the automatic swap.
+    Limit {
+        account: String,
+        pane: String,
+        line: Option<String>,
+        kind: Option<String>,
+        resets_at: Option<Timestamp>,
+        cooldown: bool,
+    },
+    /// One swap, logged once when all its panes are handled.
+    Swap {
+        journal: String,
+        from: String,
+        to: String,
+        reason: String,
+        panes: Vec<SwapPane>,
+    },
+    /// A journaled swap that can never finish (its target account was removed).
+    SwapAbandoned {
+        journal: String,
+        from: String,
+        to: String,
+        why: String,
+    },
+    /// No account was left to swap to.
+    AllExhausted { from: String, reason: String },
+    /// The accounts a swap passed over, and why.
+    AccountsSkipped {
+        from: String,
+        to: Option<String>,
+        skipped: Vec<Skipped>,
+    },
+    /// A pane a swap deferred (busy) restarted once idle.
+    PaneRestarted {
+        pane: String,
+        to: String,
+        session_id: Option<String>,
+        deferred: bool,
+    },
+    /// A restarted pane did not come up running Claude.
+    RestartFailed {
+        pane: String,
+        session_id: Option<String>,
+        to: String,
+        why: String,
+    },
+    /// An account is usable again: its limit reset, or its usage fell back under the threshold.
+    Available { account: String, why: String },
+    /// An account's recorded usage crossed `@claude-failover-preempt`.
+    UsageThreshold {
+        account: String,
+        window: String,
+        used_percentage: f64,
+        threshold: f64,
+        resets_at: Option<Timestamp>,
+    },
+    /// A `StopFailure` hook job and what it decided.
+    ClaudeHook {
+        pane: String,
+        session_id: Option<String>,
+        error: Option<String>,
+        /// `transcript`, `message` or `none`.
+        evidence: String,
+        waited_ms: Option<i64>,
+        /// `limit`, `ignored`, or why the limit was not acted on.
+        decision: String,
+        /// Why the evidence was not a limit (`decision: ignored` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+    },
+    /// The state file was damaged: kept aside, started afresh.
+    StateCorrupt { kept_as: String, error: String },
+    /// A `tick` or `hook` failed (logged once per distinct error).
+    Error { error: String },
+}
+
+/// A pane of a `swap` event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SwapPane {
+    pub pane: String,
+    pub session_id: Option<String>,
+    pub outcome: Option<Outcome>,
+}
+
+/// An account an `accounts-skipped` event passed over: `why` is `exhausted`, `near-limit`,
+/// `links` or `not-logged-in`; `detail` the sentence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Skipped {
+    pub account: String,
+    pub why: String,
+    pub detail: String,
+}
 
 /// Append one event. Logging must never take a tick down: a failure is reported on stderr and
 /// otherwise ignored.
-pub fn append(store: &Store, event: &str, fields: Value) {
-    append_at(&store.events_path(), event, fields);
+pub fn append(store: &Store, event: &Event) {
+    append_at(&store.events_path(), event);
 }
 
 /// Append one event to the log at `path`; returns the record written (None on failure, which is
 /// reported on stderr).
-pub fn append_at(path: &Path, event: &str, fields: Value) -> Option<Value> {
-    match try_append(path, event, fields) {
+pub fn append_at(path: &Path, event: &Event) -> Option<Value> {
+    match try_append(path, event) {
         Ok(rec) => Some(rec),
         Err(err) => {
-            eprintln!("claude-failover: could not log the `{event}` event: {err:#}");
+            let name = serde_json::to_value(event).ok();
+            let name = name
+                .as_ref()
+                .and_then(|v| v["event"].as_str())
+                .unwrap_or("?");
+            eprintln!("claude-failover: could not log the `{name}` event: {err:#}");
             None
         }
     }
 }
 
-pub fn record(event: &str, fields: Value) -> Value {
-    let mut obj = Map::new();
+/// The record of an event: its fields with `ts` (now) and `event`.
+pub fn record(event: &Event) -> Result<Value> {
+    let mut obj = match serde_json::to_value(event).context("encoding an event")? {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    };
     obj.insert("ts".into(), Value::String(now_rfc3339()));
-    obj.insert("event".into(), Value::String(event.into()));
-    if let Value::Object(fields) = fields {
-        for (k, v) in fields {
-            if k != "ts" && k != "event" {
-                obj.insert(k, v);
-            }
-        }
-    }
-    Value::Object(obj)
+    Ok(Value::Object(obj))
 }
 
-pub fn try_append(path: &Path, event: &str, fields: Value) -> Result<Value> {
-    let rec = record(event, fields);
+pub fn try_append(path: &Path, event: &Event) -> Result<Value> {
+    let rec = record(event)?;
     let mut line = serde_json::to_vec(&rec)?;
     line.push(b'\n');
     append_line(path, line, ROTATE_AT)?;
@@ -274,6 +377,61 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The typed events write what the `json!` maps they replaced wrote: the same names, the
+    /// same values, absent ones as `null`, keys in order.
+    #[test]
+    fn events_keep_their_field_names_and_values() {
+        let t: Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+        let rec = record(&Event::Limit {
+            account: "a".into(),
+            pane: "%1".into(),
+            line: Some("You've hit your limit".into()),
+            kind: None,
+            resets_at: Some(t),
+            cooldown: false,
+        })
+        .unwrap();
+        let mut line = serde_json::to_string(&rec).unwrap();
+        let ts = rec["ts"].as_str().unwrap().to_string();
+        line = line.replace(&ts, "T");
+        assert_eq!(
+            line,
+            r#"{"account":"a","cooldown":false,"event":"limit","kind":null,"line":"You've hit your limit","pane":"%1","resets_at":"2026-01-02T03:04:05Z","ts":"T"}"#
+        );
+        let rec = record(&Event::Swap {
+            journal: "j".into(),
+            from: "a".into(),
+            to: "b".into(),
+            reason: "r".into(),
+            panes: vec![SwapPane {
+                pane: "%1".into(),
+                session_id: None,
+                outcome: Some(Outcome::NotClaude),
+            }],
+        })
+        .unwrap();
+        assert_eq!(rec["event"], "swap");
+        assert_eq!(
+            rec["panes"],
+            serde_json::json!([{"pane": "%1", "session_id": null, "outcome": "not-claude"}])
+        );
+        let hook = |why: Option<&str>| Event::ClaudeHook {
+            pane: "%1".into(),
+            session_id: None,
+            error: Some("rate_limit".into()),
+            evidence: "none".into(),
+            waited_ms: Some(3),
+            decision: "ignored".into(),
+            why: why.map(str::to_string),
+        };
+        assert_eq!(
+            record(&hook(Some("a throttle"))).unwrap()["why"],
+            "a throttle"
+        );
+        assert!(record(&hook(None)).unwrap().get("why").is_none());
+        assert_eq!(record(&hook(None)).unwrap()["event"], "claude-hook");
+    }
 
     fn temp(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("cf-events-{}-{name}", std::process::id()));

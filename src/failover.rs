@@ -8,26 +8,21 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::decision::{self, remember_stale, restart_time, Freshness, LimitAction, PanePlan};
 use crate::detect::{self, Detection, Verdict};
-use crate::events;
+use crate::events::{self, Event, SwapPane};
 use crate::options::Config;
 use crate::panes::{self, ClaudePane, Owner, Scan};
 use crate::relaunch;
 use crate::shell;
-use crate::state::{Journal, JournalPane, Locked, PaneState, Pending, State, SwapSummary};
+use crate::state::{Journal, JournalPane, Locked, Outcome, PaneState, PaneStatus, State};
 use crate::takeover::Skip;
 use crate::tmux::command::TmuxCommand;
 use crate::tmux::Tmux;
 use crate::transcript;
 use crate::zone;
-
-/// How long an account stays marked exhausted when its limit message gave no reset time.
-const UNKNOWN_RESET: SignedDuration = SignedDuration::from_hours(1);
-/// Clock slack when comparing a transcript record with a process start (a start time read
-/// from /proc or `ps` is precise to a second).
-const START_SLACK: SignedDuration = SignedDuration::from_secs(1);
 
 pub struct Ctx<'a> {
     pub tmux: &'a Tmux,
@@ -36,18 +31,6 @@ pub struct Ctx<'a> {
     /// How long a swap watches its restarted panes come up (`relaunch::wait`); what is still
     /// starting then is judged at the next poll.
     pub restart_watch: std::time::Duration,
-}
-
-/// Is a usage limit on screen new, or a replay of one from before the pane's process started?
-#[derive(Clone, Debug, PartialEq)]
-enum Freshness {
-    /// New: with the reset time and kind from the transcript record, when known.
-    Fresh(Option<Timestamp>, Option<String>),
-    Replay,
-    /// The transcript's newest API error is a server error newer than the limit.
-    Vetoed,
-    /// The transcript's newest API error is another failure, newer than the limit.
-    Superseded,
 }
 
 /// The account a Claude pane works on, as far as we know.
@@ -84,99 +67,23 @@ pub fn tick(
     let now = ctx.now;
     let state = &mut locked.state;
     state.active = Some(active(config, state));
-    let available = expire_exhausted(state, now);
+    let available = decision::expire_exhausted(state, now);
+    let confirm = decision::Confirm {
+        polls: config.confirm_polls,
+        gap: SignedDuration::from_secs(config.confirm_gap as i64),
+    };
 
-    let mut confirmed: Vec<(String, String, Detection)> = Vec::new(); // (account, pane, detection)
     let local = std::cell::OnceCell::new();
+    let mut confirmed = Vec::new();
     for cp in &scan.claude {
-        let ps = state.panes.entry(cp.pane.id.clone()).or_default();
-        // Another invocation restarted this pane after we looked: what we saw is history.
-        if restart_time(ps, now).is_some_and(|t| t >= observed_at) {
-            continue;
-        }
-        let new_process = ps.pid != Some(cp.process.pid)
-            || !crate::procs::same_start(ps.started_at, cp.started_at);
-        if new_process {
-            ps.pid = Some(cp.process.pid);
-            ps.started_at = cp.started_at;
-            ps.pending = None;
-        }
-        ps.session = cp.pane.session.clone();
-        ps.cwd = Some(cp.cwd.clone());
-        // Without a session file (releases before 2.1.150) the `--resume` argument names the
-        // conversation the process forked from: once the fork is found (below), keep it.
-        let from_args = !cp.has_session_file && !new_process && ps.session_id.is_some();
-        if let Some(id) = cp.session_id.as_ref().filter(|_| !from_args) {
-            ps.session_id = Some(id.clone());
-        }
-        let active_name = state.active.clone().unwrap_or_default();
-        let ps = state.panes.get_mut(&cp.pane.id).expect("inserted above");
-        ps.account = pane_account(cp, Some(ps), &active_name);
         let screen = captures.get(&cp.pane.id).map(String::as_str).unwrap_or("");
-        // The local zone (for reset times without one) is read only for a screen that may
-        // hold a limit, and once.
-        let detection = if detect::may_matter(screen) {
-            detect::detect_at(
-                screen,
-                &now.to_zoned(local.get_or_init(zone::local).clone()),
-            )
-        } else {
-            Detection::none()
+        let seen = Sight {
+            cp,
+            screen,
+            observed_at,
+            local: &local,
         };
-        let fresh = match detection.verdict {
-            Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
-            _ => None,
-        };
-        let counted = match (&detection.verdict, &fresh) {
-            (Verdict::Quota, Some(Freshness::Fresh(resets, kind))) => {
-                let line = detection.line.clone().unwrap_or_default();
-                let resets_at = detection.resets_at.or(*resets);
-                let kind = detection.kind.clone().or(kind.clone());
-                let gap = SignedDuration::from_secs(config.confirm_gap as i64);
-                match &mut ps.pending {
-                    Some(p) if p.line == line => {
-                        if p.last_counted.is_none_or(|t| now.duration_since(t) >= gap) {
-                            p.polls += 1;
-                            p.last_counted = Some(now);
-                        }
-                    }
-                    _ => {
-                        ps.pending = Some(Pending {
-                            line,
-                            kind,
-                            resets_at,
-                            polls: 1,
-                            first_seen: Some(now),
-                            last_counted: Some(now),
-                        })
-                    }
-                }
-                true
-            }
-            _ => false,
-        };
-        if !counted {
-            ps.pending = None;
-        }
-        ps.state = pane_state(cp, ps, &detection, fresh.as_ref(), config.confirm_polls).to_string();
-        if let (Some(p), Some(account)) = (&ps.pending, &ps.account) {
-            if p.polls >= config.confirm_polls {
-                let mut d = detection.clone();
-                d.resets_at = p.resets_at;
-                d.kind = p.kind.clone();
-                confirmed.push((account.clone(), cp.pane.id.clone(), d));
-            }
-        }
-        if let Some(name) = config
-            .sessions
-            .iter()
-            .find(|s| s.name == cp.pane.session)
-            .map(|s| s.name.clone())
-        {
-            if let Some(id) = &ps.session_id {
-                state.declared.insert(name, id.clone());
-            }
-        }
+        confirmed.extend(look_at_pane(state, config, &seen, confirm, now));
     }
     resolve_missing_ids(scan, state, config);
     prune(scan, state, captures);
@@ -204,6 +111,55 @@ pub fn tick(
     Ok(())
 }
 
+/// What one poll saw of a Claude pane.
+struct Sight<'a> {
+    cp: &'a ClaudePane,
+    screen: &'a str,
+    observed_at: Timestamp,
+    /// The local zone (for reset times without one), read only for a screen that may hold a
+    /// limit, and once a poll.
+    local: &'a std::cell::OnceCell<jiff::tz::TimeZone>,
+}
+
+/// Record what a poll saw of a Claude pane and count the limit it shows; returns the limit
+/// (account, pane, detection) once it is confirmed.
+fn look_at_pane(
+    state: &mut State,
+    config: &Config,
+    seen: &Sight,
+    confirm: decision::Confirm,
+    now: Timestamp,
+) -> Option<(String, String, Detection)> {
+    let cp = seen.cp;
+    let ps = state.panes.entry(cp.pane.id.clone()).or_default();
+    // Another invocation restarted this pane after we looked: what we saw is history.
+    if restart_time(ps, now).is_some_and(|t| t >= seen.observed_at) {
+        return None;
+    }
+    let new_process = decision::note_process(ps, cp);
+    ps.account = pane_account(cp, Some(ps), state.active.as_deref().unwrap_or_default());
+    let detection = if detect::may_matter(seen.screen) {
+        let zone = seen.local.get_or_init(zone::local).clone();
+        detect::detect_at(seen.screen, &now.to_zoned(zone))
+    } else {
+        Detection::none()
+    };
+    let fresh = match detection.verdict {
+        Verdict::Quota => Some(freshness(cp, ps, &detection, new_process)),
+        _ => None,
+    };
+    let limit = decision::count(ps, &detection, fresh.as_ref(), cp.busy, confirm, now);
+    let confirmed = limit
+        .zip(ps.account.clone())
+        .map(|(d, account)| (account, cp.pane.id.clone(), d));
+    if let Some(declared) = config.sessions.iter().find(|s| s.name == cp.pane.session) {
+        if let Some(id) = &ps.session_id {
+            state.declared.insert(declared.name.clone(), id.clone());
+        }
+    }
+    confirmed
+}
+
 /// A confirmed usage limit on `account` (seen at `seen`, by a pane's screen or by its
 /// `StopFailure` hook): mark it exhausted, announce it, and swap away from it unless the
 /// cooldown forbids. Inside the cooldown a new limit on the account just swapped to (newer than
@@ -219,36 +175,7 @@ pub fn act_on_limit(
 ) -> Result<()> {
     let config = ctx.config;
     let now = ctx.now;
-    let newly = mark_exhausted(&mut locked.state, account, detection, now);
-    let moves_on = locked
-        .state
-        .last_swap
-        .as_ref()
-        .is_some_and(|s| s.to == account && s.at.is_some_and(|at| seen > at));
-    let in_cooldown = locked.state.cooldown_until.is_some_and(|t| t > now) && !moves_on;
-    let is_active = locked.state.active.as_deref() == Some(account);
-    let next = next_account(config, &locked.state, account, now);
-    if newly {
-        let blocked = (in_cooldown && next.is_some())
-            .then(|| held_by_cooldown(account, locked.state.cooldown_until));
-        announce(
-            ctx,
-            &scan.clients,
-            "limit",
-            json!({
-                "account": account, "pane": pane, "line": detection.line,
-                "kind": detection.kind, "resets_at": detection.resets_at,
-                "cooldown": in_cooldown,
-            }),
-            blocked,
-            &locked.store.events_path(),
-        );
-    }
-    // No automatic swap in cooldown. But when no account is left at all, say so now: the
-    // end of the cooldown would change nothing, and the user should know at once.
-    if in_cooldown && next.is_some() {
-        return Ok(());
-    }
+    let has_next = next_account(config, &locked.state, account, now).is_some();
     let has_panes = scan.claude.iter().any(|cp| {
         pane_account(
             cp,
@@ -258,7 +185,27 @@ pub fn act_on_limit(
         .as_deref()
             == Some(account)
     });
-    if is_active || has_panes {
+    let state = &mut locked.state;
+    let decided = decision::on_limit(state, account, detection, seen, now, has_next, has_panes);
+    if decided.newly {
+        let blocked = (decided.action == LimitAction::Hold)
+            .then(|| held_by_cooldown(account, locked.state.cooldown_until));
+        announce(
+            ctx,
+            &scan.clients,
+            &Event::Limit {
+                account: account.to_string(),
+                pane: pane.to_string(),
+                line: detection.line.clone(),
+                kind: detection.kind.clone(),
+                resets_at: detection.resets_at,
+                cooldown: decided.in_cooldown,
+            },
+            blocked,
+            &locked.store.events_path(),
+        );
+    }
+    if decided.action == LimitAction::Swap {
         let reason = format!(
             "usage limit on {account}: {}",
             detection.line.clone().unwrap_or_default()
@@ -279,123 +226,18 @@ fn held_by_cooldown(account: &str, until: Option<Timestamp>) -> String {
     )
 }
 
-/// Clear the limits whose reset has passed; returns those accounts (available again).
-fn expire_exhausted(state: &mut State, now: Timestamp) -> Vec<String> {
-    let mut reset = Vec::new();
-    for (name, acc) in state.accounts.iter_mut() {
-        if acc.exhausted_until.is_some_and(|t| t <= now) {
-            acc.exhausted_until = None;
-            acc.exhausted_kind = None;
-            acc.exhausted_line = None;
-            reset.push(name.clone());
-        }
-    }
-    reset
-}
-
-/// Mark an account exhausted until its reset; true when it was not already.
-fn mark_exhausted(state: &mut State, account: &str, d: &Detection, now: Timestamp) -> bool {
-    let acc = state.accounts.entry(account.to_string()).or_default();
-    let was = acc.exhausted_until.is_some_and(|t| t > now);
-    let until = d
-        .resets_at
-        .filter(|t| *t > now)
-        .unwrap_or_else(|| now.saturating_add(UNKNOWN_RESET).unwrap_or(now));
-    acc.exhausted_until = Some(until);
-    acc.exhausted_kind = d.kind.clone();
-    acc.exhausted_line = d.line.clone();
-    !was
-}
-
-fn pane_state(
-    cp: &ClaudePane,
-    ps: &PaneState,
-    d: &Detection,
-    fresh: Option<&Freshness>,
-    confirm_polls: u32,
-) -> &'static str {
-    if ps.restart_to.is_some() {
-        return "waiting-idle";
-    }
-    match (d.verdict, fresh) {
-        (Verdict::Quota, Some(Freshness::Fresh(..))) => {
-            if ps
-                .pending
-                .as_ref()
-                .is_some_and(|p| p.polls >= confirm_polls)
-            {
-                "limited"
-            } else {
-                "confirming"
-            }
-        }
-        (Verdict::ServerError, _) | (Verdict::Quota, Some(Freshness::Vetoed)) => "server-error",
-        _ if cp.busy => "busy",
-        _ => "idle",
-    }
-}
-
-/// Decide whether the limit a pane shows is new. The transcript is exact when we can find it:
-/// its newest API-error record must be a usage limit written after the process started. Without
-/// it, a limit already on screen the first time we see a process is a replay (Claude redraws
-/// the old limit on `--resume`), and so is any line we recorded as stale at a restart.
+/// Is the limit a pane shows new? Reads the transcript's newest API error, when the pane's
+/// transcript is known, for `decision::freshness`.
 fn freshness(cp: &ClaudePane, ps: &mut PaneState, d: &Detection, new_process: bool) -> Freshness {
-    let line = d.line.clone().unwrap_or_default();
-    if let (Some(dir), Some(id)) = (&cp.config_dir, &ps.session_id) {
-        let path = transcript::transcript_path(dir, &cp.cwd, id);
-        if let Ok(Some(rec)) = transcript::newest_api_error(&path) {
-            let newer = match rec.timestamp {
-                Some(t) => {
-                    let after_start = cp
-                        .started_at
-                        .is_none_or(|s| t >= s.saturating_sub(START_SLACK).unwrap_or(s));
-                    // Our own restart time is exact: nothing older than it is this process's.
-                    let after_restart = restart_time(ps, Timestamp::now()).is_none_or(|r| t > r);
-                    after_start && after_restart
-                }
-                None => !ps.stale.contains(&line),
-            };
-            if !newer {
-                return Freshness::Replay;
-            }
-            if rec.is_usage_limit() {
-                return Freshness::Fresh(rec.resets_at, rec.kind());
-            }
-            // A newer error than the limit on screen decides: a server error vetoes; any other
-            // (login, prompt too long) means the limit is not what the pane is stuck on.
-            return if rec.is_server_error() {
-                Freshness::Vetoed
-            } else {
-                Freshness::Superseded
-            };
+    let record = match (&cp.config_dir, &ps.session_id) {
+        (Some(dir), Some(id)) => {
+            let path = transcript::transcript_path(dir, &cp.cwd, id);
+            transcript::newest_api_error(&path).ok().flatten()
         }
-    }
-    if ps.stale.contains(&line) {
-        return Freshness::Replay;
-    }
-    if new_process && ps.restarted_at.is_some() {
-        // First sight of a process we started: whatever limit it shows was drawn from history.
-        remember_stale(ps, &line);
-        return Freshness::Replay;
-    }
-    Freshness::Fresh(None, None)
-}
-
-/// When we last restarted the pane, unless that is later than `now`: then the clock stepped
-/// back since, and the restart time says nothing about what is newer (trusting it would hide
-/// every new limit for the length of the step). The process start time still decides.
-fn restart_time(ps: &PaneState, now: Timestamp) -> Option<Timestamp> {
-    ps.restarted_at.filter(|r| *r <= now)
-}
-
-fn remember_stale(ps: &mut PaneState, line: &str) {
-    if !line.is_empty() && !ps.stale.iter().any(|s| s == line) {
-        ps.stale.push(line.to_string());
-        // Bounded: only the most recent few matter.
-        if ps.stale.len() > 8 {
-            ps.stale.remove(0);
-        }
-    }
+        _ => None,
+    };
+    let clock = Timestamp::now();
+    decision::freshness(ps, cp.started_at, d, new_process, record.as_ref(), clock)
 }
 
 /// For Claude panes without a session id: the newest transcript of their folder written since
@@ -487,8 +329,8 @@ fn prune(scan: &Scan, state: &mut State, captures: &HashMap<String, String>) {
             ps.pending = None;
             // A restart that waited for this Claude has nothing left to restart.
             ps.restart_to = None;
-            if ps.state != "resume-needed" {
-                ps.state = "exited".into();
+            if ps.state != PaneStatus::ResumeNeeded {
+                ps.state = PaneStatus::Exited;
             }
         }
     }
@@ -548,12 +390,12 @@ pub fn log_skipped(events: &Path, from: &str, to: Option<&str>, skipped: &[(Stri
     if skipped.is_empty() {
         return;
     }
-    let skipped: Vec<Value> = skipped.iter().map(|(a, why)| why.json(a)).collect();
-    events::append_at(
-        events,
-        "accounts-skipped",
-        json!({"from": from, "to": to, "skipped": skipped}),
-    );
+    let event = Event::AccountsSkipped {
+        from: from.to_string(),
+        to: to.map(str::to_string),
+        skipped: skipped.iter().map(|(a, why)| why.skipped(a)).collect(),
+    };
+    events::append_at(events, &event);
 }
 
 #[derive(Debug, PartialEq)]
@@ -584,14 +426,15 @@ pub fn swap(
         }
     };
     let Some(target) = target else {
-        if locked.state.all_exhausted_since.is_none() {
-            locked.state.all_exhausted_since = Some(now);
+        if decision::all_exhausted(&mut locked.state, now) {
             let events_path = locked.store.events_path();
             announce(
                 ctx,
                 &scan.clients,
-                "all-exhausted",
-                json!({"from": from, "reason": reason}),
+                &Event::AllExhausted {
+                    from: from.to_string(),
+                    reason: reason.to_string(),
+                },
                 Some(format!(
                     "claude-failover: every account is exhausted ({from} hit its limit); nothing restarted: the panes stay on Claude Code's own wait and continue by themselves when the limit resets"
                 )),
@@ -655,19 +498,19 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         // The user removed the target account meanwhile: the swap cannot be finished, and a
         // journal that can never complete must not block every later run. Panes not yet
         // restarted stay as they are.
-        events::append_at(
-            &locked.store.events_path(),
-            "swap-abandoned",
-            json!({
-                "journal": journal.id, "from": journal.from, "to": journal.to,
-                "why": format!("the account `{}` is no longer configured", journal.to),
-            }),
-        );
+        let why = format!("the account `{}` is no longer configured", journal.to);
+        let event = Event::SwapAbandoned {
+            journal: journal.id,
+            from: journal.from,
+            to: journal.to,
+            why,
+        };
+        events::append_at(&locked.store.events_path(), &event);
         locked.state.journal = None;
         locked.commit()?;
         return Ok(());
     };
-    let live: HashMap<&str, &panes::Pane> = scan.panes.iter().map(|p| (p.id.as_str(), p)).collect();
+    let live: BTreeSet<&str> = scan.panes.iter().map(|p| p.id.as_str()).collect();
     // A prompt typed and not sent lives only on screen: such a pane waits like a busy one.
     let todo: Vec<&str> = journal
         .panes
@@ -687,72 +530,42 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         if jp.done {
             continue;
         }
-        let outcome = match live.get(jp.pane.as_str()) {
-            None => "gone",
-            Some(_) => {
-                let cp = scan.claude.iter().find(|c| c.pane.id == jp.pane);
-                let typing = screens
-                    .get(&jp.pane)
-                    .is_some_and(|s| detect::input::holds_unsent_text(s));
-                let already = cp.is_some_and(|c| {
-                    c.owner == Owner::Account(journal.to.clone())
-                        && c.started_at
-                            .zip(journal.started)
-                            .is_some_and(|(s, j)| s >= j)
-                });
-                let busy = cp.is_some_and(|c| c.busy || typing)
-                    && locked
-                        .state
-                        .panes
-                        .get(&jp.pane)
-                        .is_none_or(|p| p.pending.is_none());
-                if already {
-                    "resumed"
-                } else if cp.is_none() {
-                    // Claude left the pane since the journal was written: leave it alone.
-                    "not-claude"
-                } else if busy {
-                    if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
-                        ps.restart_to = Some(journal.to.clone());
-                        ps.state = "waiting-idle".into();
-                    }
-                    "deferred"
-                } else {
-                    let cwd = jp.cwd.clone().unwrap_or_default();
-                    let launch = Launch::for_pane(&to_dir, &cwd, jp.session_id.as_deref());
-                    let restart = restart_pane(ctx, &jp.pane, &cwd, &to_dir, &launch, &jp.args);
-                    let restarted_pane = relaunch::Restarted {
-                        pane: jp.pane.clone(),
-                        session_id: jp.session_id.clone(),
-                        to: journal.to.clone(),
-                    };
-                    match restart {
-                        Ok(()) => {
-                            let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
-                            after_restart(ps, &journal.to, !matches!(launch, Launch::Message));
-                            if !matches!(launch, Launch::Message) {
-                                restarted.push(restarted_pane);
-                            }
-                            launch.outcome()
-                        }
-                        // One pane tmux refuses must not hold up the others or the journal.
-                        Err(err) => {
-                            relaunch::failed(
-                                ctx,
-                                scan,
-                                locked,
-                                &restarted_pane,
-                                &format!("{err:#}"),
-                            );
-                            relaunch::FAILED
-                        }
-                    }
+        let sight = decision::JournalSight {
+            live: live.contains(jp.pane.as_str()),
+            claude: scan.claude.iter().find(|c| c.pane.id == jp.pane).map(|c| {
+                decision::ClaudeSight {
+                    on_target: c.owner == Owner::Account(journal.to.clone()),
+                    started_at: c.started_at,
+                    busy: c.busy,
                 }
+            }),
+            typing: screens
+                .get(&jp.pane)
+                .is_some_and(|s| detect::input::holds_unsent_text(s)),
+            pending: locked
+                .state
+                .panes
+                .get(&jp.pane)
+                .is_some_and(|p| p.pending.is_some()),
+        };
+        let outcome = match decision::plan_pane(&journal, &sight) {
+            PanePlan::Gone => Outcome::Gone,
+            PanePlan::Done => Outcome::Resumed,
+            PanePlan::NotClaude => Outcome::NotClaude,
+            PanePlan::Defer => {
+                if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
+                    ps.restart_to = Some(journal.to.clone());
+                    ps.state = PaneStatus::WaitingIdle;
+                }
+                Outcome::Deferred
+            }
+            PanePlan::Restart => {
+                restart_journal_pane(ctx, scan, locked, jp, &journal.to, &to_dir, &mut restarted)
             }
         };
         if let Some(j) = locked.state.journal.as_mut() {
             j.panes[i].done = true;
-            j.panes[i].outcome = Some(outcome.to_string());
+            j.panes[i].outcome = Some(outcome);
         }
         locked.commit()?;
         kill_point("pane");
@@ -761,11 +574,47 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
     for pane in relaunch::wait(ctx, locked, &restarted) {
         if let Some(j) = locked.state.journal.as_mut() {
             for jp in j.panes.iter_mut().filter(|jp| jp.pane == pane) {
-                jp.outcome = Some(relaunch::FAILED.to_string());
+                jp.outcome = Some(Outcome::RestartFailed);
             }
         }
     }
     complete_swap(ctx, scan, locked)
+}
+
+/// Restart one pane of a journaled swap on the account `to` (folder `to_dir`); a pane that
+/// runs Claude again is added to `restarted`, to watch it start.
+fn restart_journal_pane(
+    ctx: &Ctx,
+    scan: &Scan,
+    locked: &mut Locked,
+    jp: &JournalPane,
+    to: &str,
+    to_dir: &Path,
+    restarted: &mut Vec<relaunch::Restarted>,
+) -> Outcome {
+    let cwd = jp.cwd.clone().unwrap_or_default();
+    let launch = Launch::for_pane(to_dir, &cwd, jp.session_id.as_deref());
+    let restart = restart_pane(ctx, &jp.pane, &cwd, to_dir, &launch, &jp.args);
+    let restarted_pane = relaunch::Restarted {
+        pane: jp.pane.clone(),
+        session_id: jp.session_id.clone(),
+        to: to.to_string(),
+    };
+    match restart {
+        Ok(()) => {
+            let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+            after_restart(ps, to, !matches!(launch, Launch::Message));
+            if !matches!(launch, Launch::Message) {
+                restarted.push(restarted_pane);
+            }
+            launch.outcome()
+        }
+        // One pane tmux refuses must not hold up the others or the journal.
+        Err(err) => {
+            relaunch::failed(ctx, scan, locked, &restarted_pane, &format!("{err:#}"));
+            Outcome::RestartFailed
+        }
+    }
 }
 
 fn after_restart(ps: &mut PaneState, to: &str, resumed: bool) {
@@ -779,7 +628,11 @@ fn after_restart(ps: &mut PaneState, to: &str, resumed: bool) {
     ps.restart_to = None;
     ps.pid = None;
     ps.started_at = None;
-    ps.state = if resumed { "resumed" } else { "resume-needed" }.into();
+    ps.state = if resumed {
+        PaneStatus::Resumed
+    } else {
+        PaneStatus::ResumeNeeded
+    };
 }
 
 /// The journal's panes are all handled: make the new account active, log once, announce.
@@ -792,29 +645,23 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         // New shells and panes start on the new account.
         let _ = ctx.tmux.send(&[acc.set_environment()]);
     }
-    let state = &mut locked.state;
-    state.active = Some(journal.to.clone());
-    state.cooldown_until = now
-        .checked_add(SignedDuration::from_secs(ctx.config.cooldown as i64))
-        .ok();
-    state.last_swap = Some(SwapSummary {
-        at: Some(now),
-        from: journal.from.clone(),
-        to: journal.to.clone(),
-        reason: journal.reason.clone(),
-    });
-    state.all_exhausted_since = None;
+    let cooldown = SignedDuration::from_secs(ctx.config.cooldown as i64);
+    decision::swapped(&mut locked.state, &journal, now, cooldown);
     let events_path = locked.store.events_path();
     if !event_logged(&events_path, &journal.id) {
-        let panes: Vec<Value> = journal
+        let panes = journal
             .panes
             .iter()
-            .map(|p| json!({"pane": p.pane, "session_id": p.session_id, "outcome": p.outcome}))
+            .map(|p| SwapPane {
+                pane: p.pane.clone(),
+                session_id: p.session_id.clone(),
+                outcome: p.outcome.clone(),
+            })
             .collect();
         let failed = journal
             .panes
             .iter()
-            .filter(|p| p.outcome.as_deref() == Some(relaunch::FAILED))
+            .filter(|p| p.outcome == Some(Outcome::RestartFailed))
             .count();
         let failed = match failed {
             0 => String::new(),
@@ -830,11 +677,13 @@ fn complete_swap(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
         announce(
             ctx,
             &scan.clients,
-            "swap",
-            json!({
-                "journal": journal.id, "from": journal.from, "to": journal.to,
-                "reason": journal.reason, "panes": panes,
-            }),
+            &Event::Swap {
+                journal: journal.id.clone(),
+                from: journal.from.clone(),
+                to: journal.to.clone(),
+                reason: journal.reason.clone(),
+                panes,
+            },
             Some(msg),
             &events_path,
         );
@@ -888,7 +737,7 @@ fn restart_deferred(
                 })
                 .unwrap_or(false),
         };
-        if ps.pending.is_none() && (cp.busy || typing()) {
+        if decision::must_wait(ps.pending.is_some(), cp.busy, typing) {
             continue;
         }
         let Some(dir) = ctx.config.account(&to).map(|a| a.dir.clone()) else {
@@ -908,11 +757,13 @@ fn restart_deferred(
         }
         let ps = locked.state.panes.get_mut(&cp.pane.id).expect("present");
         after_restart(ps, &to, !matches!(launch, Launch::Message));
-        events::append_at(
-            &locked.store.events_path(),
-            "pane-restarted",
-            json!({"pane": cp.pane.id, "to": to, "session_id": id, "deferred": true}),
-        );
+        let event = Event::PaneRestarted {
+            pane: cp.pane.id.clone(),
+            to,
+            session_id: id,
+            deferred: true,
+        };
+        events::append_at(&locked.store.events_path(), &event);
         if !matches!(launch, Launch::Message) {
             restarted.push(restarted_pane);
         }
@@ -944,11 +795,11 @@ impl Launch {
         }
     }
 
-    fn outcome(&self) -> &'static str {
+    fn outcome(&self) -> Outcome {
         match self {
-            Launch::Resume(_) => "resumed",
-            Launch::Fresh => "fresh",
-            Launch::Message => "shell",
+            Launch::Resume(_) => Outcome::Resumed,
+            Launch::Fresh => Outcome::Fresh,
+            Launch::Message => Outcome::Shell,
         }
     }
 }
@@ -1061,12 +912,11 @@ fn restart_pane(
 pub(crate) fn announce(
     ctx: &Ctx,
     clients: &[String],
-    event: &str,
-    fields: Value,
+    event: &Event,
     message: Option<String>,
     events_path: &Path,
 ) {
-    let record = events::append_at(events_path, event, fields);
+    let record = events::append_at(events_path, event);
     if !ctx.config.notify.is_empty() {
         if let Some(rec) = &record {
             notify(&ctx.config.notify, rec);

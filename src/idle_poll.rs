@@ -36,7 +36,10 @@ pub fn quiet(state: &State, sizes: &Sizes) -> HashSet<String> {
         .filter(|(id, p)| {
             p.pending.is_none()
                 && p.restart_to.is_none()
-                && !matches!(p.state.as_str(), "confirming" | "limited")
+                && !matches!(
+                    p.state,
+                    crate::state::PaneStatus::Confirming | crate::state::PaneStatus::Limited
+                )
                 && sizes.get(id.as_str()).is_some_and(|(path, len)| {
                     p.transcript.as_ref() == Some(path) && p.transcript_len == Some(*len)
                 })

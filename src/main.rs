@@ -9,6 +9,7 @@ mod claude_settings;
 mod claude_statusline;
 mod cli;
 mod cmd;
+mod decision;
 mod detect;
 mod events;
 mod failover;

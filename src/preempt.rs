@@ -3,8 +3,8 @@
 //! reported. Also says when an account crosses the threshold and when one is available again.
 
 use anyhow::Result;
-use serde_json::json;
 
+use crate::events::Event;
 use crate::failover::{self, Ctx};
 use crate::panes::Scan;
 use crate::state::Locked;
@@ -42,8 +42,10 @@ pub fn run(ctx: &Ctx, scan: &Scan, locked: &mut Locked, reset: &[String]) -> Res
         failover::announce(
             ctx,
             &scan.clients,
-            "available",
-            json!({"account": name, "why": "its usage limit reset"}),
+            &Event::Available {
+                account: name.clone(),
+                why: "its usage limit reset".into(),
+            },
             Some(format!(
                 "claude-failover: {name} is available again (its usage limit reset)"
             )),
@@ -75,12 +77,13 @@ pub fn run(ctx: &Ctx, scan: &Scan, locked: &mut Locked, reset: &[String]) -> Res
                 failover::announce(
                     ctx,
                     &scan.clients,
-                    "usage-threshold",
-                    json!({
-                        "account": acc.name, "window": l.window.key(),
-                        "used_percentage": l.used_percentage, "threshold": threshold,
-                        "resets_at": l.resets_at,
-                    }),
+                    &Event::UsageThreshold {
+                        account: acc.name.clone(),
+                        window: l.window.key().into(),
+                        used_percentage: l.used_percentage,
+                        threshold,
+                        resets_at: l.resets_at,
+                    },
                     Some(format!(
                         "claude-failover: {} is at {}% of its {} usage (preempt at {}%)",
                         acc.name,
@@ -105,8 +108,10 @@ pub fn run(ctx: &Ctx, scan: &Scan, locked: &mut Locked, reset: &[String]) -> Res
                 failover::announce(
                     ctx,
                     &scan.clients,
-                    "available",
-                    json!({"account": acc.name, "why": why}),
+                    &Event::Available {
+                        account: acc.name.clone(),
+                        why,
+                    },
                     None,
                     &events,
                 );

@@ -6,23 +6,17 @@
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use serde_json::json;
 
+use crate::events::Event;
 use crate::failover::{announce, Ctx};
 use crate::panes::{self, Scan};
 use crate::procs::Procs;
-use crate::state::Locked;
+use crate::state::{Locked, PaneStatus};
 
 /// How long a swap waits for its restarted panes to show Claude running (or to fail). Claude
 /// starts in about a second; one still starting after this is judged at the next poll.
 pub const WAIT: Duration = Duration::from_secs(3);
 const POLL: Duration = Duration::from_millis(50);
-
-/// The outcome (journal, event) and pane state of a restart that failed.
-pub const FAILED: &str = "restart-failed";
-/// Pane states after a restart, before the next poll has seen the pane's Claude.
-const LAUNCHED: &str = "resumed";
-const SEEN: &str = "running";
 
 /// The line the pane script prints when Claude failed (see `failover::pane_script`).
 const STATUS_MARK: &str = "claude-failover: Claude exited with status";
@@ -102,7 +96,7 @@ pub fn wait(ctx: &Ctx, locked: &mut Locked, restarted: &[Restarted]) -> Vec<Stri
             match seen(&scan, &mut procs, &r.pane) {
                 Seen::Running => {
                     if let Some(ps) = locked.state.panes.get_mut(&r.pane) {
-                        ps.state = SEEN.into();
+                        ps.state = PaneStatus::Running;
                     }
                 }
                 Seen::Gone => {}
@@ -132,7 +126,7 @@ pub fn check(ctx: &Ctx, scan: &Scan, observed_at: Timestamp, locked: &mut Locked
         .iter()
         .filter(|(_, ps)| {
             ps.pid.is_none()
-                && (ps.state == LAUNCHED || ps.state == SEEN)
+                && matches!(ps.state, PaneStatus::Resumed | PaneStatus::Running)
                 // Restarted after this poll looked: what it saw is older than the restart.
                 && ps.restarted_at.is_some_and(|t| t < observed_at)
         })
@@ -151,9 +145,9 @@ pub fn check(ctx: &Ctx, scan: &Scan, observed_at: Timestamp, locked: &mut Locked
             continue;
         }
         let ps = locked.state.panes.get_mut(&r.pane).expect("listed above");
-        if ps.state == SEEN {
+        if ps.state == PaneStatus::Running {
             // It ran, then the user left it: an ordinary exit.
-            ps.state = "exited".into();
+            ps.state = PaneStatus::Exited;
             continue;
         }
         let why = why_from_screen(ctx, &r.pane);
@@ -164,7 +158,7 @@ pub fn check(ctx: &Ctx, scan: &Scan, observed_at: Timestamp, locked: &mut Locked
 /// Record and report a pane whose restart failed.
 pub fn failed(ctx: &Ctx, scan: &Scan, locked: &mut Locked, r: &Restarted, why: &str) {
     let ps = locked.state.panes.entry(r.pane.clone()).or_default();
-    ps.state = FAILED.into();
+    ps.state = PaneStatus::RestartFailed;
     ps.restart_error = Some(why.to_string());
     ps.restart_to = None;
     let msg = format!(
@@ -174,8 +168,12 @@ pub fn failed(ctx: &Ctx, scan: &Scan, locked: &mut Locked, r: &Restarted, why: &
     announce(
         ctx,
         &scan.clients,
-        FAILED,
-        json!({"pane": r.pane, "session_id": r.session_id, "to": r.to, "why": why}),
+        &Event::RestartFailed {
+            pane: r.pane.clone(),
+            session_id: r.session_id.clone(),
+            to: r.to.clone(),
+            why: why.to_string(),
+        },
         Some(msg),
         &locked.store.events_path(),
     );

@@ -70,10 +70,7 @@ pub struct PaneState {
     /// the one we saw before.
     pub pid: Option<u32>,
     pub started_at: Option<Timestamp>,
-    /// `idle`, `busy`, `limited`, `confirming`, `waiting-idle`, `resume-needed`, `exited`;
-    /// after a restart `resumed` (launched, not yet seen), `running` (seen starting) or
-    /// `restart-failed`.
-    pub state: String,
+    pub state: PaneStatus,
     /// A limit seen and not yet confirmed (or confirmed and waiting for the pane to go idle).
     pub pending: Option<Pending>,
     /// Deciding lines that are replays: on screen (or in the transcript) before the pane's
@@ -124,11 +121,104 @@ pub struct JournalPane {
     pub session_id: Option<String>,
     pub cwd: Option<String>,
     pub done: bool,
-    /// `resumed`, `fresh`, `shell` (no valid id), `deferred` (busy), `gone` (pane vanished),
-    /// `not-claude` (Claude no longer ran there: left alone), `restart-failed`.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// The pane's own Claude options (read from its process), kept across the restart.
     pub args: Vec<String>,
+}
+
+/// Declares a string enum: each variant with its spelling in `state.json` (and events), and a
+/// catch-all `Other` that keeps a spelling this release does not know (a newer release wrote
+/// it), so an unknown word never fails the whole state.
+macro_rules! spelled {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $spelling:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A spelling this release does not know, kept as read.
+            Other(String),
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $spelling,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($spelling => $name::$variant,)*
+                    _ => $name::Other(s),
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                match v {
+                    $name::Other(s) => s,
+                    v => v.as_str().to_string(),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+spelled! {
+    /// What a Claude pane is doing, as the last poll (or restart) left it.
+    PaneStatus {
+        /// Not looked at yet (written as an empty string).
+        #[default]
+        Unseen = "",
+        Idle = "idle",
+        Busy = "busy",
+        /// A usage limit seen, not yet confirmed across polls.
+        Confirming = "confirming",
+        /// A usage limit confirmed.
+        Limited = "limited",
+        ServerError = "server-error",
+        /// A swap waits for this busy pane to finish its turn (`restart_to`).
+        WaitingIdle = "waiting-idle",
+        /// Restarted without a valid session id: a message says how to resume.
+        ResumeNeeded = "resume-needed",
+        Exited = "exited",
+        /// Restarted: launched, its Claude not yet seen.
+        Resumed = "resumed",
+        /// Restarted and its Claude seen starting.
+        Running = "running",
+        /// The restart failed (`restart_error` says why).
+        RestartFailed = "restart-failed",
+    }
+}
+
+spelled! {
+    /// What a swap did with one pane of its journal (also in the `swap` event).
+    Outcome {
+        #[default]
+        Resumed = "resumed",
+        /// Restarted with a new conversation: the session never had a turn.
+        Fresh = "fresh",
+        /// No valid session id: a shell with a message.
+        Shell = "shell",
+        /// Busy: restarted once idle.
+        Deferred = "deferred",
+        /// The pane vanished.
+        Gone = "gone",
+        /// Claude no longer ran there: left alone.
+        NotClaude = "not-claude",
+        RestartFailed = "restart-failed",
+    }
 }
 
 /// Where state lives: `$CLAUDE_FAILOVER_STATE_DIR`, else `$XDG_STATE_HOME/claude-failover`, else
@@ -263,8 +353,10 @@ impl Store {
                 eprintln!("claude-failover: {msg}");
                 events::append(
                     self,
-                    "state-corrupt",
-                    serde_json::json!({"kept_as": aside.display().to_string(), "error": format!("{err:#}")}),
+                    &events::Event::StateCorrupt {
+                        kept_as: aside.display().to_string(),
+                        error: format!("{err:#}"),
+                    },
                 );
                 fresh()
             }
@@ -329,6 +421,42 @@ fn parse_state(path: &Path, data: &[u8]) -> Result<State> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Old files load; a spelling from a newer release loads too, and is written back as read.
+    #[test]
+    fn pane_states_and_outcomes_keep_their_spellings() {
+        let json = r#"{"version":1,"panes":{"%1":{"state":"waiting-idle"},"%2":{"state":"dreaming"},"%3":{}},
+            "journal":{"id":"j","panes":[{"pane":"%1","outcome":"not-claude"},{"pane":"%2","outcome":"teleported"}]}}"#;
+        let st: State = serde_json::from_str(json).unwrap();
+        assert_eq!(st.panes["%1"].state, PaneStatus::WaitingIdle);
+        assert_eq!(st.panes["%2"].state, PaneStatus::Other("dreaming".into()));
+        assert_eq!(st.panes["%3"].state, PaneStatus::Unseen);
+        let j = st.journal.as_ref().unwrap();
+        assert_eq!(j.panes[0].outcome, Some(Outcome::NotClaude));
+        let back = serde_json::to_value(&st).unwrap();
+        assert_eq!(back["panes"]["%1"]["state"], "waiting-idle");
+        assert_eq!(back["panes"]["%2"]["state"], "dreaming");
+        assert_eq!(back["panes"]["%3"]["state"], "");
+        assert_eq!(back["journal"]["panes"][1]["outcome"], "teleported");
+        for s in [
+            "idle",
+            "busy",
+            "confirming",
+            "limited",
+            "server-error",
+            "resume-needed",
+            "exited",
+            "resumed",
+            "running",
+            "restart-failed",
+        ] {
+            assert_eq!(PaneStatus::from(s.to_string()).as_str(), s);
+            assert!(
+                !matches!(PaneStatus::from(s.to_string()), PaneStatus::Other(_)),
+                "{s}"
+            );
+        }
+    }
 
     fn store(name: &str) -> Store {
         let dir = std::env::temp_dir().join(format!("cf-state-{}-{name}", std::process::id()));

@@ -2,7 +2,6 @@
 //! reason shown in `status` and logged when one is passed over.
 
 use jiff::Timestamp;
-use serde_json::{json, Value};
 
 use crate::accounts::Account;
 use crate::login::{self, Login};
@@ -48,8 +47,13 @@ impl Skip {
         }
     }
 
-    pub fn json(&self, account: &str) -> Value {
-        json!({"account": account, "why": self.kind(), "detail": self.sentence()})
+    /// How an `accounts-skipped` event names this account and why.
+    pub fn skipped(&self, account: &str) -> crate::events::Skipped {
+        crate::events::Skipped {
+            account: account.to_string(),
+            why: self.kind().to_string(),
+            detail: self.sentence(),
+        }
     }
 }
 

@@ -10,9 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use jiff::Timestamp;
-use serde_json::json;
 
-use crate::events;
+use crate::events::{self, Event};
 use crate::failover::{self, Ctx};
 use crate::panes;
 use crate::state::Store;
@@ -117,18 +116,24 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
             .and_then(|i| i.started_at)
     });
     let evidence = stop_failure::evidence(&job, started);
-    let mut fields = json!({
-        "pane": pane, "session_id": job.payload.session_id, "error": job.payload.error,
-        "evidence": evidence.source(),
-        "waited_ms": job.received_at.map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
-    });
+    let source = evidence.source();
+    let logged = |decision: String, why: Option<String>| Event::ClaudeHook {
+        pane: pane.clone(),
+        session_id: job.payload.session_id.clone(),
+        error: job.payload.error.clone(),
+        evidence: source.into(),
+        waited_ms: job
+            .received_at
+            .map(|t| Timestamp::now().duration_since(t).as_millis() as i64),
+        decision,
+        why,
+    };
     let (detection, seen) = match evidence {
         Evidence::Record(d, at) => (d, at),
         Evidence::Message(d) => (d, job.received_at.unwrap_or_else(Timestamp::now)),
         Evidence::NotALimit(why) => {
-            fields["decision"] = json!("ignored");
-            fields["why"] = json!(why);
-            events::append_at(&store.events_path(), "claude-hook", fields);
+            let event = logged("ignored".into(), Some(why));
+            events::append_at(&store.events_path(), &event);
             return Ok(());
         }
     };
@@ -144,11 +149,11 @@ fn work(tmux: &Tmux, file: &Path) -> Result<()> {
     };
     failover::recover(&ctx, &scan, &mut locked)?;
     let decision = decide(&scan, &locked.state, &job, &config);
-    fields["decision"] = json!(match &decision {
+    let said = match &decision {
         Ok(_) => "limit".to_string(),
         Err(why) => why.clone(),
-    });
-    events::append_at(&store.events_path(), "claude-hook", fields);
+    };
+    events::append_at(&store.events_path(), &logged(said, None));
     let Ok(account) = decision else {
         return Ok(());
     };

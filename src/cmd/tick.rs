@@ -113,8 +113,7 @@ pub fn report_error(err: &anyhow::Error) {
     if marked || last_logged().as_deref() != Some(text.as_str()) {
         crate::events::append_at(
             &store.events_path(),
-            "error",
-            serde_json::json!({ "error": text }),
+            &crate::events::Event::Error { error: text },
         );
     }
 }
