@@ -28,6 +28,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/bench-world.sh
+. "$repo/scripts/lib/bench-world.sh"
 if [ "${1:-}" = recovery ]; then
     shift
     # shellcheck source=lib/bench-recovery.sh
@@ -49,12 +51,7 @@ done
 mapfile -t sizes < <(printf '%s\n' "${sizes[@]}" | sort -n -u)
 runs="${BENCH_RUNS:-30}"
 
-real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; exit 1; }
-if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-    "$repo/scripts/build.sh" --quiet
-fi
-bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-[ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; exit 1; }
+bench_binary "$repo" || exit 1
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-bench.XXXXXX")"
 sock="$tmp/tmux.sock"
@@ -68,14 +65,15 @@ trap 'exit 130' INT TERM
 
 # A private world: HOME, XDG folders and the simulator on PATH; nothing reaches the user's tmux.
 export HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" TZ=UTC
-unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
-mkdir -p "$HOME" "$tmp/bin" "$tmp/wrap" "$tmp/calls"
-ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
+bench_sim "$tmp"
+mkdir -p "$HOME" "$tmp/wrap" "$tmp/calls"
 export PATH="$tmp/bin:$PATH"
 state="$XDG_STATE_HOME/claude-failover"
 acc_a="$HOME/.claude-a" acc_b="$HOME/.claude-b"
 
-# A `tmux` first on PATH that counts its invocations, for "how many clients does one tick spawn".
+# A `tmux` that counts its invocations, for "how many clients does one tick spawn": the tick runs
+# it as CLAUDE_FAILOVER_TMUX (it runs the server's own executable otherwise, never PATH's `tmux`),
+# the naive loop finds it first on PATH.
 count_file="$tmp/tmux-count"
 # It also keeps each call's arguments (NUL-separated) so the profile can replay them one by one.
 cat >"$tmp/wrap/tmux" <<EOF
@@ -125,16 +123,12 @@ split_times() {
 
 log() { printf '%s\n' "$*" >&2; }
 
-tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$HOME" /bin/sh
-tm set -g escape-time 0
+bench_server "$HOME" "$acc_a" "$acc_b"
 # Every tick runs as tmux runs it from status-right: a `#()` job, whose TMUX names the server
 # (socket, pid, -1). The naive loop and the tmux calls here name the socket with -S anyway.
 export TMUX="$sock,$(tm display -p '#{pid}'),-1"
-tm set -g @claude-failover-accounts "a=$acc_a b=$acc_b"
-tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
 tm set -g @claude-failover-confirm-polls 1000
 tm set -g @claude-failover-cooldown 86400
-cf links ensure >/dev/null
 # Starts the cooldown (no pane yet, so nothing is restarted); the panes then run on b.
 cf swap --to b --reason "bench setup" >/dev/null
 printf '50' >"$acc_b/sim-delay-ms"
@@ -174,9 +168,23 @@ wait_screens() {
 
 type_line() { tm send-keys -t "$1" -l "$2" \; send-keys -t "$1" Enter; }
 
+# turns MODE PROMPT NEEDLE I...: with the simulator in MODE, type "PROMPT I" into each pane I,
+# then wait until each shows NEEDLE (empty: the reply to its prompt).
+turns() {
+    local mode=$1 prompt=$2 needle=$3 i w=()
+    shift 3
+    [ $# -gt 0 ] || return 0
+    printf '%s' "$mode" >"$acc_b/sim-mode"
+    for i in "$@"; do
+        type_line "${panes[i]}" "$prompt $i"
+        w+=("${panes[i]}" "${needle:-Sim reply to: $prompt $i}")
+    done
+    wait_screens "${w[@]}"
+}
+
 # Start panes [from, to): four to a window, in a few project folders; each does a turn or two.
 add_panes() {
-    local from=$1 to=$2 i id pane cwd w=() t529=() trep=() t2=()
+    local from=$1 to=$2 i id pane cwd w=() new t529=() trep=() t2=()
     for ((i = from; i < to; i++)); do
         id="$(cat /proc/sys/kernel/random/uuid)"
         cwd="$HOME/project-$((i % 7))"
@@ -194,13 +202,8 @@ add_panes() {
         w+=("$pane" "Claude Code")
     done
     wait_screens "${w[@]}"
-    printf 'ok' >"$acc_b/sim-mode"
-    w=()
-    for ((i = from; i < to; i++)); do
-        type_line "${panes[i]}" "first task $i"
-        w+=("${panes[i]}" "Sim reply to: first task $i")
-    done
-    wait_screens "${w[@]}"
+    mapfile -t new < <(seq "$from" $((to - 1)))
+    turns ok "first task" "" "${new[@]}"
     for ((i = from; i < to; i++)); do
         case "${roles[i]}" in
         529) t529+=("$i") ;;
@@ -208,23 +211,9 @@ add_panes() {
         *) ((i % 2 == 0)) && t2+=("$i") ;;
         esac
     done
-    if [ ${#t529[@]} -gt 0 ]; then
-        printf '529' >"$acc_b/sim-mode"
-        w=()
-        for i in "${t529[@]}"; do
-            type_line "${panes[i]}" "retry $i"
-            w+=("${panes[i]}" "529 Overloaded")
-        done
-        wait_screens "${w[@]}"
-    fi
+    turns 529 retry "529 Overloaded" "${t529[@]+"${t529[@]}"}"
     if [ ${#trep[@]} -gt 0 ]; then
-        printf '429usage5h' >"$acc_b/sim-mode"
-        w=()
-        for i in "${trep[@]}"; do
-            type_line "${panes[i]}" "big job $i"
-            w+=("${panes[i]}" "hit your 5-hour limit")
-        done
-        wait_screens "${w[@]}"
+        turns 429usage5h "big job" "hit your 5-hour limit" "${trep[@]}"
         printf 'ok' >"$acc_b/sim-mode"
         # Older than the process that will show it by more than the clock slack: a replay.
         sleep 3
@@ -236,14 +225,7 @@ add_panes() {
         wait_screens "${w[@]}"
     fi
     printf 'ok' >"$acc_b/sim-mode"
-    if [ ${#t2[@]} -gt 0 ]; then
-        w=()
-        for i in "${t2[@]}"; do
-            type_line "${panes[i]}" "second task $i"
-            w+=("${panes[i]}" "Sim reply to: second task $i")
-        done
-        wait_screens "${w[@]}"
-    fi
+    turns ok "second task" "" "${t2[@]+"${t2[@]}"}"
     sleep 0.3
 }
 
@@ -427,7 +409,7 @@ for n in "${sizes[@]}"; do
     # Clients of one tick: tmux processes it starts (the counting wrapper) plus connections it
     # makes to the server's socket itself (strace); the server sees each as one client.
     : >"$count_file" && rm -f "$tmp/calls/"*
-    PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
+    CLAUDE_FAILOVER_TMUX="$tmp/wrap/tmux" "$bin" -S "$sock" tick >/dev/null
     processes=$(wc -l <"$count_file")
     connections="?"
     if command -v strace >/dev/null 2>&1; then
@@ -437,7 +419,7 @@ for n in "${sizes[@]}"; do
     clients[$n]=$((processes + ${connections/\?/0}))
     client_line="$processes tmux processes, $connections socket connections"
     : >"$count_file" && rm -f "$tmp/calls/"*
-    CLAUDE_FAILOVER_TMUX_CLIENT=1 PATH="$tmp/wrap:$PATH" "$bin" -S "$sock" tick >/dev/null
+    CLAUDE_FAILOVER_TMUX_CLIENT=1 CLAUDE_FAILOVER_TMUX="$tmp/wrap/tmux" "$bin" -S "$sock" tick >/dev/null
     rm -rf "$tmp/calls.tick" && mv "$tmp/calls" "$tmp/calls.tick" && mkdir "$tmp/calls"
     : >"$count_file"
     PATH="$tmp/wrap:$PATH" sh "$naive" "$sock" >/dev/null

@@ -53,24 +53,13 @@ done
 if [[ -n ${CLAUDE_VERSIONS_MODES:-} ]]; then read -r -a LIMIT_MODES <<<"$CLAUDE_VERSIONS_MODES"; fi
 [[ -z $CAPTURES ]] || { mkdir -p "$CAPTURES" && CAPTURES=$(cd -P -- "$CAPTURES" && pwd); }
 
-for tool in tmux python3 ps awk timeout; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "claude-versions: '$tool' is required but not installed" >&2
-		exit 1
-	}
-done
+cfe_require_tools claude-versions
 
 # =============================================================================================
 # The parent: install, run each release in its own process, print the table.
 if [[ -z $ONE ]]; then
 	((${#VERSIONS[@]})) || VERSIONS=("${ALL_VERSIONS[@]}")
-	if [[ -z $CF ]]; then
-		e2e_log "building claude-failover (scripts/build.sh) ..."
-		timeout 1500 "$REPO/scripts/build.sh" --quiet
-		CF="${CARGO_TARGET_DIR:-$REPO/target}/release/claude-failover"
-	fi
-	CF=$(cd -P -- "$(dirname -- "$CF")" && pwd)/$(basename -- "$CF")
-	[[ -x $CF ]] || { echo "claude-versions: $CF is not an executable" >&2; exit 1; }
+	cfe_set_cf claude-versions "$CF"
 	ROWS=$(mktemp "${TMPDIR:-/tmp}/cf-versions-rows.XXXXXX")
 	trap 'rm -f -- "$ROWS"' EXIT
 	rc=0
@@ -132,11 +121,6 @@ if [[ $CLAUDE_VERSION != 1.* && $CLAUDE_VERSION != 2.0.0 ]]; then
 fi
 is_limit() { [[ " ${LIMIT_MODES[*]} " == *" $1 "* ]]; }
 
-ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cf-versions.XXXXXX")
-ROOT=$(cd -P -- "$ROOT" && pwd)
-E2E_SOCK="cfver-$$"
-CFE_MOCK_PID=""
-KNOWN_CLAUDE_PIDS=()
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM ERR
@@ -149,9 +133,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'E2E_ERR_LINE=$LINENO' ERR
-trap 'exit 130' INT TERM
+cfe_new_run versions
 
 cfe_private_world "$ROOT"
 WORK="$ROOT/work"
@@ -169,12 +151,8 @@ cfe_write_claude_home "$PRINT_HOME" "$WORK" "$CLAUDE_VERSION"
 
 cf() { timeout 60 "$CF" -L "$E2E_SOCK" "$@"; }
 
-PORT=$(cfe_free_port)
-echo ok >"$ROOT/mode"
-cfe_start_mock "$MOCK" "$PORT" "$ROOT/mode" "$ROOT/mock.log" 900 || { row mock "the mock did not start" - - - - FAIL; exit 1; }
+cfe_mock_up "$MOCK" 900 || { row mock "the mock did not start" - - - - FAIL; exit 1; }
 mode() { echo "$1" >"$ROOT/mode"; }
-TZ_E2E=${CLAUDE_E2E_TZ:-Europe/Paris}
-while IFS= read -r kv; do export "${kv?}"; done < <(cfe_mock_env "$PORT" "$TZ_E2E")
 
 # capture NAME HOW FILE: keep FILE as $CAPTURES/<version>/NAME.txt (never over an existing one).
 capture() {

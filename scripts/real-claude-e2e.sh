@@ -38,26 +38,11 @@ if (($# > 1)); then
 	exit 2
 fi
 
-for tool in tmux python3 ps awk timeout; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "real-claude-e2e: '$tool' is required but not installed" >&2
-		exit 1
-	}
-done
+cfe_require_tools real-claude-e2e
 
 # ---------------------------------------------------------------------------------------------
 # The binary under test, the CLI, the mock: all resolved before HOME is replaced below.
-if (($# == 1)); then
-	CF=$(cd -P -- "$(dirname -- "$1")" && pwd)/$(basename -- "$1")
-else
-	e2e_log "building claude-failover (scripts/build.sh) ..."
-	timeout 1500 "$REPO/scripts/build.sh" --quiet
-	CF="${CARGO_TARGET_DIR:-$REPO/target}/release/claude-failover"
-fi
-[[ -x $CF ]] || {
-	echo "real-claude-e2e: $CF is not an executable" >&2
-	exit 1
-}
+cfe_set_cf real-claude-e2e "${1:-}"
 
 MOCK=${CLAUDE_E2E_MOCK:-}
 if [[ -z $MOCK ]]; then
@@ -90,12 +75,6 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # A private world: HOME, XDG folders, tmux sockets, all under one temporary folder.
-ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cf-e2e.XXXXXX")
-ROOT=$(cd -P -- "$ROOT" && pwd)
-E2E_SOCK="cfe2e-$$"
-CFE_MOCK_PID=""
-KNOWN_CLAUDE_PIDS=()
-
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM ERR
@@ -111,9 +90,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'E2E_ERR_LINE=$LINENO' ERR
-trap 'exit 130' INT TERM
+cfe_new_run e2e
 
 cfe_private_world "$ROOT"
 WORK="$ROOT/work"
@@ -144,15 +121,11 @@ abort() {
 
 # ---------------------------------------------------------------------------------------------
 e2e_log "mock API ..."
-PORT=$(cfe_free_port)
-echo ok >"$ROOT/mode"
-cfe_start_mock "$MOCK" "$PORT" "$ROOT/mode" "$ROOT/mock.log" 540 || abort "mock API started"
+cfe_mock_up "$MOCK" 540 || abort "mock API started"
 mode() {
 	echo "$1" >"$ROOT/mode"
 	e2e_log "mock mode: $1"
 }
-TZ_E2E=${CLAUDE_E2E_TZ:-Europe/Paris}
-while IFS= read -r kv; do export "${kv?}"; done < <(cfe_mock_env "$PORT" "$TZ_E2E")
 
 cfe_write_claude_home "$A" "$WORK" "$CLAUDE_VERSION"
 cfe_write_claude_home "$B" "$WORK" "$CLAUDE_VERSION"

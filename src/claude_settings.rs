@@ -85,25 +85,173 @@ fn ours(entry: &Value) -> Option<String> {
     }
 }
 
-/// What install wrote, kept beside the settings file: the exact text (to know whether anyone
-/// changed it since), the backup of the text before, and the containers it created.
+/// What the hooks' install wrote, kept beside the settings file: the record every note keeps,
+/// and the containers it created.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Note {
+    #[serde(flatten)]
+    pub record: Record,
+    pub created_hooks: bool,
+    pub created_events: Vec<String>,
+}
+
+impl Noted for Note {
+    fn record(&mut self) -> &mut Record {
+        &mut self.record
+    }
+}
+
+/// What every install note keeps (at the top level of its JSON): the exact text written (to
+/// know whether anyone changed the file since) and how to put the file back.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Record {
     pub written: String,
     /// The file did not exist before install.
     pub created_file: bool,
     pub backup: Option<PathBuf>,
-    pub created_hooks: bool,
-    pub created_events: Vec<String>,
+}
+
+/// A note kept beside a settings file by one kind of install.
+pub(crate) trait Noted: Default + Serialize + serde::de::DeserializeOwned {
+    fn record(&mut self) -> &mut Record;
+}
+
+/// An install's edit of one settings file: begun by reading the file (a link, a non-file or
+/// text that is not JSON is refused) and its note; a file changed since the last install
+/// starts a new note.
+pub(crate) struct Install<N> {
+    pub path: PathBuf,
+    note_path: PathBuf,
+    pub before: Option<String>,
+    pub note: N,
+    /// The file is still exactly what the last install wrote.
+    untouched: bool,
+}
+
+impl<N: Noted> Install<N> {
+    pub fn begin(path: PathBuf, note_path: PathBuf) -> Result<Install<N>> {
+        let before = read(&path)?;
+        let mut note: N = read_note(&note_path).unwrap_or_default();
+        let untouched = before.as_deref() == Some(note.record().written.as_str());
+        if !untouched {
+            note = N::default();
+            note.record().created_file = before.is_none();
+        }
+        Ok(Install {
+            path,
+            note_path,
+            before,
+            note,
+            untouched,
+        })
+    }
+
+    /// Write `text`, checked first to parse to exactly `expect` (else nothing is written and
+    /// the error says `<doing> <file> would have changed more than <scope>`). The file before
+    /// is backed up, unless it is still our own last write (which keeps the first backup);
+    /// then the note records what was written.
+    pub fn finish(
+        mut self,
+        text: String,
+        expect: &Value,
+        (doing, scope): (&str, &str),
+        backup_tag: &str,
+    ) -> Result<Change> {
+        let got: Value = serde_json::from_str(&text).context("the edited settings are not JSON")?;
+        if got != *expect {
+            bail!(
+                "{doing} {} would have changed more than {scope}; nothing was written",
+                self.path.display()
+            );
+        }
+        let record = self.note.record();
+        if !self.untouched {
+            if let Some(before) = &self.before {
+                record.backup = Some(back_up(&self.path, before, backup_tag)?);
+            }
+        }
+        record.written = text.clone();
+        let backup = record.backup.clone();
+        write(&self.path, &text)?;
+        let data = serde_json::to_string_pretty(&self.note)?;
+        crate::fsutil::write_atomic(&self.note_path, data.as_bytes())?;
+        Ok(Change::Written { backup })
+    }
+}
+
+/// A remove's edit of one settings file that is there and was changed since install.
+pub(crate) struct Remove<N> {
+    pub path: PathBuf,
+    note_path: PathBuf,
+    pub text: String,
+    pub note: Option<N>,
+}
+
+/// How a remove begins: done already, or an edit to make.
+pub(crate) enum Removing<N> {
+    Done(Change),
+    Edit(Remove<N>),
+}
+
+impl<N: Noted> Remove<N> {
+    /// Nothing to do without a file; a file nobody touched since install is put back byte for
+    /// byte (or deleted when install created it).
+    pub fn begin(path: PathBuf, note_path: PathBuf) -> Result<Removing<N>> {
+        let Some(text) = read(&path)? else {
+            return Ok(Removing::Done(Change::Unchanged));
+        };
+        let mut note: Option<N> = read_note(&note_path);
+        if let Some(record) = note.as_mut().map(|n| n.record()) {
+            if record.written == text {
+                restore(&path, record.created_file, record.backup.as_deref())?;
+                let _ = std::fs::remove_file(&note_path);
+                return Ok(Removing::Done(Change::Restored));
+            }
+        }
+        Ok(Removing::Edit(Remove {
+            path,
+            note_path,
+            text,
+            note,
+        }))
+    }
+
+    /// Nothing of ours to take out: the note goes.
+    pub fn unchanged(self) -> Change {
+        let _ = std::fs::remove_file(&self.note_path);
+        Change::Unchanged
+    }
+
+    /// Write `out` in place of the file, which is backed up first; the note goes either way.
+    pub fn finish(self, out: &str, backup_tag: &str) -> Result<Change> {
+        if out == self.text {
+            return Ok(self.unchanged());
+        }
+        let backup = back_up(&self.path, &self.text, backup_tag)?;
+        write(&self.path, out)?;
+        let _ = std::fs::remove_file(&self.note_path);
+        Ok(Change::Written {
+            backup: Some(backup),
+        })
+    }
+}
+
+/// Keep `text` beside `path` under a new name tagged `tag`.
+fn back_up(path: &Path, text: &str, tag: &str) -> Result<PathBuf> {
+    let aside = crate::fsutil::aside_path(path, tag);
+    std::fs::write(&aside, text.as_bytes())
+        .with_context(|| format!("could not write the backup {}", aside.display()))?;
+    Ok(aside)
 }
 
 pub fn settings_path(account: &Account) -> PathBuf {
     account.dir.join("settings.json")
 }
 
-fn note_path(settings: &Path) -> PathBuf {
-    settings.with_file_name("settings.json.claude-failover")
+fn note_path_of(account: &Account) -> PathBuf {
+    account.dir.join("settings.json.claude-failover")
 }
 
 /// What is in one account's settings file, as far as the plugin is concerned.
@@ -222,24 +370,9 @@ pub fn install(account: &Account, binary: &Path) -> Result<Change> {
             account.dir.display()
         );
     }
-    let path = settings_path(account);
-    let before = read(&path)?;
+    let mut edit: Install<Note> = Install::begin(settings_path(account), note_path_of(account))?;
     let command = hook_command(binary);
-    let original = before.clone().unwrap_or_default();
-    let mut text = if before.is_none() {
-        "{}\n".to_string()
-    } else {
-        original.clone()
-    };
-    let mut note = load_note(&path).unwrap_or_default();
-    let untouched_since_install = before.as_deref() == Some(note.written.as_str());
-    if !untouched_since_install {
-        // A file changed since (or never installed): this install starts a new record.
-        note = Note {
-            created_file: before.is_none(),
-            ..Note::default()
-        };
-    }
+    let mut text = edit.before.clone().unwrap_or_else(|| "{}\n".to_string());
     let mut changed = false;
     for piece in Piece::ALL {
         if presence(&text, piece, &command) == Presence::Installed {
@@ -248,6 +381,7 @@ pub fn install(account: &Account, binary: &Path) -> Result<Change> {
         text = strip(&text, piece, &mut Note::default())?;
         let (t, created_hooks, created_event) = add(&text, piece, &command)?;
         text = t;
+        let note = &mut edit.note;
         note.created_hooks |= created_hooks;
         if created_event && !note.created_events.iter().any(|e| e == piece.event()) {
             note.created_events.push(piece.event().to_string());
@@ -258,66 +392,27 @@ pub fn install(account: &Account, binary: &Path) -> Result<Change> {
         return Ok(Change::Unchanged);
     }
     // The edit must change exactly our entries: checked on the parsed values.
-    let expect = expected_after_install(&original, &command)?;
-    let got: Value = serde_json::from_str(&text).context("the edited settings are not JSON")?;
-    if got != expect {
-        bail!(
-            "editing {} would have changed more than the plugin's entries; nothing was written",
-            path.display()
-        );
-    }
-    // A file that is still our own last write keeps the backup of the first install.
-    let backup = if untouched_since_install {
-        note.backup.clone()
-    } else if before.is_some() {
-        let b = crate::fsutil::aside_path(&path, "before-claude-failover");
-        std::fs::write(&b, original.as_bytes())
-            .with_context(|| format!("could not write the backup {}", b.display()))?;
-        Some(b)
-    } else {
-        None
-    };
-    note.backup = backup.clone();
-    note.written = text.clone();
-    write(&path, &text)?;
-    save_note(&path, &note)?;
-    Ok(Change::Written { backup })
+    let expect = expected_after_install(edit.before.as_deref().unwrap_or_default(), &command)?;
+    edit.finish(
+        text,
+        &expect,
+        ("editing", "the plugin's entries"),
+        "before-claude-failover",
+    )
 }
 
 /// Take out exactly what install added.
 pub fn remove(account: &Account) -> Result<Change> {
-    let path = settings_path(account);
-    let before = read(&path)?;
-    let note = load_note(&path);
-    let Some(text) = before else {
-        return Ok(Change::Unchanged);
+    let edit = match Remove::<Note>::begin(settings_path(account), note_path_of(account))? {
+        Removing::Done(change) => return Ok(change),
+        Removing::Edit(edit) => edit,
     };
-    if let Some(note) = &note {
-        if note.written == text {
-            // Nobody touched the file since install: put it back byte for byte.
-            restore(
-                &path,
-                note.created_file,
-                note.backup.as_deref(),
-                &note_path(&path),
-            )?;
-            return Ok(Change::Restored);
-        }
-    }
-    let mut created = note.clone().unwrap_or_default();
-    let mut out = text.clone();
+    let mut created = edit.note.clone().unwrap_or_default();
+    let mut out = edit.text.clone();
     for piece in Piece::ALL {
         out = strip(&out, piece, &mut created)?;
     }
-    let _ = std::fs::remove_file(note_path(&path));
-    if out == text {
-        return Ok(Change::Unchanged);
-    }
-    let b = crate::fsutil::aside_path(&path, "before-claude-failover-remove");
-    std::fs::write(&b, text.as_bytes())
-        .with_context(|| format!("could not write the backup {}", b.display()))?;
-    write(&path, &out)?;
-    Ok(Change::Written { backup: Some(b) })
+    edit.finish(&out, "before-claude-failover-remove")
 }
 
 /// Add one piece's entry; says whether `hooks` and the event's list were created.
@@ -436,12 +531,8 @@ fn expected_after_install(original: &str, command: &str) -> Result<Value> {
     Ok(v)
 }
 
-fn load_note(settings: &Path) -> Option<Note> {
-    read_note(&note_path(settings))
-}
-
 /// A note kept beside a settings file (never read through a link).
-pub(crate) fn read_note<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
+fn read_note<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
     if std::fs::symlink_metadata(p).ok()?.file_type().is_symlink() {
         return None;
     }
@@ -449,13 +540,8 @@ pub(crate) fn read_note<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
 }
 
 /// Put a file back as it was before an install nobody changed since: remove it when install
-/// created it, else write its backup back; then the backup and the install's note go.
-pub(crate) fn restore(
-    path: &Path,
-    created_file: bool,
-    backup: Option<&Path>,
-    note: &Path,
-) -> Result<()> {
+/// created it, else write its backup back, and the backup goes.
+fn restore(path: &Path, created_file: bool, backup: Option<&Path>) -> Result<()> {
     if created_file {
         std::fs::remove_file(path)
             .with_context(|| format!("could not remove {}", path.display()))?;
@@ -466,13 +552,7 @@ pub(crate) fn restore(
         write(path, &String::from_utf8_lossy(&old))?;
         let _ = std::fs::remove_file(b);
     }
-    let _ = std::fs::remove_file(note);
     Ok(())
-}
-
-fn save_note(settings: &Path, note: &Note) -> Result<()> {
-    let p = note_path(settings);
-    crate::fsutil::write_atomic(&p, serde_json::to_string_pretty(note)?.as_bytes())
 }
 
 /// Atomic, keeping the file's permission bits (write_atomic makes a new 0600 file).

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::accounts::Account;
-use crate::claude_settings::{self as settings, Change};
+use crate::claude_settings::{self as settings, Change, Install, Noted, Record, Remove, Removing};
 use crate::json_text;
 
 pub const SUBCOMMAND: &str = "statusline";
@@ -101,20 +101,21 @@ impl Wrap {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 struct Note {
-    written: String,
-    created_file: bool,
+    #[serde(flatten)]
+    record: Record,
     created_member: bool,
-    backup: Option<PathBuf>,
     /// The user's command as its JSON text stood in the file (escapes and all).
     original_raw: Option<String>,
 }
 
-fn note_path(settings: &Path) -> PathBuf {
-    settings.with_file_name("settings.json.claude-failover-statusline")
+impl Noted for Note {
+    fn record(&mut self) -> &mut Record {
+        &mut self.record
+    }
 }
 
-fn load_note(settings: &Path) -> Option<Note> {
-    settings::read_note(&note_path(settings))
+fn note_path(account: &Account) -> PathBuf {
+    account.dir.join("settings.json.claude-failover-statusline")
 }
 
 /// The statusLine's command node, or why the statusLine cannot be wrapped.
@@ -156,20 +157,13 @@ pub fn inspect(account: &Account, binary: &Path) -> Result<Wrap> {
 
 /// Wrap the account's statusLine command (or add the recorder alone when there is none).
 pub fn install(account: &Account, binary: &Path) -> Result<Change> {
-    let path = settings::settings_path(account);
-    let before = settings::read(&path)?;
-    let mut note = load_note(&path).unwrap_or_default();
-    let untouched_since_install = before.as_deref() == Some(note.written.as_str());
-    if !untouched_since_install {
-        note = Note {
-            created_file: before.is_none(),
-            ..Note::default()
-        };
-    }
-    let original = before.clone().unwrap_or_else(|| "{}\n".to_string());
+    let mut edit: Install<Note> =
+        Install::begin(settings::settings_path(account), note_path(account))?;
+    let original = edit.before.clone().unwrap_or_else(|| "{}\n".to_string());
     let root = json_text::parse(&original)?;
     let mut expect: Value = serde_json::from_str(&original)?;
-    let text = match command_node(&root, &path)? {
+    let note = &mut edit.note;
+    let text = match command_node(&root, &edit.path)? {
         Some(node) => {
             let raw = &original[node.start..node.end];
             let current = decode(raw)?;
@@ -200,61 +194,34 @@ pub fn install(account: &Account, binary: &Path) -> Result<Change> {
         }
     };
     // The edit must change exactly the statusLine command: checked on the parsed values.
-    let got: Value = serde_json::from_str(&text).context("the edited settings are not JSON")?;
-    if got != expect {
-        bail!(
-            "wrapping the statusLine of {} would have changed more than its command; nothing was written",
-            path.display()
-        );
-    }
-    let backup = if untouched_since_install {
-        note.backup.clone()
-    } else if let Some(b) = &before {
-        let aside = crate::fsutil::aside_path(&path, "before-claude-failover-statusline");
-        std::fs::write(&aside, b.as_bytes())
-            .with_context(|| format!("could not write the backup {}", aside.display()))?;
-        Some(aside)
-    } else {
-        None
-    };
-    note.backup = backup.clone();
-    note.written = text.clone();
-    settings::write(&path, &text)?;
-    let data = serde_json::to_string_pretty(&note)?;
-    crate::fsutil::write_atomic(&note_path(&path), data.as_bytes())?;
-    Ok(Change::Written { backup })
+    edit.finish(
+        text,
+        &expect,
+        ("wrapping the statusLine of", "its command"),
+        "before-claude-failover-statusline",
+    )
 }
 
 /// Undo `install`: the file as it was when nobody touched it since, else the user's command
 /// back in place of the wrapper (and the recorder taken out where install added it).
 pub fn remove(account: &Account) -> Result<Change> {
-    let path = settings::settings_path(account);
-    let Some(text) = settings::read(&path)? else {
-        return Ok(Change::Unchanged);
+    let edit = match Remove::<Note>::begin(settings::settings_path(account), note_path(account))? {
+        Removing::Done(change) => return Ok(change),
+        Removing::Edit(edit) => edit,
     };
-    let note = load_note(&path);
-    if let Some(note) = note.as_ref().filter(|n| n.written == text) {
-        settings::restore(
-            &path,
-            note.created_file,
-            note.backup.as_deref(),
-            &note_path(&path),
-        )?;
-        return Ok(Change::Restored);
-    }
+    let text = edit.text.clone();
     let root = json_text::parse(&text)?;
-    let Some(node) = command_node(&root, &path).ok().flatten() else {
-        let _ = std::fs::remove_file(note_path(&path));
-        return Ok(Change::Unchanged);
+    let Some(node) = command_node(&root, &edit.path).ok().flatten() else {
+        return Ok(edit.unchanged());
     };
     let Some((_, user)) = unwrap(&decode(&text[node.start..node.end])?) else {
-        let _ = std::fs::remove_file(note_path(&path));
-        return Ok(Change::Unchanged);
+        return Ok(edit.unchanged());
     };
     let out = match user {
         Some(u) => {
             // The user's own text when it is the same command, else a plain JSON string.
-            let raw = note
+            let raw = edit
+                .note
                 .as_ref()
                 .and_then(|n| n.original_raw.clone())
                 .filter(|r| decode(r).is_ok_and(|d| d == u))
@@ -263,7 +230,7 @@ pub fn remove(account: &Account) -> Result<Change> {
         }
         None => {
             let json_text::Kind::Object(members) = &root.kind else {
-                return Ok(Change::Unchanged);
+                return Ok(edit.unchanged());
             };
             let i = members
                 .iter()
@@ -272,14 +239,7 @@ pub fn remove(account: &Account) -> Result<Change> {
             json_text::remove(&text, &root, i)
         }
     };
-    let aside = crate::fsutil::aside_path(&path, "before-claude-failover-statusline-remove");
-    std::fs::write(&aside, text.as_bytes())
-        .with_context(|| format!("could not write the backup {}", aside.display()))?;
-    settings::write(&path, &out)?;
-    let _ = std::fs::remove_file(note_path(&path));
-    Ok(Change::Written {
-        backup: Some(aside),
-    })
+    edit.finish(&out, "before-claude-failover-statusline-remove")
 }
 
 #[cfg(test)]

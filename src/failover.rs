@@ -989,13 +989,11 @@ mod tests {
     use super::*;
 
     fn config(args: &str) -> Config {
-        let mut values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|_| String::new())
-            .collect();
-        values[0] = "a=/x b=/y".into();
-        values[4] = args.into();
-        crate::options::from_values(&values).unwrap()
+        crate::options::from_pairs(&[
+            ("@claude-failover-accounts", "a=/x b=/y"),
+            ("@claude-failover-args", args),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -1057,14 +1055,18 @@ mod tests {
 
     #[test]
     fn next_account_skips_exhausted_ones_and_wraps() {
-        let mut values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|_| String::new())
-            .collect();
         let root = std::env::temp_dir().join(format!("cf-next-{}", std::process::id()));
-        values[0] = format!("a={0}/a b={0}/b c={0}/c", root.display());
-        values[1] = format!("{}/shared", root.display());
-        let c = crate::options::from_values(&values).unwrap();
+        let c = crate::options::from_pairs(&[
+            (
+                "@claude-failover-accounts",
+                &format!("a={0}/a b={0}/b c={0}/c", root.display()),
+            ),
+            (
+                "@claude-failover-shared-dir",
+                &format!("{}/shared", root.display()),
+            ),
+        ])
+        .unwrap();
         assert!(crate::links::ensure(&c, false).is_empty());
         for a in &c.accounts {
             std::fs::write(a.dir.join(".credentials.json"), "").unwrap();

@@ -265,6 +265,19 @@ impl Slot<'_> {
         )
     }
 
+    /// `result`'s value, or its error reported against `path` (what was being done).
+    fn ok<T>(
+        &self,
+        result: io::Result<T>,
+        path: &Path,
+        doing: &str,
+        out: &mut Vec<Problem>,
+    ) -> Option<T> {
+        result
+            .map_err(|e| out.push(self.error(path, doing, &e)))
+            .ok()
+    }
+
     /// A conflict found while adopting: `path` on the account side, `target` on the shared side.
     /// (Found while applying means it appeared after the plan; the rest was still moved.)
     fn conflict(&self, path: &Path, target: &Path, why: &str, mode: Mode) -> Problem {
@@ -570,6 +583,15 @@ impl Mover {
         }
     }
 
+    /// `op`, which works on one file system only: the unit tests' `force_copy` makes it fail as
+    /// across file systems.
+    fn on_one_fs(&self, op: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+        if self.force_copy {
+            return Err(io::Error::from_raw_os_error(EXDEV));
+        }
+        op()
+    }
+
     /// Count one file-system change; the test hook aborts here.
     fn step(&mut self) {
         self.steps += 1;
@@ -668,12 +690,8 @@ impl Mover {
         mode: Mode,
         out: &mut Vec<Problem>,
     ) -> bool {
-        let names = match sorted_names(src) {
-            Ok(n) => n,
-            Err(e) => {
-                out.push(slot.error(src, "list the folder", &e));
-                return false;
-            }
+        let Some(names) = slot.ok(sorted_names(src), src, "list the folder", out) else {
+            return false;
         };
         let mut clean = true;
         for name in names {
@@ -694,24 +712,16 @@ impl Mover {
         mode: Mode,
         out: &mut Vec<Problem>,
     ) -> bool {
-        let sm = match fs::symlink_metadata(s) {
-            Ok(m) => m,
+        let sm = match slot.ok(entry(s), s, "read", out) {
+            Some(Some(m)) => m,
             // Gone since listed (e.g. Claude removed it): nothing left to move.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return true,
-            Err(e) => {
-                out.push(slot.error(s, "read", &e));
-                return false;
-            }
+            Some(None) => return true,
+            None => return false,
         };
-        let dm = match fs::symlink_metadata(d) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return mode == Mode::Plan || self.move_entry(slot, s, d, &sm, out);
-            }
-            Err(e) => {
-                out.push(slot.error(d, "read", &e));
-                return false;
-            }
+        let dm = match slot.ok(entry(d), d, "read", out) {
+            Some(Some(m)) => m,
+            Some(None) => return mode == Mode::Plan || self.move_entry(slot, s, d, &sm, out),
+            None => return false,
         };
         let (st, dt) = (sm.file_type(), dm.file_type());
         if same_inode(&sm, &dm) && st.is_dir() {
@@ -725,53 +735,17 @@ impl Mover {
             }
             return clean;
         }
-        if st.is_file() && dt.is_file() {
-            return match same_content(s, &sm, d, &dm) {
-                Ok(true) if mode == Mode::Plan => true,
-                Ok(true) => self.remove_duplicate(slot, s, &sm, out),
-                Ok(false) => {
-                    let why = format!(
-                        "both exist with different content ({} and {} bytes)",
-                        sm.len(),
-                        dm.len()
-                    );
-                    out.push(slot.conflict(s, d, &why, mode));
-                    false
-                }
-                Err(e) => {
-                    out.push(slot.error(s, "compare the file with its shared copy", &e));
-                    false
-                }
-            };
+        match difference(s, &sm, d, &dm) {
+            Ok(None) => mode == Mode::Plan || self.remove_duplicate(slot, s, &sm, out),
+            Ok(Some(why)) => {
+                out.push(slot.conflict(s, d, &why, mode));
+                false
+            }
+            Err((doing, e)) => {
+                out.push(slot.error(s, doing, &e));
+                false
+            }
         }
-        if st.is_symlink() && dt.is_symlink() {
-            let (sr, dr) = (fs::read_link(s), fs::read_link(d));
-            return match (sr, dr) {
-                (Ok(a), Ok(b)) if a == b => {
-                    mode == Mode::Plan || self.remove_duplicate(slot, s, &sm, out)
-                }
-                (Ok(a), Ok(b)) => {
-                    let why = format!(
-                        "are links to different places ({} and {})",
-                        shown(&a),
-                        shown(&b)
-                    );
-                    out.push(slot.conflict(s, d, &why, mode));
-                    false
-                }
-                (Err(e), _) | (_, Err(e)) => {
-                    out.push(slot.error(s, "read the link", &e));
-                    false
-                }
-            };
-        }
-        let why = format!(
-            "are of different kinds ({} and {})",
-            describe(&sm),
-            describe(&dm)
-        );
-        out.push(slot.conflict(s, d, &why, mode));
-        false
     }
 
     /// Remove `s`, proven identical to its shared copy, unless it changed since the comparison.
@@ -782,9 +756,9 @@ impl Mover {
         compared: &Metadata,
         out: &mut Vec<Problem>,
     ) -> bool {
-        match fs::symlink_metadata(s) {
-            Ok(now) if unchanged(compared, &now) => {}
-            Ok(_) => {
+        match slot.ok(entry(s), s, "read", out) {
+            Some(Some(now)) if unchanged(compared, &now) => {}
+            Some(Some(_)) => {
                 out.push(slot.problem_at(
                     Kind::Error,
                     s,
@@ -797,20 +771,19 @@ impl Mover {
                 ));
                 return false;
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return true,
-            Err(e) => {
-                out.push(slot.error(s, "read", &e));
-                return false;
-            }
+            Some(None) => return true,
+            None => return false,
         }
         // remove_file never follows a link: it removes the link itself.
-        if let Err(e) = fs::remove_file(s) {
-            out.push(slot.error(s, "remove the identical duplicate", &e));
-            return false;
-        }
-        self.step();
-        self.merged += 1;
-        true
+        let removed = self.changed(
+            fs::remove_file(s),
+            slot,
+            s,
+            "remove the identical duplicate",
+            out,
+        );
+        self.merged += usize::from(removed);
+        removed
     }
 
     fn remove_dir(&mut self, slot: &Slot, dir: &Path, out: &mut Vec<Problem>) -> bool {
@@ -832,16 +805,11 @@ impl Mover {
         what: &str,
         out: &mut Vec<Problem>,
     ) -> bool {
-        match result {
-            Ok(()) => {
-                self.step();
-                true
-            }
-            Err(e) => {
-                out.push(slot.error(path, what, &e));
-                false
-            }
+        let done = slot.ok(result, path, what, out).is_some();
+        if done {
+            self.step();
         }
+        done
     }
 
     /// Move `s` to `d`, which did not exist, without ever replacing an entry that appears at
@@ -878,48 +846,41 @@ impl Mover {
         sm: &Metadata,
         out: &mut Vec<Problem>,
     ) -> bool {
-        let err = if self.force_copy {
-            io::Error::from_raw_os_error(EXDEV)
-        } else {
-            match fs::rename(s, d) {
-                Ok(()) => {
-                    self.step();
-                    self.moved += 1;
-                    return true;
-                }
-                Err(e) => e,
+        match self.on_one_fs(|| fs::rename(s, d)) {
+            Ok(()) => {
+                self.step();
+                self.moved += 1;
+                return true;
             }
-        };
-        if err.raw_os_error() != Some(EXDEV) {
-            out.push(slot.error(s, &format!("move to {}", shown(d)), &err));
-            return false;
+            Err(e) if e.raw_os_error() == Some(EXDEV) => {}
+            Err(e) => {
+                out.push(slot.error(s, &format!("move to {}", shown(d)), &e));
+                return false;
+            }
         }
-        if let Err(e) = fs::DirBuilder::new().mode(sm.mode() & 0o777).create(d) {
-            if e.kind() != io::ErrorKind::AlreadyExists {
+        match fs::DirBuilder::new().mode(sm.mode() & 0o777).create(d) {
+            Ok(()) => self.step(),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
                 out.push(slot.error(d, "create the folder", &e));
                 return false;
             }
-        } else {
-            self.step();
         }
         self.merge(slot, s, d, Mode::Apply, out) && self.remove_dir(slot, s, out)
     }
 
     fn move_symlink(&mut self, slot: &Slot, s: &Path, d: &Path, out: &mut Vec<Problem>) -> bool {
-        let raw = match fs::read_link(s) {
-            Ok(r) => r,
-            Err(e) => {
-                out.push(slot.error(s, "read the link", &e));
-                return false;
-            }
+        let Some(raw) = slot.ok(fs::read_link(s), s, "read the link", out) else {
+            return false;
         };
         // symlink(2) fails rather than replace an existing entry.
-        if let Err(e) = std::os::unix::fs::symlink(&raw, d) {
-            out.push(slot.error(d, "create the link", &e));
-            return false;
-        }
-        self.step();
-        self.changed(fs::remove_file(s), slot, s, "remove the moved link", out)
+        self.changed(
+            std::os::unix::fs::symlink(&raw, d),
+            slot,
+            d,
+            "create the link",
+            out,
+        ) && self.changed(fs::remove_file(s), slot, s, "remove the moved link", out)
     }
 
     /// A file moves by hard link + unlink: link(2) never replaces an existing entry, and in
@@ -932,11 +893,7 @@ impl Mover {
         sm: &Metadata,
         out: &mut Vec<Problem>,
     ) -> bool {
-        let linked = if self.force_copy {
-            Err(io::Error::from_raw_os_error(EXDEV))
-        } else {
-            fs::hard_link(s, d)
-        };
+        let linked = self.on_one_fs(|| fs::hard_link(s, d));
         // A copy is a second inode: `s` may be removed only while it still holds what was copied.
         let mut copied = false;
         let result = match linked {
@@ -967,8 +924,10 @@ impl Mover {
                 Err(e) => Err(e),
             },
         };
-        if let Err(e) = result {
-            out.push(slot.error(s, &format!("move to {}", shown(d)), &e));
+        if slot
+            .ok(result, s, &format!("move to {}", shown(d)), out)
+            .is_none()
+        {
             return false;
         }
         if copied {
@@ -1009,11 +968,9 @@ impl Mover {
                 return false;
             }
         };
-        if let Err(e) = fs::remove_file(s) {
-            out.push(slot.error(s, "remove the moved file", &e));
+        if !self.changed(fs::remove_file(s), slot, s, "remove the moved file", out) {
             return false;
         }
-        self.step();
         // A writer that opened the file just before the removal may not have written yet: a
         // file written to in the last seconds (a live transcript) gets a moment for that.
         let live = before
@@ -1102,6 +1059,49 @@ fn restore(held: &File, path: &Path, meta: &Metadata) -> io::Result<PathBuf> {
     io::copy(&mut from, &mut to)?;
     to.sync_all()?;
     Ok(kept)
+}
+
+/// Why the account-side entry `s` and its shared counterpart `d` (not both folders) differ, or
+/// None when `s` is a duplicate; an error comes with what could not be done.
+fn difference(
+    s: &Path,
+    sm: &Metadata,
+    d: &Path,
+    dm: &Metadata,
+) -> Result<Option<String>, (&'static str, io::Error)> {
+    let (st, dt) = (sm.file_type(), dm.file_type());
+    if st.is_file() && dt.is_file() {
+        let same =
+            same_content(s, sm, d, dm).map_err(|e| ("compare the file with its shared copy", e))?;
+        let why = || {
+            let (a, b) = (sm.len(), dm.len());
+            format!("both exist with different content ({a} and {b} bytes)")
+        };
+        return Ok((!same).then(why));
+    }
+    if st.is_symlink() && dt.is_symlink() {
+        let read = |p: &Path| fs::read_link(p).map_err(|e| ("read the link", e));
+        let (a, b) = (read(s)?, read(d)?);
+        let why = || {
+            format!(
+                "are links to different places ({} and {})",
+                shown(&a),
+                shown(&b)
+            )
+        };
+        return Ok((a != b).then(why));
+    }
+    let (a, b) = (describe(sm), describe(dm));
+    Ok(Some(format!("are of different kinds ({a} and {b})")))
+}
+
+/// What is at `path` (not following a link), or None when nothing is.
+fn entry(path: &Path) -> io::Result<Option<Metadata>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn sorted_names(dir: &Path) -> io::Result<Vec<OsString>> {
@@ -1221,16 +1221,12 @@ mod tests {
             .iter()
             .map(|(n, d)| quote(&format!("{n}={}", d.display())))
             .collect();
-        let values: Vec<String> = crate::options::OPTIONS
-            .iter()
-            .map(|o| match o.name {
-                "@claude-failover-accounts" => list.join(" "),
-                "@claude-failover-shared-dir" => shared.display().to_string(),
-                "@claude-failover-shared-items" => items.to_string(),
-                _ => String::new(),
-            })
-            .collect();
-        crate::options::from_values(&values).unwrap()
+        crate::options::from_pairs(&[
+            ("@claude-failover-accounts", &list.join(" ")),
+            ("@claude-failover-shared-dir", &shared.display().to_string()),
+            ("@claude-failover-shared-items", items),
+        ])
+        .unwrap()
     }
 
     fn kinds(problems: &[Problem]) -> Vec<(String, String, Kind)> {

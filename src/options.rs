@@ -40,6 +40,12 @@ pub const OPTIONS: &[Spec] = &[
     Spec { name: "@claude-failover-preempt", default: "", meaning: "a percent (1-100): idle panes move to the next account with headroom when the active one's 5-hour or weekly usage reaches it" },
 ];
 
+/// The token of the live polling chain: set by the entry file (tmux/apply.sh) on each load, so
+/// that a reload ends the chain of the one before; not a user option.
+pub const CHAIN: &str = "@claude-failover-chain";
+
+const POLL_INTERVAL: &str = "@claude-failover-poll-interval";
+
 /// A declared session of `@claude-failover-sessions`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeclaredSession {
@@ -63,8 +69,7 @@ pub struct Config {
     #[allow(dead_code)]
     pub swap_key: String,
     pub status_format: String,
-    /// Validated here; the detached polling chain (`hook --chain`) reads it with its token.
-    #[allow(dead_code)]
+    /// Seconds between two links of the detached polling chain (`hook --chain`).
     pub poll_interval: u64,
     /// `@claude-failover-preempt`: the usage percent at which panes move ahead of the limit.
     pub preempt: Option<f64>,
@@ -87,6 +92,32 @@ pub fn read(tmux: &Tmux) -> Result<Config> {
         .run(&command())
         .context("could not read the @claude-failover-* options")?;
     parse(&out)
+}
+
+/// The polling chain's token and the seconds to its next link, read with every option in one
+/// tmux call. Options that do not parse (the poll says why) keep the chain at the default
+/// interval.
+pub fn read_chain(tmux: &Tmux) -> Result<(Option<String>, u64)> {
+    let token = vec![
+        "display-message".into(),
+        "-p".into(),
+        output::record(&[CHAIN]),
+    ];
+    let out = tmux
+        .query(&[command(), token])
+        .context("could not read the @claude-failover-* options")?;
+    parse_chain(&out)
+}
+
+/// Parse the output of `read_chain`'s call.
+fn parse_chain(out: &str) -> Result<(Option<String>, u64)> {
+    let (config, rest) = parse_prefix(out);
+    let token = output::parse_record(rest).and_then(|(fields, _)| fields.into_iter().next());
+    let interval = match config {
+        Ok(c) => c.poll_interval,
+        Err(_) => number(&[], POLL_INTERVAL, 1)?,
+    };
+    Ok((token, interval.min(3600)))
 }
 
 /// Parse the output of `command()`.
@@ -122,7 +153,7 @@ fn value<'a>(values: &'a [String], name: &str) -> &'a str {
         .iter()
         .position(|s| s.name == name)
         .expect("known option");
-    let v = values[i].as_str();
+    let v = values.get(i).map_or("", String::as_str);
     if v.trim().is_empty() {
         OPTIONS[i].default
     } else {
@@ -205,7 +236,7 @@ pub fn from_values(values: &[String]) -> Result<Config> {
         sessions,
         swap_key,
         status_format: value(values, "@claude-failover-status-format").to_string(),
-        poll_interval: number(values, "@claude-failover-poll-interval", 1u64)?,
+        poll_interval: number(values, POLL_INTERVAL, 1u64)?,
         preempt: preempt(values)?,
     })
 }
@@ -223,6 +254,19 @@ fn preempt(values: &[String]) -> Result<Option<f64>> {
     }
 }
 
+/// A config from some named values, the others empty (their defaults).
+#[cfg(test)]
+pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Config> {
+    let values: Vec<String> = OPTIONS
+        .iter()
+        .map(|spec| {
+            let named = pairs.iter().find(|(name, _)| *name == spec.name);
+            named.map_or_else(String::new, |(_, v)| v.to_string())
+        })
+        .collect();
+    from_values(&values)
+}
+
 impl Config {
     pub fn account(&self, name: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.name == name)
@@ -233,23 +277,10 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn with(name: &str, v: &str) -> Vec<String> {
-        OPTIONS
-            .iter()
-            .map(|s| {
-                if s.name == name {
-                    v.to_string()
-                } else {
-                    String::new()
-                }
-            })
-            .collect()
-    }
-
     #[test]
     fn defaults_apply_to_empty_values() {
         std::env::set_var("HOME", "/home/me");
-        let c = from_values(&with("", "")).unwrap();
+        let c = from_pairs(&[]).unwrap();
         assert_eq!(c.accounts.len(), 1);
         assert_eq!(c.accounts[0].dir, PathBuf::from("/home/me/.claude"));
         assert_eq!(c.shared_items, ["projects", "file-history", "session-env"]);
@@ -271,7 +302,7 @@ mod tests {
             ("@claude-failover-preempt", "101"),
             ("@claude-failover-preempt", "most"),
         ] {
-            let err = format!("{:#}", from_values(&with(name, v)).unwrap_err());
+            let err = format!("{:#}", from_pairs(&[(name, v)]).unwrap_err());
             assert!(err.contains(name), "{err}");
         }
     }
@@ -299,6 +330,43 @@ mod tests {
                 "{row}"
             );
         }
+    }
+
+    #[test]
+    fn the_chain_reads_its_interval_from_the_options_or_their_default() {
+        std::env::set_var("HOME", "/home/me");
+        let out = |interval: &str, accounts: &str| {
+            let mut fields = vec![String::new(); OPTIONS.len()];
+            fields[0] = accounts.to_string();
+            let i = OPTIONS
+                .iter()
+                .position(|s| s.name == POLL_INTERVAL)
+                .unwrap();
+            fields[i] = interval.to_string();
+            format!("{}|\ntok\\ en|\n", fields.join(" "))
+        };
+        let token = Some("tok en".to_string());
+        assert_eq!(parse_chain(&out("", "")).unwrap(), (token.clone(), 15));
+        assert_eq!(parse_chain(&out("2", "")).unwrap(), (token.clone(), 2));
+        assert_eq!(
+            parse_chain(&out("99999", "")).unwrap(),
+            (token.clone(), 3600)
+        );
+        // Options that do not parse keep the chain going, at the default interval.
+        assert_eq!(parse_chain(&out("2", "broken")).unwrap(), (token, 15));
+    }
+
+    /// The entry file binds the swap key before any binary runs, so it keeps its own copy of
+    /// the default: held to the table here.
+    #[test]
+    fn the_entry_files_swap_key_default_is_the_tables() {
+        let apply = include_str!("../tmux/apply.sh");
+        let spec = OPTIONS
+            .iter()
+            .find(|s| s.name == "@claude-failover-swap-key")
+            .unwrap();
+        let line = format!("\nCF_DEFAULT_KEY={}\n", spec.default);
+        assert!(apply.contains(&line), "tmux/apply.sh lacks {line:?}");
     }
 
     #[test]

@@ -9,37 +9,14 @@ use std::path::{Path, PathBuf};
 use common::{json, World};
 use serde_json::Value;
 
-fn account(w: &World, name: &str) -> PathBuf {
-    w.linked_account(&w.account_dir(name))
-}
-
 fn setup(names: &[&str]) -> (World, Vec<PathBuf>, PathBuf) {
     let w = World::new();
     w.start_server();
-    let dirs: Vec<PathBuf> = names.iter().map(|n| account(&w, n)).collect();
-    let list: Vec<String> = names
-        .iter()
-        .zip(&dirs)
-        .map(|(n, d)| format!("{n}={}", d.display()))
-        .collect();
-    w.set_option("@claude-failover-accounts", &list.join(" "));
+    let dirs = w.accounts(names);
     w.quick_failover_options(600);
     let work = w.home.join("work");
     std::fs::create_dir_all(&work).unwrap();
     (w, dirs, work)
-}
-
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
-fn events(w: &World, name: &str) -> Vec<Value> {
-    w.events(name)
-}
-
-fn launches(w: &World) -> Vec<Value> {
-    w.launches()
 }
 
 /// The live-session file (`sessions/<pid>.json`) of the Claude running in `pane`.
@@ -172,26 +149,26 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
     let p1 = w.launch_claude(Some(a), &work);
     let p2 = w.launch_claude(Some(a), &work);
     for (p, text) in [(&p1, "one"), (&p2, "two")] {
-        type_line(&w, p, text);
+        w.type_line(p, text);
         w.wait_screen(p, &format!("Sim reply to: {text}"), 10);
     }
     let ids = [session_of(a, &p1), session_of(a, &p2)];
     let old_pids = [pid_of(a, &p1), pid_of(a, &p2)];
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p1, "hit it");
-    w.wait_for(15, "a swap event", || !events(&w, "swap").is_empty());
-    let swap = &events(&w, "swap")[0];
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p1, "hit it");
+    w.wait_for(15, "a swap event", || !w.events("swap").is_empty());
+    let swap = &w.events("swap")[0];
     assert_eq!(swap["from"], "a");
     assert_eq!(swap["to"], "b");
     assert!(
         swap["reason"].as_str().unwrap().contains("5-hour limit"),
         "{swap}"
     );
-    let hook = &events(&w, "claude-hook")[0];
+    let hook = &w.events("claude-hook")[0];
     assert_eq!(hook["evidence"], "transcript", "{hook}");
     for (p, id) in [&p1, &p2].iter().zip(&ids) {
         w.wait_for(10, "the resumed launch", || {
-            launches(&w)
+            w.launches()
                 .iter()
                 .any(|l| l["resume"] == id.as_str() && l["config_dir"] == b.display().to_string())
         });
@@ -203,7 +180,7 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
             "the old Claude {pid} (and its wait for the reset) is gone"
         );
     }
-    assert_eq!(events(&w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
 
     // On b now, in the cooldown: b's own new limit moves on to c (never back to exhausted a).
     w.wait_for(10, "p1 on b", || {
@@ -211,10 +188,10 @@ fn a_usage_limit_through_the_hook_swaps_with_no_tick_running() {
             .read_dir()
             .is_ok_and(|mut d| d.next().is_some())
     });
-    std::fs::write(b.join("sim-mode"), "429weekly").unwrap();
-    type_line(&w, &p1, "hit b");
-    w.wait_for(15, "a second swap", || events(&w, "swap").len() == 2);
-    let second = &events(&w, "swap")[1];
+    common::set_mode(b, "429weekly");
+    w.type_line(&p1, "hit b");
+    w.wait_for(15, "a second swap", || w.events("swap").len() == 2);
+    let second = &w.events("swap")[1];
     assert_eq!(second["from"], "b");
     assert_eq!(second["to"], "c");
 }
@@ -239,22 +216,22 @@ fn throttles_and_server_errors_through_the_hook_never_swap() {
     )
     .unwrap();
     let p = w.launch_claude(Some(a), &work);
-    std::fs::write(a.join("sim-mode"), "529").unwrap();
-    type_line(&w, &p, "overloaded");
+    common::set_mode(a, "529");
+    w.type_line(&p, "overloaded");
     w.wait_for(10, "the 529 StopFailure", || {
         w.read(&marks).contains("server_error")
     });
-    std::fs::write(a.join("sim-mode"), "429plain").unwrap();
-    type_line(&w, &p, "throttled");
+    common::set_mode(a, "429plain");
+    w.type_line(&p, "throttled");
     w.wait_for(10, "the handler's look at the throttle", || {
-        !events(&w, "claude-hook").is_empty()
+        !w.events("claude-hook").is_empty()
     });
-    let hooks = events(&w, "claude-hook");
+    let hooks = w.events("claude-hook");
     assert_eq!(hooks.len(), 1, "{hooks:#?}");
     assert_eq!(hooks[0]["decision"], "ignored");
     assert_eq!(hooks[0]["evidence"], "none");
-    assert!(events(&w, "swap").is_empty());
-    assert!(events(&w, "limit").is_empty());
+    assert!(w.events("swap").is_empty());
+    assert!(w.events("limit").is_empty());
 }
 
 /// The simulated CLI runs hooks from `--settings` (file and JSON) too, with the real payload and
@@ -289,9 +266,9 @@ fn the_simulator_runs_hooks_from_every_source_before_the_record() {
         Some(a),
         &work,
     );
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p, "limit");
-    type_line(&w, &p2, "limit");
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p, "limit");
+    w.type_line(&p2, "limit");
     for tag in ["account", "inline", "file"] {
         let json_path = w.root.join(format!("hook-{tag}.json"));
         w.wait_for(10, "the hook's output", || {
@@ -335,28 +312,28 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     let (a, b) = (&dirs[0], &dirs[1]);
     w.cf_ok(&["claude-hooks", "install"]);
     let p = w.launch_claude(Some(a), &work);
-    type_line(&w, &p, "hello");
+    w.type_line(&p, "hello");
     w.wait_screen(&p, "Sim reply to: hello", 10);
     // b hits its limit first: its pane moves to a (b is exhausted from now on).
-    std::fs::write(b.join("sim-mode"), "429usage5h").unwrap();
+    common::set_mode(b, "429usage5h");
     let pb = w.launch_claude(Some(b), &work);
-    type_line(&w, &pb, "on b");
-    w.wait_for(15, "b's swap", || events(&w, "swap").len() == 1);
-    assert_eq!(events(&w, "swap")[0]["from"], "b");
+    w.type_line(&pb, "on b");
+    w.wait_for(15, "b's swap", || w.events("swap").len() == 1);
+    assert_eq!(w.events("swap")[0]["from"], "b");
     w.wait_for(10, "pb resumed on a", || {
-        launches(&w)
+        w.launches()
             .iter()
             .any(|l| l["resume"].is_string() && l["config_dir"] == a.display().to_string())
     });
-    let launched = launches(&w).len();
+    let launched = w.launches().len();
     // Then a, the account just swapped to: no account is left.
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
-    type_line(&w, &p, "hit a");
+    common::set_mode(a, "429usage5h");
+    w.type_line(&p, "hit a");
     w.wait_for(15, "the all-exhausted warning", || {
-        !events(&w, "all-exhausted").is_empty()
+        !w.events("all-exhausted").is_empty()
     });
-    assert_eq!(events(&w, "swap").len(), 1);
-    assert_eq!(launches(&w).len(), launched, "nothing restarted");
+    assert_eq!(w.events("swap").len(), 1);
+    assert_eq!(w.launches().len(), launched, "nothing restarted");
     let status = w.cf_ok(&["status"]);
     assert!(status.contains("Claude Code's own wait"), "{status}");
     w.wait_screen(&p, "Continuing automatically", 5);

@@ -37,6 +37,23 @@ fn run_entry(w: &World, env: &[(&str, &str)]) {
     w.tmux(&["run-shell", &cmd]);
 }
 
+/// Run the entry with only `tools` on PATH, no cargo, and a plugin folder with no build in it.
+fn run_entry_unbuilt(w: &World, tools: &Path) {
+    let plugin_dir = w.root.join("plugin");
+    std::fs::create_dir_all(&plugin_dir).unwrap();
+    run_entry(
+        w,
+        &[
+            ("PATH", &tools.display().to_string()),
+            ("CARGO_HOME", &no_cargo_home(w)),
+            (
+                "CLAUDE_FAILOVER_PLUGIN_DIR",
+                &plugin_dir.display().to_string(),
+            ),
+        ],
+    );
+}
+
 fn run_entry_with_bin(w: &World) {
     run_entry(w, &[("CLAUDE_FAILOVER_BIN", BIN)]);
 }
@@ -418,20 +435,8 @@ fn missing_binary_without_cargo_says_so_and_exits_0() {
     let _client = ControlClient::attach(&w);
     w.set_option("status-right", "#{claude_failover} %H:%M");
     let tools = tools_dir(&w);
-    let plugin_dir = w.root.join("plugin");
-    std::fs::create_dir_all(&plugin_dir).unwrap();
     // run_entry asserts that tmux (and so the entry) exited 0.
-    run_entry(
-        &w,
-        &[
-            ("PATH", &tools.display().to_string()),
-            ("CARGO_HOME", &no_cargo_home(&w)),
-            (
-                "CLAUDE_FAILOVER_PLUGIN_DIR",
-                &plugin_dir.display().to_string(),
-            ),
-        ],
-    );
+    run_entry_unbuilt(&w, &tools);
     let msgs = messages(&w);
     assert!(
         msgs.contains("cargo is missing: install Rust from https://rustup.rs and run"),
@@ -454,19 +459,7 @@ fn binary_on_path_is_used_when_plugin_has_no_build() {
     w.set_option("status-right", "#{claude_failover}");
     let tools = tools_dir(&w);
     std::os::unix::fs::symlink(BIN, tools.join("claude-failover")).unwrap();
-    let plugin_dir = w.root.join("plugin");
-    std::fs::create_dir_all(&plugin_dir).unwrap();
-    run_entry(
-        &w,
-        &[
-            ("PATH", &tools.display().to_string()),
-            ("CARGO_HOME", &no_cargo_home(&w)),
-            (
-                "CLAUDE_FAILOVER_PLUGIN_DIR",
-                &plugin_dir.display().to_string(),
-            ),
-        ],
-    );
+    run_entry_unbuilt(&w, &tools);
     let expected = tools.join("claude-failover").display().to_string();
     assert_eq!(tick_commands(&global(&w, "status-right")), vec![expected]);
 }

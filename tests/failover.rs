@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json, pane_row, World};
+use common::{pane_row, set_mode, World};
 use serde_json::Value;
 
 struct Setup {
@@ -17,11 +17,8 @@ struct Setup {
     other: PathBuf,
 }
 
-/// Account homes with their shared links made by hand (the links feature is tested on its own).
-fn account(w: &World, name: &str) -> PathBuf {
-    w.linked_account(&w.account_dir(name))
-}
-
+/// `accounts` (2 or 3: a, b, c) homes with their shared links made by hand (the links feature
+/// is tested on its own), a limit confirmed on two polls, `cooldown` seconds of cooldown.
 fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
     let w = if ps {
         World::new().with_ps_backend().with_tmux_client_only()
@@ -29,20 +26,11 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
         World::new()
     };
     w.start_server();
-    let a = account(&w, "a");
-    let b = account(&w, "b");
-    let c = (accounts > 2).then(|| account(&w, "c"));
-    let mut list = format!("a={} b={}", a.display(), b.display());
-    if let Some(c) = &c {
-        list.push_str(&format!(" c={}", c.display()));
-    }
-    w.set_option("@claude-failover-accounts", &list);
+    let mut homes = w.accounts(&["a", "b", "c"][..accounts]).into_iter();
+    let (a, b, c) = (homes.next().unwrap(), homes.next().unwrap(), homes.next());
     w.quick_failover_options(cooldown);
     w.set_option("@claude-failover-args", "--dangerously-skip-permissions");
-    let work = w.home.join("work dir");
-    let other = w.home.join("other");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&other).unwrap();
+    let (work, other) = w.work_dirs();
     Setup {
         w,
         a,
@@ -56,33 +44,6 @@ fn setup(accounts: usize, cooldown: u64, ps: bool) -> Setup {
 /// Start `claude` on `account_dir` in a new pane in `cwd`; returns the pane id once it is ready.
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
     w.launch_claude(Some(account_dir), cwd)
-}
-
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
-fn turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
-    w.wait_screen(pane, expect, 10);
-    w.wait_claude_idle(pane);
-}
-
-fn set_mode(dir: &Path, mode: &str) {
-    std::fs::write(dir.join("sim-mode"), mode).unwrap();
-}
-
-fn status(w: &World) -> Value {
-    json(&w.cf(&["status", "--json"]).stdout)
-}
-
-fn events(w: &World, name: &str) -> Vec<Value> {
-    w.events(name)
-}
-
-fn launches(w: &World) -> Vec<Value> {
-    w.launches()
 }
 
 /// Every failover scenario runs twice: reading processes through /proc and tmux through its
@@ -123,11 +84,11 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.work);
     let p3 = start_claude(w, &s.a, &s.other);
-    turn(w, &p1, "first pane", "Sim reply to: first pane");
-    turn(w, &p2, "second pane", "Sim reply to: second pane");
-    turn(w, &p3, "third pane", "Sim reply to: third pane");
+    w.turn(&p1, "first pane", "Sim reply to: first pane");
+    w.turn(&p2, "second pane", "Sim reply to: second pane");
+    w.turn(&p3, "third pane", "Sim reply to: third pane");
     tick(w);
-    let before = status(w);
+    let before = w.status_json();
     let ids: Vec<String> = [&p1, &p2, &p3]
         .iter()
         .map(|p| {
@@ -140,10 +101,10 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
     assert_ne!(ids[0], ids[1], "two panes in one folder keep their own ids");
 
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit it", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit it", "You've hit your 5-hour limit");
     let seg = tick(w);
     assert!(seg.contains("?limit 1/2"), "confirming mark: {seg}");
-    assert!(events(w, "swap").is_empty(), "one poll never swaps");
+    assert!(w.events("swap").is_empty(), "one poll never swaps");
     let seg = tick(w);
     // The new account, the swap, the cooldown and a's reset time (HH:MM, local).
     let reset = seg
@@ -155,7 +116,7 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
         "segment after the swap: {seg:?}"
     );
 
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
     assert_eq!(swaps[0]["from"], "a");
     assert_eq!(swaps[0]["to"], "b");
@@ -171,7 +132,8 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
             .zip(ids.iter().zip(["first pane", "second pane", "third pane"]))
     {
         w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
-        let launch = launches(w)
+        let launch = w
+            .launches()
             .into_iter()
             .rev()
             .find(|l| l["resume"] == id.as_str())
@@ -199,11 +161,11 @@ fn confirmed_limit_swaps_every_pane_in_place_with_its_own_session(ps: bool) {
         tick(w);
     }
     assert_eq!(
-        events(w, "swap").len(),
+        w.events("swap").len(),
         1,
         "a replayed limit caused a second swap"
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(st["active"], "b");
     assert!(st["accounts"][0]["exhausted_until"].is_string(), "{st:#}");
 }
@@ -220,13 +182,13 @@ fn server_errors_and_single_polls_never_swap(ps: bool) {
         ("warn90", "You've used 90%"),
     ] {
         set_mode(&s.a, mode);
-        turn(w, &p1, &format!("try {mode}"), expect);
+        w.turn(&p1, &format!("try {mode}"), expect);
         for _ in 0..3 {
             tick(w);
         }
     }
-    assert!(events(w, "swap").is_empty());
-    assert_eq!(status(w)["active"], "a");
+    assert!(w.events("swap").is_empty());
+    assert_eq!(w.status_json()["active"], "a");
 }
 
 fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
@@ -240,15 +202,15 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     // Now on c, within the cooldown of that manual swap; b's pane was not part of it.
     set_mode(&s.b, "429weekly");
     w.wait_claude_idle(&p2);
-    turn(w, &p2, "hit weekly", "You've hit your weekly limit");
+    w.turn(&p2, "hit weekly", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1, "only the manual swap");
-    let st = status(w);
+    assert_eq!(w.events("swap").len(), 1, "only the manual swap");
+    let st = w.status_json();
     assert_eq!(st["active"], "c");
     assert!(st["accounts"][1]["exhausted_until"].is_string(), "{st:#}");
-    assert_eq!(events(w, "limit").len(), 1);
+    assert_eq!(w.events("limit").len(), 1);
     let text = w.cf_ok(&["status"]);
     assert!(
         text.contains("BLOCKED") && text.contains("prefix S"),
@@ -258,11 +220,11 @@ fn cooldown_blocks_an_automatic_swap_but_records_the_limit(ps: bool) {
     // A new limit on c, the account just swapped to, moves on even inside the cooldown, and
     // never back to exhausted b.
     set_mode(c, "429weekly");
-    turn(w, &p1, "hit c", "You've hit your weekly limit");
+    w.turn(&p1, "hit c", "You've hit your weekly limit");
     for _ in 0..3 {
         tick(w);
     }
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 2, "{swaps:#?}");
     assert_eq!(swaps[1]["from"], "c");
     assert_eq!(swaps[1]["to"], "a");
@@ -275,16 +237,16 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
     set_mode(&s.b, "429usage5h");
-    turn(w, &p1, "hit a", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit a", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    assert_eq!(events(w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
     // On b now: the resumed pane hits b's limit too.
     w.wait_screen(&p1, "hit a", 10);
     w.wait_claude_idle(&p1);
-    let launches_before = launches(w).len();
+    let launches_before = w.launches().len();
     // The redrawn limit of a is on screen already: wait for the one after the new prompt.
-    type_line(w, &p1, "hit b");
+    w.type_line(&p1, "hit b");
     w.wait_for(10, "b's limit after the new prompt", || {
         let screen = w.capture(&p1);
         screen
@@ -297,12 +259,12 @@ fn all_exhausted_restarts_nothing_and_warns(ps: bool) {
         tick(w);
     }
     assert_eq!(
-        events(w, "swap").len(),
+        w.events("swap").len(),
         1,
         "never back to an exhausted account"
     );
-    assert_eq!(events(w, "all-exhausted").len(), 1);
-    assert_eq!(launches(w).len(), launches_before, "nothing restarted");
+    assert_eq!(w.events("all-exhausted").len(), 1);
+    assert_eq!(w.launches().len(), launches_before, "nothing restarted");
     let seg = tick(w);
     assert!(seg.contains("all accounts exhausted"), "{seg}");
 }
@@ -311,7 +273,7 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message(ps: bool) {
     let s = setup(2, 0, ps);
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
-    turn(w, &p1, "keep me", "Sim reply to: keep me");
+    w.turn(&p1, "keep me", "Sim reply to: keep me");
     // Damage the id the CLI reports, as a lagging or corrupted session file would.
     let pid = w
         .tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"])
@@ -327,7 +289,7 @@ fn pane_without_session_id_is_left_at_a_shell_with_a_message(ps: bool) {
     w.cf_ok(&["swap", "--reason", "test"]);
     w.wait_screen(&p1, "session id was unknown", 10);
     assert!(!Path::new("/tmp/pwned").exists());
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps[0]["panes"][0]["outcome"], "shell");
 }
 
@@ -336,13 +298,13 @@ fn concurrent_ticks_swap_exactly_once(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
     let children: Vec<_> = (0..20).map(|_| w.cf_spawn(&["tick"])).collect();
     for c in children {
         assert!(c.wait_with_output().unwrap().status.success());
     }
-    assert_eq!(events(w, "swap").len(), 1);
+    assert_eq!(w.events("swap").len(), 1);
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
     assert_eq!(state["active"], "b");
 }
@@ -352,8 +314,8 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
-    turn(w, &p1, "one", "Sim reply to: one");
-    turn(w, &p2, "two", "Sim reply to: two");
+    w.turn(&p1, "one", "Sim reply to: one");
+    w.turn(&p2, "two", "Sim reply to: two");
     tick(w);
     for point in ["journal", "pane"] {
         let out = w
@@ -374,8 +336,8 @@ fn a_swap_killed_after_its_journal_is_finished_by_the_next_tick(ps: bool) {
         w.wait_screen(&p1, "Sim reply to: one", 10);
         w.wait_screen(&p2, "Sim reply to: two", 10);
     }
-    assert_eq!(events(w, "swap").len(), 2, "one event per swap, none twice");
-    assert_eq!(status(w)["active"], "a", "a -> b -> a");
+    assert_eq!(w.events("swap").len(), 2, "one event per swap, none twice");
+    assert_eq!(w.status_json()["active"], "a", "a -> b -> a");
 }
 
 fn busy_pane_is_restarted_only_once_idle(ps: bool) {
@@ -383,24 +345,24 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     let w = &s.w;
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
-    turn(w, &p2, "before", "Sim reply to: before");
+    w.turn(&p2, "before", "Sim reply to: before");
     std::fs::write(s.a.join("sim-delay-ms"), "4000").unwrap();
-    type_line(w, &p2, "long turn");
+    w.type_line(&p2, "long turn");
     w.wait_screen(&p2, "Thinking", 5);
     std::fs::remove_file(s.a.join("sim-delay-ms")).unwrap();
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    assert_eq!(events(w, "swap").len(), 1);
-    let st = status(w);
+    assert_eq!(w.events("swap").len(), 1);
+    let st = w.status_json();
     assert_eq!(pane_row(&st, &p2)["state"], "waiting-idle", "{st:#}");
     let id = pane_row(&st, &p2)["session_id"]
         .as_str()
         .unwrap()
         .to_string();
     let resumed_on_b = |w: &World| {
-        launches(w)
+        w.launches()
             .iter()
             .any(|l| l["resume"] == id.as_str() && l["config_dir"] == s.b.display().to_string())
     };
@@ -411,7 +373,7 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     tick(w);
     w.wait_for(10, "the deferred restart on b", || resumed_on_b(w));
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
-    assert_eq!(pane_row(&status(w), &p2)["account"], "b");
+    assert_eq!(pane_row(&w.status_json(), &p2)["account"], "b");
 }
 
 fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
@@ -420,12 +382,12 @@ fn detached_server_still_polls_through_the_run_shell_chain(ps: bool) {
     w.set_option("@claude-failover-poll-interval", "1");
     let p1 = start_claude(w, &s.a, &s.work);
     set_mode(&s.a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     w.set_option("@claude-failover-chain", "t1");
     let cmd = format!("{} hook --chain t1", common::BIN);
     w.tmux(&["run-shell", "-b", &cmd]);
     w.wait_for(20, "a swap with no client attached", || {
-        !events(w, "swap").is_empty()
+        !w.events("swap").is_empty()
     });
     // A new token stops the old chain.
     w.set_option("@claude-failover-chain", "t2");
@@ -445,9 +407,9 @@ fn up_restores_declared_sessions_with_their_ids(ps: bool) {
         .trim()
         .to_string();
     w.wait_screen(&pane, "Claude Code", 10);
-    turn(w, &pane, "remember me", "Sim reply to: remember me");
+    w.turn(&pane, "remember me", "Sim reply to: remember me");
     tick(w);
-    let id = pane_row(&status(w), &pane)["session_id"]
+    let id = pane_row(&w.status_json(), &pane)["session_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -487,7 +449,7 @@ fn manual_swap_notifies_and_refuses_sensibly() {
     assert_eq!(ev["reason"], "by hand");
     // Manual swaps ignore the cooldown.
     w.cf_ok(&["swap"]);
-    assert_eq!(status(w)["active"], "a");
+    assert_eq!(w.status_json()["active"], "a");
 }
 
 #[test]
@@ -506,23 +468,12 @@ fn telegram_notifier_never_puts_the_token_on_a_command_line() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/notify-telegram.sh");
-    let mut child = w
-        .command(&script)
-        .env("TELEGRAM_BOT_TOKEN", "123:SECRET")
-        .env("TELEGRAM_CHAT_ID", "42")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"event":"swap","from":"a","to":"b","reason":"usage limit"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_stdin(
+        w.command(&script)
+            .env("TELEGRAM_BOT_TOKEN", "123:SECRET")
+            .env("TELEGRAM_CHAT_ID", "42"),
+        br#"{"event":"swap","from":"a","to":"b","reason":"usage limit"}"#,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -554,9 +505,9 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     // No account has ~/.claude: such a pane is unmanaged, never guessed to be the active one.
     let plain = start_plain_claude(w, &s.work);
     let on_b = start_claude(w, &s.b, &s.other);
-    turn(w, &plain, "plain", "Sim reply to: plain");
+    w.turn(&plain, "plain", "Sim reply to: plain");
     tick(w);
-    let st = status(w);
+    let st = w.status_json();
     let row = pane_row(&st, &plain);
     assert!(row["account"].is_null(), "{row:#}");
     assert_eq!(
@@ -567,18 +518,18 @@ fn panes_without_claude_config_dir_belong_to_the_default_home(ps: bool) {
     assert_eq!(row["account"], "b");
     assert_eq!(row["off_active"], true, "b is not the active account");
     // A manual swap a -> b restarts neither: one is unmanaged, the other already on b.
-    let before = launches(w).len();
+    let before = w.launches().len();
     w.cf_ok(&["swap", "--reason", "test"]);
-    let swap = events(w, "swap").pop().expect("the manual swap's event");
+    let swap = w.events("swap").pop().expect("the manual swap's event");
     assert_eq!(swap["panes"], serde_json::json!([]), "{swap:#}");
-    assert_eq!(launches(w).len(), before);
+    assert_eq!(w.launches().len(), before);
 
     // With an account whose folder is ~/.claude, the same pane is that account's.
     w.set_option(
         "@claude-failover-accounts",
         &format!("a={} b={} home=~/.claude", s.a.display(), s.b.display()),
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(pane_row(&st, &plain)["account"], "home");
     assert!(pane_row(&st, &plain)["unmanaged"].is_null());
 }
@@ -595,11 +546,11 @@ fn a_swap_never_goes_to_an_account_whose_links_are_wrong() {
         err.contains("shared links of `b`") && err.contains("projects"),
         "{err}"
     );
-    let st = status(w);
+    let st = w.status_json();
     assert_eq!(st["accounts"][1]["links_ok"], false);
     // The automatic choice skips b and takes c.
     w.cf_ok(&["swap"]);
-    assert_eq!(status(w)["active"], "c");
+    assert_eq!(w.status_json()["active"], "c");
 }
 
 #[test]
@@ -613,27 +564,15 @@ fn loading_the_plugin_points_new_panes_at_the_active_account() {
     let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", s.b.display()));
     // A new window's claude starts on b.
-    let pane = w
-        .tmux(&[
-            "new-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-c",
-            &s.work.display().to_string(),
-            "claude",
-        ])
-        .trim()
-        .to_string();
+    let pane = w.new_window(&["-c", &s.work.display().to_string(), "claude"]);
     w.wait_screen(&pane, "Claude Code", 10);
-    assert_eq!(pane_row(&status(w), &pane)["account"], "b");
+    assert_eq!(pane_row(&w.status_json(), &pane)["account"], "b");
 }
 
 /// A turn of a release without a session file: over when the spinner's `esc to interrupt` is
 /// gone (nothing else says so).
 fn old_turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
+    w.type_line(pane, text);
     w.wait_screen(pane, expect, 10);
     w.wait_for(10, &format!("the turn in {pane} to end"), || {
         !w.capture(pane).contains("esc to interrupt")
@@ -662,7 +601,7 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
             tick(w);
         }
     }
-    assert!(events(w, "swap").is_empty());
+    assert!(w.events("swap").is_empty());
     assert!(!s.a.join("sessions").exists(), "no session file, as 1.0.x");
     let transcript = std::fs::read_dir(s.w.home.join(".claude-shared/projects"))
         .unwrap()
@@ -677,7 +616,7 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     old_turn(w, &p1, "hit it", "You've hit your 5-hour limit");
     tick(w);
     tick(w);
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1, "{swaps:#?}");
     assert_eq!(
         (&swaps[0]["from"], &swaps[0]["to"]),
@@ -688,24 +627,24 @@ fn older_release_records_swap_on_a_limit_and_never_on_a_server_error() {
     for _ in 0..4 {
         tick(w);
     }
-    assert_eq!(events(w, "swap").len(), 1);
-    assert_eq!(status(w)["active"], "b");
+    assert_eq!(w.events("swap").len(), 1);
+    assert_eq!(w.status_json()["active"], "b");
     // It forked the conversation into a new transcript: the next limit is read there, and the
     // next swap resumes the fork, with the turns made on b.
-    let first_id = launches(w).last().unwrap()["resume"].clone();
+    let first_id = w.launches().last().unwrap()["resume"].clone();
     set_mode(&s.b, "ok");
     old_turn(w, &p1, "second turn", "Sim reply to: second turn");
     set_mode(&s.b, "429weekly");
     old_turn(w, &p1, "hit it again", "You've hit your weekly limit");
     tick(w);
     tick(w);
-    let swaps = events(w, "swap");
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 2, "{swaps:#?}");
     assert_eq!(
         (&swaps[1]["from"], &swaps[1]["to"]),
         (&"b".into(), &"c".into())
     );
-    let resumed = launches(w).last().unwrap()["resume"].clone();
+    let resumed = w.launches().last().unwrap()["resume"].clone();
     assert!(
         resumed.is_string() && resumed != first_id,
         "{resumed} {first_id}"

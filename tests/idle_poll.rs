@@ -15,12 +15,7 @@ fn an_idle_pane_is_not_captured_until_its_transcript_grows() {
     let w = World::new().with_tmux_client_only();
     let log = w.count_tmux_runs();
     w.start_server();
-    let a = w.linked_account(&w.account_dir("a"));
-    let b = w.linked_account(&w.account_dir("b"));
-    w.set_option(
-        "@claude-failover-accounts",
-        &format!("a={} b={}", a.display(), b.display()),
-    );
+    let (a, _) = w.two_accounts();
     w.quick_failover_options(600);
     let work = w.home.join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -43,7 +38,7 @@ fn an_idle_pane_is_not_captured_until_its_transcript_grows() {
     );
 
     // p1 answers a turn: only p1 is captured, and its limit is found and confirmed.
-    std::fs::write(a.join("sim-mode"), "429usage5h").unwrap();
+    common::set_mode(&a, "429usage5h");
     w.tmux(&["send-keys", "-t", &p1, "-l", "again"]);
     w.tmux(&["send-keys", "-t", &p1, "Enter"]);
     w.wait_screen(&p1, "You've hit your 5-hour limit", 10);

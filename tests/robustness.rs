@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{json, World, BIN};
+use common::{json, set_mode, World, BIN};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -29,18 +29,13 @@ fn sq(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// An account home linked by hand into the shared folder (the links feature has its own tests).
-fn account(w: &World, dir: &Path) -> PathBuf {
-    w.linked_account(dir)
-}
-
 /// A server with the accounts `(name, folder under HOME)`, confirm-polls 2 with no gap.
 fn setup_dirs(accounts: &[(&str, &str)], cooldown: u64) -> Setup {
     let w = World::new();
     w.start_server();
     let acc: Vec<PathBuf> = accounts
         .iter()
-        .map(|(_, d)| account(&w, &w.home.join(d)))
+        .map(|(_, d)| w.linked_account(&w.home.join(d)))
         .collect();
     let list: Vec<String> = accounts
         .iter()
@@ -49,10 +44,7 @@ fn setup_dirs(accounts: &[(&str, &str)], cooldown: u64) -> Setup {
         .collect();
     w.set_option("@claude-failover-accounts", &list.join(" "));
     w.quick_failover_options(cooldown);
-    let work = w.home.join("work dir");
-    let other = w.home.join("other");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&other).unwrap();
+    let (work, other) = w.work_dirs();
     Setup {
         w,
         acc,
@@ -95,21 +87,6 @@ fn claude_in(w: &World, session: &str, account_dir: &Path, cwd: &Path) -> String
 
 fn start_claude(w: &World, account_dir: &Path, cwd: &Path) -> String {
     claude_in(w, "main", account_dir, cwd)
-}
-
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
-fn turn(w: &World, pane: &str, text: &str, expect: &str) {
-    type_line(w, pane, text);
-    w.wait_screen(pane, expect, 10);
-    w.wait_claude_idle(pane);
-}
-
-fn set_mode(dir: &Path, mode: &str) {
-    std::fs::write(dir.join("sim-mode"), mode).unwrap();
 }
 
 /// A tick must print one status segment and exit 0, whatever happened.
@@ -160,10 +137,6 @@ fn named(w: &World, name: &str) -> Vec<Value> {
         .collect()
 }
 
-fn status(w: &World) -> Value {
-    json(&w.cf(&["status", "--json"]).stdout)
-}
-
 fn row(st: &Value, pane: &str) -> Option<Value> {
     st["panes"]
         .as_array()
@@ -174,22 +147,15 @@ fn row(st: &Value, pane: &str) -> Option<Value> {
 }
 
 fn session_id(w: &World, pane: &str) -> String {
-    let st = status(w);
+    let st = w.status_json();
     row(&st, pane)
         .and_then(|r| r["session_id"].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("no session id for {pane}: {st:#}"))
 }
 
-fn launches(w: &World) -> Vec<Value> {
-    w.read(&w.launch_log)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 /// How many times the session `id` was resumed on the account at `dir`.
 fn resumes(w: &World, id: &str, dir: &Path) -> usize {
-    launches(w)
+    w.launches()
         .iter()
         .filter(|l| l["resume"] == id && l["config_dir"] == dir.display().to_string())
         .count()
@@ -215,7 +181,7 @@ fn wait_all_on_ctx(w: &World, panes: &[String], ids: &[String], dir: &Path, ctx:
     let mut last = Value::Null;
     let deadline = Instant::now() + Duration::from_secs(15);
     while Instant::now() < deadline {
-        last = status(w);
+        last = w.status_json();
         let ok = panes.iter().zip(ids).all(|(p, id)| {
             row(&last, p).is_some_and(|r| {
                 r["config_dir"] == dir.display().to_string() && r["session_id"] == id.as_str()
@@ -310,6 +276,30 @@ fn assert_swap_history(w: &World, first_from: &str) -> Vec<Value> {
     swaps
 }
 
+/// After a first poll has seen `panes` (on account home `a`), the first of them hits the 5-hour
+/// limit; the session ids of the panes.
+fn limit_in_first(w: &World, a: &Path, panes: &[String]) -> Vec<String> {
+    tick(w);
+    let ids = panes.iter().map(|p| session_id(w, p)).collect();
+    set_mode(a, "429usage5h");
+    w.turn(&panes[0], "hit", "You've hit your 5-hour limit");
+    set_mode(a, "ok");
+    ids
+}
+
+/// `n` runs of the binary: a `swap` every `every` runs, `tick` the others.
+fn ticks_and_swaps(n: usize, every: usize) -> Vec<Vec<&'static str>> {
+    (0..n)
+        .map(|i| {
+            if i % every == every / 2 {
+                vec!["swap"]
+            } else {
+                vec!["tick"]
+            }
+        })
+        .collect()
+}
+
 /// 50 concurrent ticks on one confirmed limit: exactly one swap, every pane restarted once.
 #[test]
 fn fifty_concurrent_ticks_on_one_limit_swap_exactly_once() {
@@ -322,18 +312,9 @@ fn fifty_concurrent_ticks_on_one_limit_swap_exactly_once() {
         start_claude(w, a, &s.other),
     ];
     for (i, p) in panes.iter().enumerate() {
-        turn(
-            w,
-            p,
-            &format!("task {i}"),
-            &format!("Sim reply to: task {i}"),
-        );
+        w.turn(p, &format!("task {i}"), &format!("Sim reply to: task {i}"));
     }
-    tick(w);
-    let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
-    set_mode(a, "429usage5h");
-    turn(w, &panes[0], "hit", "You've hit your 5-hour limit");
-    set_mode(a, "ok");
+    let ids = limit_in_first(w, a, &panes);
     assert!(tick(w).contains("?limit 1/2"));
 
     let outs = storm(w, &vec![vec!["tick"]; 50]);
@@ -367,24 +348,12 @@ fn fifty_concurrent_ticks_and_swaps_keep_one_consistent_history() {
     let a = &s.acc[0];
     let panes = vec![start_claude(w, a, &s.work), start_claude(w, a, &s.other)];
     for (i, p) in panes.iter().enumerate() {
-        turn(w, p, &format!("job {i}"), &format!("Sim reply to: job {i}"));
+        w.turn(p, &format!("job {i}"), &format!("Sim reply to: job {i}"));
     }
-    tick(w);
-    let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
-    set_mode(a, "429usage5h");
-    turn(w, &panes[0], "hit", "You've hit your 5-hour limit");
-    set_mode(a, "ok");
+    let ids = limit_in_first(w, a, &panes);
     tick(w);
 
-    let runs: Vec<Vec<&str>> = (0..50)
-        .map(|i| {
-            if i % 5 == 2 {
-                vec!["swap"]
-            } else {
-                vec!["tick"]
-            }
-        })
-        .collect();
+    let runs = ticks_and_swaps(50, 5);
     let outs = storm(w, &runs);
     let mut manual_ok = 0;
     for (args, o) in runs.iter().zip(&outs) {
@@ -451,18 +420,10 @@ fn a_swap_killed_at_any_step_is_finished_by_the_next_tick() {
         start_claude(w, &a, &s.other),
     ];
     for (i, p) in panes.iter().enumerate() {
-        turn(
-            w,
-            p,
-            &format!("work {i}"),
-            &format!("Sim reply to: work {i}"),
-        );
+        w.turn(p, &format!("work {i}"), &format!("Sim reply to: work {i}"));
     }
     // A shell pane that is not Claude: never touched.
-    let shell = w
-        .tmux(&["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main:"])
-        .trim()
-        .to_string();
+    let shell = w.new_window(&["-t", "main:"]);
     let shell_pid = w.tmux(&["display", "-p", "-t", &shell, "#{pane_pid}"]);
     tick(w);
     let ids: Vec<String> = panes.iter().map(|p| session_id(w, p)).collect();
@@ -514,23 +475,14 @@ fn killing_the_tmux_server_mid_tick_never_breaks_a_tick() {
     let a = &s.acc[0];
     for i in 0..2 {
         let p = start_claude(w, a, &s.work);
-        turn(
-            w,
+        w.turn(
             &p,
             &format!("hello {i}"),
             &format!("Sim reply to: hello {i}"),
         );
     }
     tick(w);
-    let runs: Vec<Vec<&str>> = (0..35)
-        .map(|i| {
-            if i % 7 == 3 {
-                vec!["swap"]
-            } else {
-                vec!["tick"]
-            }
-        })
-        .collect();
+    let runs = ticks_and_swaps(35, 7);
     let started = Instant::now();
     let children: Vec<_> = runs.iter().map(|args| w.cf_spawn(args)).collect();
     std::thread::sleep(Duration::from_millis(40));
@@ -611,7 +563,7 @@ fn an_unwritable_state_folder_keeps_the_status_line_and_logs_once() {
     // A first swap creates the state and the event log (no pane yet, nothing restarted).
     w.cf_ok(&["swap", "--to", "b", "--reason", "setup"]);
     let p1 = start_claude(w, &s.acc[1], &s.work);
-    turn(w, &p1, "one", "Sim reply to: one");
+    w.turn(&p1, "one", "Sim reply to: one");
     tick(w);
     let saved = w.read(&w.state_dir.join("state.json"));
     std::fs::set_permissions(&w.state_dir, std::fs::Permissions::from_mode(0o500)).unwrap();
@@ -662,7 +614,7 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
     w.set_option("@claude-failover-confirm-polls", "1");
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "before", "Sim reply to: before");
+    w.turn(&p1, "before", "Sim reply to: before");
     tick(w);
     let id = session_id(w, &p1);
     // The event log ends 40 bytes short of a page: the next event cannot fit in what is left.
@@ -690,7 +642,7 @@ fn a_full_disk_keeps_the_state_whole_and_the_event_log_untorn() {
         while f.write_all(&[0u8; 4096]).is_ok() {}
     }
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     for _ in 0..3 {
         let seg = tick(w);
@@ -728,7 +680,7 @@ fn a_journal_for_a_removed_account_does_not_block_ticks_forever() {
     let s = setup(&["a", "b", "c"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "keep", "Sim reply to: keep");
+    w.turn(&p1, "keep", "Sim reply to: keep");
     tick(w);
     let out = w
         .command(BIN)
@@ -788,20 +740,15 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
         p(1),
         p(2)
     );
-    turn(w, &p1, &hostile, "Sim reply to: $(touch");
+    w.turn(&p1, &hostile, "Sim reply to: $(touch");
     // A shell pane where Claude ran, exited (printing its real hint), then hostile lines.
-    let shell = w
-        .tmux(&["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "main:"])
-        .trim()
-        .to_string();
-    type_line(
-        w,
+    let shell = w.new_window(&["-t", "main:"]);
+    w.type_line(
         &shell,
         &format!("CLAUDE_CONFIG_DIR={} claude", sq(&a.display().to_string())),
     );
     w.wait_screen(&shell, "Claude Code", 10);
-    turn(
-        w,
+    w.turn(
         &shell,
         "in the shell pane",
         "Sim reply to: in the shell pane",
@@ -824,13 +771,9 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
         ),
     )
     .unwrap();
-    type_line(w, &shell, "/exit");
+    w.type_line(&shell, "/exit");
     w.wait_screen(&shell, "Resume this session with", 10);
-    type_line(
-        w,
-        &shell,
-        &format!("sh {}", sq(&script.display().to_string())),
-    );
+    w.type_line(&shell, &format!("sh {}", sq(&script.display().to_string())));
     w.wait_screen(&shell, "limit resets 1am", 10);
     std::thread::sleep(Duration::from_millis(200));
     for _ in 0..3 {
@@ -853,7 +796,7 @@ fn hostile_screen_text_is_never_executed_typed_or_trusted() {
     let id1 = session_id(w, &p1);
     w.cf_ok(&["swap", "--reason", "hostile"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id1), b);
-    let last = launches(w).into_iter().last().unwrap();
+    let last = w.launches().into_iter().last().unwrap();
     assert_eq!(last["args"], serde_json::json!(["--resume", id1]));
     for _ in 0..2 {
         tick(w);
@@ -882,7 +825,7 @@ fn a_forged_session_id_is_never_used() {
     let (a, b) = (&s.acc[0], &s.acc[1]);
     let m = markers(w, 1);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "real work", "Sim reply to: real work");
+    w.turn(&p1, "real work", "Sim reply to: real work");
     // Known from the valid file first (the usual case: ticks run all the time), then forged.
     let pid = w
         .tmux(&["display", "-p", "-t", &p1, "#{pane_pid}"])
@@ -898,7 +841,10 @@ fn a_forged_session_id_is_never_used() {
     w.cf_ok(&["swap", "--reason", "forged id"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&real), b);
     assert_eq!(resumes(w, &real, b), 1);
-    assert!(launches(w).iter().all(|l| !l.to_string().contains("touch")));
+    assert!(w
+        .launches()
+        .iter()
+        .all(|l| !l.to_string().contains("touch")));
     assert_no_markers(&m);
 }
 
@@ -933,12 +879,12 @@ fn hostile_options_folders_and_names_arrive_intact() {
         &work.display().to_string(),
     ]);
     let p1 = claude_in(w, &session, a, &work);
-    turn(w, &p1, "intact", "Sim reply to: intact");
+    w.turn(&p1, "intact", "Sim reply to: intact");
     tick(w);
     let id = session_id(w, &p1);
     w.cf_ok(&["swap", "--reason", "hostile options"]);
     wait_all_on(w, std::slice::from_ref(&p1), std::slice::from_ref(&id), b);
-    let last = launches(w).into_iter().last().unwrap();
+    let last = w.launches().into_iter().last().unwrap();
     let mut expected = args.clone();
     expected.extend(["--resume".to_string(), id]);
     assert_eq!(last["args"], serde_json::json!(expected));
@@ -946,7 +892,7 @@ fn hostile_options_folders_and_names_arrive_intact() {
     assert_eq!(last["cwd"], work.display().to_string());
     let env = w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]);
     assert_eq!(env.trim(), format!("CLAUDE_CONFIG_DIR={}", b.display()));
-    assert_eq!(status(w)["active"], "b");
+    assert_eq!(w.status_json()["active"], "b");
     assert_no_markers(&m);
 }
 
@@ -964,7 +910,7 @@ fn claude_panes_in_folders_with_newlines_are_still_seen() {
         panes.push(start_claude(w, a, &dir));
     }
     tick(w);
-    let st = status(w);
+    let st = w.status_json();
     for p in &panes {
         assert!(
             row(&st, p).is_some(),
@@ -981,7 +927,7 @@ fn planted_links_are_never_written_through() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "x", "Sim reply to: x");
+    w.turn(&p1, "x", "Sim reply to: x");
     tick(w);
     let victims: Vec<PathBuf> = (0..3).map(|i| w.root.join(format!("victim-{i}"))).collect();
     for v in &victims {
@@ -1073,8 +1019,8 @@ fn hundred_megabyte_transcripts_cost_bounded_time_and_memory() {
     let p1 = start_claude(w, a, &s.work);
     let p2 = start_claude(w, a, &s.other);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "big one", "You've hit your 5-hour limit");
-    turn(w, &p2, "big two", "You've hit your 5-hour limit");
+    w.turn(&p1, "big one", "You've hit your 5-hour limit");
+    w.turn(&p2, "big two", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     tick(w);
     let (t1, t2) = (
@@ -1112,7 +1058,7 @@ fn hundred_megabyte_transcripts_cost_bounded_time_and_memory() {
         }
     }
     // Three polls of the four needed: still counting, the limit judged new in both panes.
-    let st = status(w);
+    let st = w.status_json();
     for p in [&p1, &p2] {
         assert_eq!(row(&st, p).unwrap()["state"], "confirming", "{st:#}");
     }
@@ -1337,14 +1283,14 @@ fn fifos_and_devices_in_place_of_files_never_hang_a_command() {
     let a = &s.acc[0];
     let p1 = start_claude(w, a, &s.work);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "one", "You've hit your 5-hour limit");
+    w.turn(&p1, "one", "You've hit your 5-hour limit");
     tick(w);
     let id = session_id(w, &p1);
     // The transcript: read for every pane that shows a limit.
     mkfifo(&transcript(w, &id));
     bounded_tick(w, "tick with a FIFO transcript");
     // The live-session file of the pane's process.
-    let pid = row(&status(w), &p1).unwrap()["pid"].as_u64().unwrap();
+    let pid = row(&w.status_json(), &p1).unwrap()["pid"].as_u64().unwrap();
     mkfifo(&a.join("sessions").join(format!("{pid}.json")));
     bounded_tick(w, "tick with a FIFO session file");
     // TZ: a FIFO, a device that never ends (jiff would read it whole: gigabytes).
@@ -1527,11 +1473,11 @@ fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
     let w = &s.w;
     let (a, b, c) = (&s.acc[0], &s.acc[1], &s.acc[2]);
     let p1 = start_claude(w, a, &s.work);
-    turn(w, &p1, "task", "Sim reply to: task");
+    w.turn(&p1, "task", "Sim reply to: task");
     tick(w);
     let id = session_id(w, &p1);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     tick(w);
     tick(w);
@@ -1554,7 +1500,7 @@ fn a_backward_clock_step_after_a_swap_does_not_hide_a_new_limit() {
     st["panes"][p1.as_str()]["restarted_at"] = Value::String(ts);
     std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
     set_mode(b, "429usage5h");
-    turn(w, &p1, "again", "You've hit your 5-hour limit");
+    w.turn(&p1, "again", "You've hit your 5-hour limit");
     set_mode(b, "ok");
     let swapped = || named(w, "swap").iter().any(|e| e["to"] == "c");
     for _ in 0..4 {
@@ -1583,7 +1529,7 @@ fn concurrent_invocations_across_a_log_rotation_lose_no_event() {
     let s = setup(&["a", "b"], 0);
     let w = &s.w;
     let p1 = start_claude(w, &s.acc[0], &s.work);
-    turn(w, &p1, "task", "Sim reply to: task");
+    w.turn(&p1, "task", "Sim reply to: task");
     tick(w);
     let log = w.state_dir.join("events.jsonl");
     // 300 bytes short of the rotation size (4 MiB): a few events in, it rotates.
@@ -1635,11 +1581,11 @@ fn a_pane_is_limited_only_after_the_configured_number_of_polls() {
     let a = &s.acc[0];
     let p1 = start_claude(w, a, &s.work);
     set_mode(a, "429usage5h");
-    turn(w, &p1, "hit", "You've hit your 5-hour limit");
+    w.turn(&p1, "hit", "You've hit your 5-hour limit");
     set_mode(a, "ok");
     for poll in 1..=2 {
         let seg = tick(w);
-        let st = status(w);
+        let st = w.status_json();
         let pane = row(&st, &p1).unwrap_or_else(|| panic!("no row for {p1}: {st}"));
         assert_eq!(pane["state"], "confirming", "poll {poll}: {pane} / {seg}");
         assert!(seg.contains(&format!("{poll}/3")), "poll {poll}: {seg}");

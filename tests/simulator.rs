@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::World;
@@ -60,8 +60,7 @@ fn launch(w: &World, cfg: &Path, cwd: &Path, env: &str, args: &str) {
 }
 
 fn type_line(w: &World, text: &str) {
-    w.tmux(&["send-keys", "-t", PANE, "-l", text]);
-    w.tmux(&["send-keys", "-t", PANE, "Enter"]);
+    w.type_line(PANE, text);
 }
 
 fn lines(w: &World) -> Vec<String> {
@@ -213,25 +212,14 @@ fn assert_screen(actual: &[String], expected: &[String]) {
 }
 
 fn run_claude(w: &World, cfg: &Path, cwd: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = w
-        .command(w.bin.join("claude"))
-        .env("CLAUDE_CONFIG_DIR", cfg)
-        .env("TZ", "Europe/Paris")
-        .current_dir(cwd)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::run_with_stdin(
+        w.command(w.bin.join("claude"))
+            .env("CLAUDE_CONFIG_DIR", cfg)
+            .env("TZ", "Europe/Paris")
+            .current_dir(cwd)
+            .args(args),
+        stdin.as_bytes(),
+    )
 }
 
 fn stdout(o: &Output) -> String {

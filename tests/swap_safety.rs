@@ -30,12 +30,7 @@ fn setup_with(ps: bool) -> Setup {
         World::new()
     };
     w.start_server();
-    let a = w.linked_account(&w.account_dir("a"));
-    let b = w.linked_account(&w.account_dir("b"));
-    w.set_option(
-        "@claude-failover-accounts",
-        &format!("a={} b={}", a.display(), b.display()),
-    );
+    let (a, b) = w.two_accounts();
     w.quick_failover_options(0);
     Setup { w, a, b }
 }
@@ -52,36 +47,23 @@ fn tmux_word(s: &str) -> String {
 /// test never hands the folder to tmux as a format); returns the pane once Claude is ready.
 fn claude_in(w: &World, account: &Path, cwd: &Path, args: &str) -> String {
     let script = format!("cd \"$0\" && exec claude {args}");
-    let pane = w
-        .tmux(&[
-            "new-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-t",
-            "main",
-            "-e",
-            &format!("CLAUDE_CONFIG_DIR={}", account.display()),
-            "/bin/sh",
-            "-c",
-            &script,
-            &tmux_word(&cwd.display().to_string()),
-        ])
-        .trim()
-        .to_string();
+    let pane = w.new_window(&[
+        "-t",
+        "main",
+        "-e",
+        &format!("CLAUDE_CONFIG_DIR={}", account.display()),
+        "/bin/sh",
+        "-c",
+        &script,
+        &tmux_word(&cwd.display().to_string()),
+    ]);
     w.wait_screen(&pane, "Claude Code", 10);
     pane
 }
 
-fn type_line(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
-}
-
 /// A whole turn: the reply on screen and the simulator idle again (its session file says so).
 fn turn(w: &World, pane: &str, text: &str) {
-    type_line(w, pane, text);
+    w.type_line(pane, text);
     w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
     w.wait_for(10, "the turn to end", || {
         let st = w.status_json();
@@ -105,11 +87,7 @@ fn session_id(w: &World, pane: &str) -> String {
 fn resume_launch(w: &World, id: &str) -> Value {
     let mut found = None;
     w.wait_for(10, &format!("a launch resuming {id}"), || {
-        found = w
-            .sim_launches()
-            .into_iter()
-            .rev()
-            .find(|l| l["resume"] == id);
+        found = w.launches().into_iter().rev().find(|l| l["resume"] == id);
         found.is_some()
     });
     found.unwrap()
@@ -247,8 +225,8 @@ fn folder_names_never_become_tmux_commands() {
         w.wait_screen(pane, &format!("Sim reply to: folder {i}"), 10);
     }
     assert!(journal(w).is_null(), "the swap completed");
-    assert!(w.events_named("restart-failed").is_empty());
-    let swaps = w.events_named("swap");
+    assert!(w.events("restart-failed").is_empty());
+    let swaps = w.events("swap");
     assert_eq!(swaps.len(), 1);
     assert!(swaps[0]["panes"]
         .as_array()
@@ -270,7 +248,7 @@ fn folder_names_never_become_tmux_commands() {
     let out = w.cf_ok(&["up"]);
     assert!(out.contains("created"), "{out}");
     w.wait_for(10, "the declared session's claude", || {
-        w.sim_launches()
+        w.launches()
             .iter()
             .any(|l| l["cwd"] == dir.display().to_string())
     });
@@ -309,7 +287,7 @@ fn one_pane_that_cannot_be_restarted_blocks_nothing() {
         s.b.display().to_string()
     );
     assert!(journal(w).is_null(), "the swap completed");
-    let failed = w.events_named("restart-failed");
+    let failed = w.events("restart-failed");
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0]["pane"], big.as_str());
     assert_eq!(failed[0]["session_id"], big_id.as_str());
@@ -317,7 +295,7 @@ fn one_pane_that_cannot_be_restarted_blocks_nothing() {
         failed[0]["why"].as_str().unwrap().contains(&big),
         "{failed:#?}"
     );
-    let swap = &w.events_named("swap")[0];
+    let swap = &w.events("swap")[0];
     let outcome = |p: &str| {
         swap["panes"]
             .as_array()
@@ -348,27 +326,23 @@ fn a_pane_no_longer_running_claude_is_never_killed_through(ps: bool) {
     let w = &s.w;
     let pane = swapped_pane(&s);
     // Before any poll sees the new Claude, the user leaves it and starts an editor-like job.
-    type_line(w, &pane, "/exit");
+    w.type_line(&pane, "/exit");
     w.wait_screen(&pane, "Resume this session with", 10);
     w.wait_for(10, "the user's shell", || {
         current_command(w, &pane) != "claude"
     });
-    type_line(w, &pane, "sleep 1000");
+    w.type_line(&pane, "sleep 1000");
     w.wait_for(10, "sleep in the pane", || {
         current_command(w, &pane) == "sleep"
     });
-    let launches_before = w.sim_launches().len();
+    let launches_before = w.launches().len();
     w.cf_ok(&["swap", "--to", "a", "--reason", "second"]);
     assert_eq!(
         current_command(w, &pane),
         "sleep",
         "the user's job was killed"
     );
-    assert_eq!(
-        w.sim_launches().len(),
-        launches_before,
-        "nothing was launched"
-    );
+    assert_eq!(w.launches().len(), launches_before, "nothing was launched");
 }
 
 /// A relaunch that fails at once (here: "No conversation found", the transcript emptied) is a
@@ -393,11 +367,11 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
     w.cf_ok(&["swap", "--reason", "test"]);
     // The swap watches its panes for a few seconds; on a machine too loaded for Claude's exit to
     // show in that time, the next poll finds it. Either way: within a bounded time.
-    let caught_by_the_swap = w.events_named("restart-failed").len() == 1;
+    let caught_by_the_swap = w.events("restart-failed").len() == 1;
     if !caught_by_the_swap {
         w.wait_for(20, "the restart-failed event", || {
             w.cf_ok(&["tick"]);
-            !w.events_named("restart-failed").is_empty()
+            !w.events("restart-failed").is_empty()
         });
     }
     let shown = client_messages(w, &client);
@@ -409,12 +383,9 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
             "swapped a -> b (1 pane(s), 1 not restarted): test",
             10,
         );
-        assert_eq!(
-            w.events_named("swap")[0]["panes"][0]["outcome"],
-            "restart-failed"
-        );
+        assert_eq!(w.events("swap")[0]["panes"][0]["outcome"], "restart-failed");
     }
-    let failed = w.events_named("restart-failed");
+    let failed = w.events("restart-failed");
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0]["pane"], pane.as_str());
     assert_eq!(failed[0]["session_id"], id.as_str());
@@ -433,7 +404,7 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
     // Later polls keep saying so, and say it once.
     w.cf_ok(&["tick"]);
     w.cf_ok(&["tick"]);
-    assert_eq!(w.events_named("restart-failed").len(), 1);
+    assert_eq!(w.events("restart-failed").len(), 1);
     assert_eq!(
         status_row(&w.status_json(), &pane).unwrap()["state"],
         "restart-failed"
@@ -454,10 +425,10 @@ fn a_relaunch_that_fails_late_is_reported_by_the_next_poll() {
     std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
     w.set_option("@claude-failover-command", &slow.display().to_string());
     w.cf_ok(&["swap", "--reason", "test"]);
-    assert!(w.events_named("restart-failed").is_empty(), "too early");
+    assert!(w.events("restart-failed").is_empty(), "too early");
     w.wait_screen(&pane, "Claude exited with status 1", 15);
     w.cf_ok(&["tick"]);
-    let failed = w.events_named("restart-failed");
+    let failed = w.events("restart-failed");
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0]["pane"], pane.as_str());
     assert!(failed[0]["why"]
@@ -465,7 +436,7 @@ fn a_relaunch_that_fails_late_is_reported_by_the_next_poll() {
         .unwrap()
         .contains("No conversation found"));
     w.cf_ok(&["tick"]);
-    assert_eq!(w.events_named("restart-failed").len(), 1);
+    assert_eq!(w.events("restart-failed").len(), 1);
 }
 
 /// A pane started as `claude --model opus --add-dir X ...` comes back with those options (and
@@ -515,14 +486,14 @@ fn a_restart_keeps_the_panes_own_claude_options() {
     w.cf_ok(&["tick"]);
     w.cf_ok(&["swap", "--to", "a", "--reason", "back"]);
     w.wait_for(10, "the second restart", || {
-        w.sim_launches()
+        w.launches()
             .iter()
             .filter(|l| l["resume"] == id.as_str())
             .count()
             == 2
     });
     let last = w
-        .sim_launches()
+        .launches()
         .into_iter()
         .rev()
         .find(|l| l["resume"] == id.as_str())
@@ -546,7 +517,7 @@ fn an_unsent_prompt_defers_the_restart_until_it_is_sent() {
     w.tmux(&["send-keys", "-t", &typing, "-l", "half a thought"]);
     w.wait_screen(&typing, "half a thought", 10);
     w.cf_ok(&["swap", "--reason", "test"]);
-    let resumed = |w: &World| w.sim_launches().iter().any(|l| l["resume"] == id.as_str());
+    let resumed = |w: &World| w.launches().iter().any(|l| l["resume"] == id.as_str());
     assert!(!resumed(w), "the typed prompt was thrown away");
     assert_eq!(
         status_row(&w.status_json(), &typing).unwrap()["state"],
@@ -585,15 +556,15 @@ fn a_restarted_claude_is_the_panes_foreground_process() {
     w.wait_for(10, "a shell while Claude is suspended", || {
         current_command(w, &pane) != "claude"
     });
-    type_line(w, &pane, "exit");
+    w.type_line(&pane, "exit");
     w.wait_for(10, "Claude back in the foreground", || {
         current_command(w, &pane) == "claude"
     });
-    type_line(w, &pane, "/exit");
+    w.type_line(&pane, "/exit");
     w.wait_screen(&pane, "Resume this session with", 10);
     w.wait_for(10, "the user's shell", || {
         matches!(current_command(w, &pane).as_str(), "sh" | "bash" | "dash")
     });
-    type_line(w, &pane, "echo still-$((40+2))");
+    w.type_line(&pane, "echo still-$((40+2))");
     w.wait_screen(&pane, "still-42", 10);
 }

@@ -84,12 +84,7 @@ fn a_tmux_on_path_that_cannot_reach_the_server_does_not_stop_a_swap() {
     for via_env in [true, false] {
         let w = World::new();
         w.start_server();
-        let a = w.linked_account(&w.account_dir("a"));
-        let b = w.linked_account(&w.account_dir("b"));
-        w.set_option(
-            "@claude-failover-accounts",
-            &format!("a={} b={}", a.display(), b.display()),
-        );
+        let (a, b) = w.two_accounts();
         w.quick_failover_options(600);
         let pane = w.launch_claude(Some(&a), &w.home);
         let old = w.unreachable_tmux(true);
@@ -214,12 +209,7 @@ fn the_socket_is_used_only_on_proven_tmux_versions() {
 fn a_tmux_on_path_that_cannot_reach_the_server_is_reported_where_nothing_else_works() {
     let w = World::new().with_ps_backend();
     w.start_server();
-    let a = w.linked_account(&w.account_dir("a"));
-    let b = w.linked_account(&w.account_dir("b"));
-    w.set_option(
-        "@claude-failover-accounts",
-        &format!("a={} b={}", a.display(), b.display()),
-    );
+    let (a, _) = w.two_accounts();
     w.launch_claude(Some(&a), &w.home);
     let old = w.unreachable_tmux(false);
     let path = format!("{}:{}", old.display(), std::env::var("PATH").unwrap());

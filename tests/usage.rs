@@ -83,8 +83,7 @@ fn account_row(st: &Value, name: &str) -> Value {
 
 /// One turn, over when Claude's session file says idle again.
 fn turn(w: &World, pane: &str, text: &str) {
-    w.tmux(&["send-keys", "-t", pane, "-l", text]);
-    w.tmux(&["send-keys", "-t", pane, "Enter"]);
+    w.type_line(pane, text);
     w.wait_screen(pane, &format!("Sim reply to: {text}"), 10);
     w.wait_for(10, "the turn's statusLine", || {
         w.capture(pane).contains("USER-LINE") && pane_row(&status(w), pane)["state"] != "busy"
@@ -104,17 +103,7 @@ fn three_accounts() -> Bar {
 
 fn three_accounts_in(w: World) -> Bar {
     w.start_server();
-    let dirs: Vec<PathBuf> = ["a", "b", "c"]
-        .iter()
-        .map(|n| w.linked_account(&w.account_dir(n)))
-        .collect();
-    let list = format!(
-        "a={} b={} c={}",
-        dirs[0].display(),
-        dirs[1].display(),
-        dirs[2].display()
-    );
-    w.set_option("@claude-failover-accounts", &list);
+    let dirs = w.accounts(&["a", "b", "c"]);
     w.quick_failover_options(0);
     w.set_option("@claude-failover-status-format", "CC {account}{usage}");
     let originals = dirs

@@ -8,7 +8,8 @@
 # starting the StopFailure hook before it writes that record (no wait when no hook runs). The
 # end is the `ts` of the `swap` event. Without hooks the limit comes at a random moment of the
 # chain's poll cycle. Median, min and max over BENCH_RECOVERY_RUNS runs (10).
-# Sourced by scripts/bench.sh; `bench_recovery [hooks|screen]...` (default: both).
+# Sourced by scripts/bench.sh (after scripts/lib/bench-world.sh); `bench_recovery [hooks|screen]...`
+# (default: both).
 
 bench_recovery() {
     local repo modes runs bin real_tmux tmp
@@ -16,18 +17,11 @@ bench_recovery() {
     modes=("$@")
     [ ${#modes[@]} -eq 0 ] && modes=(hooks screen)
     runs="${BENCH_RECOVERY_RUNS:-10}"
-    real_tmux="$(command -v tmux)" || { echo "bench: tmux is not installed" >&2; return 1; }
-    if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
-        "$repo/scripts/build.sh" --quiet
-    fi
-    bin="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
-    [ -x "$bin" ] || { echo "bench: no binary at $bin" >&2; return 1; }
+    bench_binary "$repo" || return 1
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-recovery.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the folder of this run
     trap "rm -rf '$tmp'" RETURN
-    unset TMUX TMUX_PANE CLAUDE_CONFIG_DIR CLAUDE_FAILOVER_STATE_DIR CLAUDE_SIM_LOG
-    mkdir -p "$tmp/bin"
-    ln -s "$(dirname -- "$bin")/claude-sim" "$tmp/bin/claude"
+    bench_sim "$tmp"
     local mode
     for mode in "${modes[@]}"; do
         case "$mode" in hooks | screen) ;; *)
@@ -60,11 +54,7 @@ recovery_run() {
         tm() { "$real_tmux" -S "$sock" "$@"; }
         cf() { "$bin" -S "$sock" "$@"; }
         trap 'tm kill-server >/dev/null 2>&1 || true' EXIT
-        tm -f /dev/null new-session -d -s bench -x 200 -y 50 -c "$work" /bin/sh
-        tm set -g escape-time 0
-        tm set -g @claude-failover-accounts "a=$a b=$b"
-        tm set -g @claude-failover-shared-dir "$HOME/.claude-shared"
-        cf links ensure >/dev/null
+        bench_server "$work" "$a" "$b"
         printf '200' >"$a/sim-delay-ms"
         if [ "$mode" = hooks ]; then
             cf claude-hooks install >/dev/null

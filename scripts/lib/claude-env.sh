@@ -1,7 +1,63 @@
 # shellcheck shell=bash
 # Running the real Claude Code CLI offline: install it from npm into a cache, start the mock
 # Anthropic API, and prepare account homes that skip every first-run screen.
-# Sourced by scripts/real-claude-e2e.sh; functions are prefixed `cfe_`.
+# Sourced by scripts/real-claude-e2e.sh and scripts/claude-versions.sh (after scripts/lib/e2e.sh);
+# functions are prefixed `cfe_`.
+
+# cfe_require_tools NAME: exit 1, saying so as NAME, unless every tool of a run is installed.
+cfe_require_tools() {
+	local tool
+	for tool in tmux python3 ps awk timeout; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "$1: '$tool' is required but not installed" >&2
+			exit 1
+		}
+	done
+}
+
+# cfe_set_cf NAME [PATH]: CF, the absolute path of the claude-failover under test: PATH, else the
+# release build of this repository (built now); exit 1, saying so as NAME, if not executable.
+cfe_set_cf() {
+	local repo
+	CF=${2:-}
+	if [[ -z $CF ]]; then
+		repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
+		e2e_log "building claude-failover (scripts/build.sh) ..."
+		timeout 1500 "$repo/scripts/build.sh" --quiet
+		CF="${CARGO_TARGET_DIR:-$repo/target}/release/claude-failover"
+	fi
+	CF=$(cd -P -- "$(dirname -- "$CF")" && pwd)/$(basename -- "$CF")
+	[[ -x $CF ]] || {
+		echo "$1: $CF is not an executable" >&2
+		exit 1
+	}
+}
+
+# cfe_new_run NAME: one run's temporary folder ROOT (its real path) and tmux socket name
+# E2E_SOCK, no mock or claude seen yet (CFE_MOCK_PID, KNOWN_CLAUDE_PIDS); the caller's `cleanup`
+# runs on exit, and an unexpected error's line is kept in E2E_ERR_LINE.
+cfe_new_run() {
+	ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cf-$1.XXXXXX")
+	ROOT=$(cd -P -- "$ROOT" && pwd)
+	E2E_SOCK="cf$1-$$"
+	CFE_MOCK_PID=""
+	KNOWN_CLAUDE_PIDS=()
+	trap cleanup EXIT
+	trap 'E2E_ERR_LINE=$LINENO' ERR
+	trap 'exit 130' INT TERM
+}
+
+# cfe_mock_up MOCK MAX_SECONDS: the mock on a free PORT, in mode `ok` (mode file $ROOT/mode, log
+# $ROOT/mock.log), and its environment exported, the CLI's time zone TZ_E2E (CLAUDE_E2E_TZ,
+# default Europe/Paris). Fails when the mock did not start.
+cfe_mock_up() {
+	local kv
+	PORT=$(cfe_free_port)
+	echo ok >"$ROOT/mode"
+	cfe_start_mock "$1" "$PORT" "$ROOT/mode" "$ROOT/mock.log" "$2" || return 1
+	TZ_E2E=${CLAUDE_E2E_TZ:-Europe/Paris}
+	while IFS= read -r kv; do export "${kv?}"; done < <(cfe_mock_env "$PORT" "$TZ_E2E")
+}
 
 # Where the npm installs are kept between runs (several hundred MB each).
 cfe_cache_root() {

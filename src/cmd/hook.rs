@@ -6,7 +6,7 @@ use crate::failover;
 use crate::shell;
 use crate::state::Store;
 use crate::tmux::command::TmuxCommand;
-use crate::tmux::{output, Tmux};
+use crate::tmux::Tmux;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,9 +20,6 @@ pub struct Args {
     pub chain: Option<String>,
 }
 
-/// Default seconds between two polls of the detached chain.
-const DEFAULT_INTERVAL: u64 = 15;
-
 /// A hook prints nothing and always exits 0; errors go to the log.
 pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
     if let Err(err) = hook(tmux, &args) {
@@ -32,27 +29,20 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
 }
 
 fn hook(tmux: &Tmux, args: &Args) -> Result<()> {
-    let mut interval = DEFAULT_INTERVAL;
+    let mut next = None;
     if let Some(token) = &args.chain {
-        let format = output::record(&["@claude-failover-chain", "@claude-failover-poll-interval"]);
-        let out = tmux.query(&[["display-message", "-p", &format]])?;
-        let fields = output::parse_record(&out)
-            .map(|(f, _)| f)
-            .unwrap_or_default();
-        let mut fields = fields.iter();
-        if fields.next() != Some(token) {
+        let (current, interval) = crate::options::read_chain(tmux)?;
+        if current.as_ref() != Some(token) {
             // A reload started a newer chain: this one ends here.
             return Ok(());
         }
-        if let Some(n) = fields.next().and_then(|v| v.trim().parse::<u64>().ok()) {
-            interval = n.clamp(1, 3600);
-        }
+        next = Some((token, interval));
     }
     let result = super::tick::poll(tmux).map(|_| ());
     if args.event.as_deref() == Some("load") {
         point_new_panes_at_active(tmux)?;
     }
-    if let Some(token) = &args.chain {
+    if let Some((token, interval)) = next {
         rearm(tmux, token, interval)?;
     }
     result

@@ -246,6 +246,13 @@ impl World {
         id
     }
 
+    /// A new window, not selected, with `args` (e.g. `-c DIR COMMAND`); its pane's id.
+    pub fn new_window(&self, args: &[&str]) -> String {
+        let mut all = vec!["new-window", "-d", "-P", "-F", "#{pane_id}"];
+        all.extend_from_slice(args);
+        self.tmux(&all).trim().to_string()
+    }
+
     /// A script named `name` (in its own folder) that starts the simulated `claude` as its
     /// child, not with `exec`: the wrapper stays the parent, as node does for the native CLI.
     pub fn claude_wrapper(&self, name: &str) -> PathBuf {
@@ -309,6 +316,50 @@ impl World {
         self.set_option("@claude-failover-confirm-polls", "2");
         self.set_option("@claude-failover-confirm-gap", "0");
         self.set_option("@claude-failover-cooldown", &cooldown.to_string());
+    }
+
+    /// Accounts `a` and `b` (linked homes), named in `@claude-failover-accounts`; their homes.
+    pub fn two_accounts(&self) -> (PathBuf, PathBuf) {
+        let homes = self.accounts(&["a", "b"]);
+        (homes[0].clone(), homes[1].clone())
+    }
+
+    /// The accounts `names` (linked homes `~/.claude-NAME`), named in this order in
+    /// `@claude-failover-accounts`; their homes.
+    pub fn accounts(&self, names: &[&str]) -> Vec<PathBuf> {
+        let homes: Vec<PathBuf> = names
+            .iter()
+            .map(|n| self.linked_account(&self.account_dir(n)))
+            .collect();
+        let list: Vec<String> = names
+            .iter()
+            .zip(&homes)
+            .map(|(n, d)| format!("{n}={}", d.display()))
+            .collect();
+        self.set_option("@claude-failover-accounts", &list.join(" "));
+        homes
+    }
+
+    /// Two project folders under HOME: `work dir` (a space in it) and `other`.
+    pub fn work_dirs(&self) -> (PathBuf, PathBuf) {
+        let work = self.home.join("work dir");
+        let other = self.home.join("other");
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        (work, other)
+    }
+
+    /// Type `text` and Enter into `pane`.
+    pub fn type_line(&self, pane: &str, text: &str) {
+        self.tmux(&["send-keys", "-t", pane, "-l", text]);
+        self.tmux(&["send-keys", "-t", pane, "Enter"]);
+    }
+
+    /// One turn: `text` typed, `expect` on screen, then Claude idle again.
+    pub fn turn(&self, pane: &str, text: &str, expect: &str) {
+        self.type_line(pane, text);
+        self.wait_screen(pane, expect, 10);
+        self.wait_claude_idle(pane);
     }
 
     /// An account home under this world's HOME.
@@ -482,6 +533,11 @@ pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     out
 }
 
+/// Make the simulated `claude` of account home `dir` answer in `mode` (its `sim-mode` file).
+pub fn set_mode(dir: &Path, mode: &str) {
+    std::fs::write(dir.join("sim-mode"), mode).unwrap();
+}
+
 /// The text of a JSON command output.
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
@@ -492,24 +548,6 @@ impl World {
     /// `status --json` of this world.
     pub fn status_json(&self) -> serde_json::Value {
         json(&self.cf(&["status", "--json"]).stdout)
-    }
-
-    /// The logged events named `name`, oldest first.
-    pub fn events_named(&self, name: &str) -> Vec<serde_json::Value> {
-        let out = self.cf(&["events", "--json"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|e| e["event"] == name)
-            .collect()
-    }
-
-    /// The simulator's launch log: one JSON object per launch of `claude`.
-    pub fn sim_launches(&self) -> Vec<serde_json::Value> {
-        self.read(&self.launch_log)
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
     }
 }
 
