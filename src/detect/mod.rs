@@ -15,8 +15,8 @@
 //! spinner found first means the limit above is old (or was never confirmed).
 //!
 //! Work is bounded: only the last `MAX_LINES` lines are read, each parsed with cheap character
-//! tests; regexes (compiled once) run only on lines whose marker makes them candidates, behind
-//! one cheap prefilter, and never on more than `MAX_MESSAGE` bytes.
+//! tests; the wordings (`message`) are read only on lines whose marker makes them candidates,
+//! and never on more than `MAX_MESSAGE` bytes.
 
 pub mod input;
 mod message;
@@ -82,8 +82,8 @@ pub fn detect(screen: &str) -> Detection {
 }
 
 /// Words that every limit or server-error message this module knows holds at least one of.
-/// A screen without any of them is `none` without compiling a single pattern: the common case
-/// on every poll, where compiling the patterns would be most of the cost.
+/// The poll skips a screen without any of them (the common case) without reading it line by
+/// line; a test over every fixture checks that this hides no verdict.
 const MATTERS: [&str; 17] = [
     "limit",
     "cap reached",
@@ -136,7 +136,7 @@ pub fn kind_for_rate_limit_type(rate_limit_type: &str) -> Option<&'static str> {
 // ---------------------------------------------------------------------------------------------
 // Lines
 
-// Units of work (lines visited, bytes given to a regex), counted in tests to show the cost stays
+// Units of work (lines visited, bytes of messages read), counted in tests to show the cost stays
 // linear in the input without relying on the clock.
 #[cfg(test)]
 thread_local! {
@@ -154,7 +154,7 @@ fn work(_units: usize) {
 /// hundred lines. Everything above is never looked at, so a huge capture costs no more.
 const MAX_LINES: usize = 2000;
 /// Longest message (after joining hard-wrapped continuation lines) we consider; real ones are
-/// under 300 bytes, so anything longer is prose or output, and the cap keeps the regexes cheap.
+/// under 300 bytes, so anything longer is prose or output, and the cap bounds the work a line.
 const MAX_MESSAGE: usize = 1024;
 /// Hard-wrapped continuation lines joined to a message line (a 40-column pane needs about four).
 const MAX_CONTINUATION: usize = 6;
@@ -327,7 +327,7 @@ fn strip_ansi(s: &str) -> Cow<'_, str> {
 
 /// One spelling for the characters Claude Code and terminals vary: no-break and narrow spaces
 /// (`❯\u00a0`, `1\u202fam`), typographic apostrophes, the older `∙` separator; runs of
-/// whitespace become one space so the patterns below can use plain spaces.
+/// whitespace become one space so the recognisers can look for plain spaces.
 fn normalize(s: &str) -> Cow<'_, str> {
     let simple = s.is_ascii() && !s.contains("  ") && !s.contains(['\t', '\u{b}', '\u{c}']);
     if simple {
