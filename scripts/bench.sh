@@ -9,6 +9,9 @@
 #                                   a large log (BENCH_LOG_MB, default 1024), each against 2 s
 #   scripts/bench.sh recovery [hooks|screen]   usage limit -> swap, with and without the
 #                                   StopFailure hook (scripts/lib/bench-recovery.sh)
+#   scripts/bench.sh deferred [stop|poll]   a busy pane deferred by a hook-driven swap: end of
+#                                   its turn -> restarted, by the Stop hook or by the next poll
+#                                   (scripts/lib/bench-deferred.sh)
 #
 # Environment: BENCH_RUNS (timed runs per size, default 30), BENCH_NO_BUILD=1 (use the existing
 # target/release binary), BENCH_KEEP=1 (keep the temp folder for inspection), BENCH_PAUSE=SECS
@@ -35,6 +38,15 @@ if [ "${1:-}" = recovery ]; then
     # shellcheck source=lib/bench-recovery.sh
     . "$repo/scripts/lib/bench-recovery.sh"
     bench_recovery "$@"
+    exit
+fi
+if [ "${1:-}" = deferred ]; then
+    shift
+    # shellcheck source=lib/bench-recovery.sh
+    . "$repo/scripts/lib/bench-recovery.sh"
+    # shellcheck source=lib/bench-deferred.sh
+    . "$repo/scripts/lib/bench-deferred.sh"
+    bench_deferred "$@"
     exit
 fi
 mode=panes

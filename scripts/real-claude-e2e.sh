@@ -82,12 +82,7 @@ cleanup() {
 		e2e_fail "unexpected error (exit $rc) near line ${E2E_ERR_LINE:-?} of $0"
 		e2e_summary
 	fi
-	cfe_stop_run "$ROOT"
-	if ((rc == 0 && E2E_FAILED == 0)) && [[ ${CLAUDE_E2E_KEEP:-} != 1 ]]; then
-		rm -rf -- "$ROOT"
-	else
-		echo "temporary folder kept for inspection: $ROOT"
-	fi
+	cfe_finish_run "$ROOT" "$rc"
 	exit "$rc"
 }
 cfe_new_run e2e

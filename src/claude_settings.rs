@@ -23,20 +23,24 @@ pub const HOOK_SUBCOMMAND: &str = "claude-hook";
 pub enum Piece {
     /// `StopFailure` with matcher `rate_limit`: fires when a rate-limit error ended a turn.
     StopFailureHook,
+    /// `Stop` (no matcher): a turn ended; finishes a restart the swap deferred for that turn.
+    StopHook,
 }
 
 impl Piece {
-    pub const ALL: [Piece; 1] = [Piece::StopFailureHook];
+    pub const ALL: [Piece; 2] = [Piece::StopFailureHook, Piece::StopHook];
 
     pub fn name(self) -> &'static str {
         match self {
             Piece::StopFailureHook => "StopFailure hook",
+            Piece::StopHook => "Stop hook",
         }
     }
 
     fn event(self) -> &'static str {
         match self {
             Piece::StopFailureHook => "StopFailure",
+            Piece::StopHook => "Stop",
         }
     }
 
@@ -46,13 +50,15 @@ impl Piece {
                 "matcher": "rate_limit",
                 "hooks": [{"type": "command", "command": command}],
             }),
+            Piece::StopHook => json!({"hooks": [{"type": "command", "command": command}]}),
         }
     }
 
     /// The Claude Code release that first runs this piece.
     pub fn since(self) -> Version {
         match self {
-            Piece::StopFailureHook => STOP_FAILURE_SINCE,
+            // `Stop` is much older; it only matters with the swaps StopFailure starts.
+            Piece::StopFailureHook | Piece::StopHook => STOP_FAILURE_SINCE,
         }
     }
 }
@@ -680,13 +686,18 @@ mod tests {
             assert!(matches!(change, Change::Written { backup: Some(_) }), "{tag}");
             let after = std::fs::read_to_string(&path).unwrap();
             assert!(after.starts_with(&original[..original.len() / 3]), "{tag}: {after}");
-            assert_eq!(inspect(&acc, bin).unwrap(), Found::Read(vec![(Piece::StopFailureHook, Presence::Installed)]));
+            assert_eq!(
+                inspect(&acc, bin).unwrap(),
+                Found::Read(Piece::ALL.iter().map(|&p| (p, Presence::Installed)).collect())
+            );
             // Idempotent.
             assert_eq!(install(&acc, bin).unwrap(), Change::Unchanged, "{tag}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
             // The user's values are all still there.
             let mut v: Value = serde_json::from_str(&after).unwrap();
-            v["hooks"]["StopFailure"].as_array_mut().unwrap().retain(|e| ours(e).is_none());
+            for event in ["StopFailure", "Stop"] {
+                v["hooks"][event].as_array_mut().unwrap().retain(|e| ours(e).is_none());
+            }
             let o: Value = serde_json::from_str(original).unwrap();
             for (k, val) in o.as_object().unwrap() {
                 if k != "hooks" {
@@ -699,6 +710,46 @@ mod tests {
             assert_eq!(leftovers.len(), 1, "{tag}: {leftovers:?}");
             let _ = std::fs::remove_dir_all(&d);
         }
+    }
+
+    /// An install from before the Stop hook (StopFailure only) is incomplete; installing again
+    /// adds the Stop entry after the user's own, and remove still restores the original.
+    #[test]
+    fn an_older_install_is_upgraded_and_still_removed_exactly() {
+        let d = tmp("upgrade");
+        let acc = account(&d);
+        let path = d.join("settings.json");
+        std::fs::write(&path, USER_FILE).unwrap();
+        let bin = Path::new(BIN);
+        install(&acc, bin).unwrap();
+        // As the older install left it: our Stop entry was never there.
+        let full = std::fs::read_to_string(&path).unwrap();
+        let old = strip(&full, Piece::StopHook, &mut Note::default()).unwrap();
+        std::fs::write(&path, &old).unwrap();
+        let note_path = note_path_of(&acc);
+        let mut note: Note = read_note(&note_path).unwrap();
+        note.record.written = old.clone();
+        std::fs::write(&note_path, serde_json::to_string(&note).unwrap()).unwrap();
+        assert_eq!(
+            inspect(&acc, bin).unwrap(),
+            Found::Read(vec![
+                (Piece::StopFailureHook, Presence::Installed),
+                (Piece::StopHook, Presence::Absent)
+            ])
+        );
+        assert!(matches!(
+            install(&acc, bin).unwrap(),
+            Change::Written { .. }
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), full);
+        let v: Value = serde_json::from_str(&full).unwrap();
+        let stop = v["hooks"]["Stop"].as_array().unwrap();
+        assert_eq!(stop.len(), 2, "{full}");
+        assert_eq!(stop[0]["hooks"][0]["command"], "notify-send done");
+        assert!(ours(&stop[1]).is_some() && stop[1].get("matcher").is_none());
+        assert_eq!(remove(&acc).unwrap(), Change::Restored);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_FILE);
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

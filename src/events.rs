@@ -90,10 +90,34 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         why: Option<String>,
     },
+    /// A `Stop` hook job: the turn a deferred restart waited for has ended.
+    StopHook {
+        pane: String,
+        session_id: Option<String>,
+        /// From the hook to the job's look at the pane (its wait for `idle` included).
+        waited_ms: Option<i64>,
+        decision: StopDecision,
+    },
     /// The state file was damaged: kept aside, started afresh.
     StateCorrupt { kept_as: String, error: String },
     /// A `tick` or `hook` failed (logged once per distinct error).
     Error { error: String },
+}
+
+/// What a `Stop` hook job did with the pane whose turn ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopDecision {
+    Restarted,
+    RestartFailed,
+    /// Claude still said busy when the job stopped waiting (a `Stop` hook made it go on).
+    StillBusy,
+    /// Idle, but typing a prompt or busy again by the time of the restart.
+    NotRestarted,
+    /// No restart was deferred for the pane (anymore).
+    NothingDeferred,
+    /// Another run held the lock for longer than the job waits.
+    LockBusy,
 }
 
 /// A pane of a `swap` event.

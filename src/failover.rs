@@ -553,9 +553,13 @@ fn finish_journal(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
             PanePlan::Done => Outcome::Resumed,
             PanePlan::NotClaude => Outcome::NotClaude,
             PanePlan::Defer => {
-                if let Some(ps) = locked.state.panes.get_mut(&jp.pane) {
-                    ps.restart_to = Some(journal.to.clone());
-                    ps.state = PaneStatus::WaitingIdle;
+                // A hook-driven swap may come before any poll saw the pane: the deferral (and
+                // the id to resume) must be kept all the same.
+                let ps = locked.state.panes.entry(jp.pane.clone()).or_default();
+                ps.restart_to = Some(journal.to.clone());
+                ps.state = PaneStatus::WaitingIdle;
+                if ps.session_id.is_none() {
+                    ps.session_id = jp.session_id.clone();
                 }
                 Outcome::Deferred
             }
@@ -711,7 +715,7 @@ pub fn recover(ctx: &Ctx, scan: &Scan, locked: &mut Locked) -> Result<()> {
 }
 
 /// Restart panes whose swap waited for them to finish their turn (and their unsent prompt).
-fn restart_deferred(
+pub fn restart_deferred(
     ctx: &Ctx,
     scan: &Scan,
     captures: &HashMap<String, String>,

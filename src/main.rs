@@ -14,6 +14,7 @@ mod detect;
 mod events;
 mod failover;
 mod fsutil;
+mod hook_jobs;
 mod idle_poll;
 mod json_text;
 mod links;

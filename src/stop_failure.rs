@@ -51,10 +51,28 @@ pub struct Payload {
     pub last_assistant_message: Option<String>,
 }
 
+/// The hook events the handler is installed for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookEvent {
+    /// An API error ended a turn: maybe a usage limit.
+    StopFailure,
+    /// A turn ended normally: a restart deferred for it may be due.
+    Stop,
+    Other,
+}
+
 impl Payload {
+    pub fn event(&self) -> HookEvent {
+        match self.hook_event_name.as_str() {
+            "StopFailure" => HookEvent::StopFailure,
+            "Stop" => HookEvent::Stop,
+            _ => HookEvent::Other,
+        }
+    }
+
     /// Only a rate-limit stop can be a usage limit.
     pub fn may_be_limit(&self) -> bool {
-        self.hook_event_name == "StopFailure" && self.error.as_deref() == Some("rate_limit")
+        self.event() == HookEvent::StopFailure && self.error.as_deref() == Some("rate_limit")
     }
 }
 

@@ -12,32 +12,43 @@
 # (default: both).
 
 bench_recovery() {
-    local repo modes runs bin real_tmux tmp
+    bench_modes recovery recovery_run "${BENCH_RECOVERY_RUNS:-10}" "hooks screen" "$@"
+}
+
+# The driver shared with the other timed scenarios (scripts/lib/bench-deferred.sh):
+# `bench_modes LABEL RUN_FN RUNS "VALID MODES" [MODE...]` builds the release binary (unless
+# BENCH_NO_BUILD=1), puts the simulator on PATH as `claude` in a temp folder ($tmp), then for each
+# mode (default: all valid ones) calls `RUN_FN MODE DIR` RUNS times (each prints seconds) and
+# prints median, min and max. RUN_FN sees $bin, $real_tmux and $tmp.
+bench_modes() {
+    local label="$1" run_fn="$2" runs="$3" valid="$4"
+    shift 4
+    local repo modes bin real_tmux tmp
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     modes=("$@")
-    [ ${#modes[@]} -eq 0 ] && modes=(hooks screen)
-    runs="${BENCH_RECOVERY_RUNS:-10}"
+    # shellcheck disable=SC2206 # the valid modes are one word each
+    [ ${#modes[@]} -eq 0 ] && modes=($valid)
     bench_binary "$repo" || return 1
-    tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-recovery.XXXXXX")"
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/cf-$label.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the folder of this run
-    trap "rm -rf '$tmp'" RETURN
+    [ -n "${BENCH_KEEP:-}" ] || trap "rm -rf '$tmp'" RETURN
     bench_sim "$tmp"
     local mode
     for mode in "${modes[@]}"; do
-        case "$mode" in hooks | screen) ;; *)
-            echo "bench: recovery modes are hooks and screen, got '$mode'" >&2
+        case " $valid " in *" $mode "*) ;; *)
+            echo "bench: $label modes are $valid, got '$mode'" >&2
             return 2
             ;;
         esac
         local i out="$tmp/$mode.times"
         : >"$out"
         for ((i = 1; i <= runs; i++)); do
-            recovery_run "$mode" "$tmp/$mode-$i" >>"$out" || return 1
+            "$run_fn" "$mode" "$tmp/$mode-$i" >>"$out" || return 1
             printf '  %s run %d: %s s\n' "$mode" "$i" "$(tail -n 1 "$out")" >&2
         done
-        sort -n "$out" | awk -v mode="$mode" '{ v[NR] = $1 } END {
+        sort -n "$out" | awk -v label="$label" -v mode="$mode" '{ v[NR] = $1 } END {
             m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "recovery %-6s  runs %d  median %.2f s  min %.2f s  max %.2f s\n", mode, NR, m, v[1], v[NR] }'
+            printf "%s %-6s  runs %d  median %.2f s  min %.2f s  max %.2f s\n", label, mode, NR, m, v[1], v[NR] }'
     done
 }
 

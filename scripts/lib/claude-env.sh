@@ -216,3 +216,14 @@ cfe_stop_run() {
 	if [[ -n ${CFE_MOCK_PID:-} ]]; then kill "$CFE_MOCK_PID" 2>/dev/null || true; fi
 	cfe_end_claudes "$1" "${KNOWN_CLAUDE_PIDS[@]}"
 }
+
+# cfe_finish_run ROOT RC: stop what the run under ROOT started; remove ROOT after a clean pass
+# (RC 0, no failed check, CLAUDE_E2E_KEEP not 1), else say where it was kept.
+cfe_finish_run() {
+	cfe_stop_run "$1"
+	if (($2 == 0 && E2E_FAILED == 0)) && [[ ${CLAUDE_E2E_KEEP:-} != 1 ]]; then
+		rm -rf -- "$1"
+	else
+		echo "temporary folder kept for inspection: $1"
+	fi
+}

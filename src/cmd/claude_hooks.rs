@@ -19,7 +19,7 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Action {
-    /// Add the StopFailure hook (matcher rate_limit) to every account's settings.json, keeping
+    /// Add the StopFailure hook (matcher rate_limit) and the Stop hook to every account's settings.json, keeping
     /// everything else; a backup is kept beside each changed file
     Install {
         #[arg(long)]

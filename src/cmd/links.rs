@@ -63,8 +63,8 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             let (installed, detail) = crate::cmd::claude_hooks::hook_state(a, &binary);
             if !installed {
                 eprintln!(
-                    "{}: no StopFailure hook ({detail}): limits are found by screen polls only; \
-                     run `claude-failover claude-hooks install`",
+                    "{}: hooks not installed ({detail}): limits or deferred restarts wait for \
+                     the screen polls; run `claude-failover claude-hooks install`",
                     a.name
                 );
             }

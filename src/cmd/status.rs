@@ -43,6 +43,7 @@ struct AccountRow {
     exhausted_kind: Option<String>,
     links_ok: bool,
     claude_hook: bool,
+    claude_hook_detail: String,
     usage: Option<UsageRow>,
     logged_in: bool,
     can_take_over: bool,
@@ -96,13 +97,15 @@ pub fn run(tmux: &Tmux, args: Args) -> Result<ExitCode> {
             let s = state.accounts.get(&a.name);
             let until = s.and_then(|s| s.exhausted_until).filter(|t| *t > now);
             let why_not = crate::takeover::why_not(&config, &state, a, now);
+            let hook = crate::cmd::claude_hooks::hook_state(a, &binary);
             AccountRow {
                 name: a.name.clone(),
                 dir: a.dir.clone(),
                 exhausted_until: until,
                 exhausted_kind: until.and(s.and_then(|s| s.exhausted_kind.clone())),
                 links_ok: crate::links::check_account(&config, a).is_empty(),
-                claude_hook: crate::cmd::claude_hooks::hook_state(a, &binary).0,
+                claude_hook: hook.0,
+                claude_hook_detail: hook.1,
                 usage: usage_row(&store, a, now),
                 logged_in: logged_in(a, why_not.as_ref()),
                 can_take_over: why_not.is_none(),
@@ -206,9 +209,10 @@ fn text(out: &Status) -> String {
             line.push_str("  links NOT ok (run `claude-failover links check`)");
         }
         if !a.claude_hook {
-            line.push_str(
-                "  no StopFailure hook: limits found by screen polls only (`claude-failover claude-hooks check`)",
-            );
+            line.push_str(&format!(
+                "  hooks not installed ({}): limits or deferred restarts wait for the screen polls (`claude-failover claude-hooks install`)",
+                a.claude_hook_detail
+            ));
         }
         if let Some(u) = a.usage.as_ref().filter(|u| !u.summary.is_empty()) {
             line.push_str(&format!("  usage {}", u.summary));
