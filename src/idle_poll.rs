@@ -64,7 +64,11 @@ fn transcript_of(state: &State, cp: &ClaudePane) -> Option<PathBuf> {
 
 /// Measure the panes about to be captured in a second call (new since the last poll).
 pub fn measure_before_capture(scan: &Scan, state: &State, panes: &[&str], sizes: &mut Sizes) {
-    for cp in scan.claude.iter().filter(|c| panes.contains(&c.pane.id.as_str())) {
+    for cp in scan
+        .claude
+        .iter()
+        .filter(|c| panes.contains(&c.pane.id.as_str()))
+    {
         if let Some(path) = transcript_of(state, cp) {
             if let Ok(m) = std::fs::metadata(&path) {
                 sizes.insert(cp.pane.id.clone(), (path, m.len()));
