@@ -205,13 +205,12 @@ pub fn scan_and_capture(
         }
     }
     let (panes, clients) = parse_listing(listing);
-    let mut reads = Reads::new(Procs::new());
     let claude = match &config {
-        Ok(config) => find_claude(tmux, config, &panes, seen, &mut reads),
+        Ok(config) => find_claude(tmux, config, &panes, seen),
         Err(_) => Vec::new(),
     };
     let scan = Scan {
-        procs_backend: reads.procs.backend(),
+        procs_backend: Procs::new().backend(),
         config,
         panes,
         clients,
@@ -277,19 +276,18 @@ fn find_claude(
     config: &Config,
     panes: &[Pane],
     seen: &HashMap<&str, &Seen>,
-    reads: &mut Reads,
 ) -> Vec<ClaudePane> {
+    let mut reads = Reads::new(Procs::new());
     panes
         .iter()
         .filter(|p| !p.dead)
         .filter_map(|pane| {
-            let known = seen.get(pane.id.as_str()).copied();
-            if let Some(again) = known.and_then(|s| s.recheck(config, pane, reads)) {
-                return Some(judge(config, pane, again, known.cloned(), reads));
-            }
-            let traced = trace(&config.command, pane.pid, reads)?;
-            let seen = Seen::of(config, pane, &traced, reads);
-            Some(judge(config, pane, traced, seen, reads))
+            look_at(
+                config,
+                pane,
+                seen.get(pane.id.as_str()).copied(),
+                &mut reads,
+            )
         })
         .map(|mut claude| {
             // The last resort for the folder is one more tmux call.
@@ -299,6 +297,22 @@ fn find_claude(
             claude
         })
         .collect()
+}
+
+/// The Claude of one pane: the process seen there at the last poll if a glance finds it
+/// unchanged, else whatever a full read of the pane's tree finds.
+fn look_at(
+    config: &Config,
+    pane: &Pane,
+    known: Option<&Seen>,
+    reads: &mut Reads,
+) -> Option<ClaudePane> {
+    if let Some(again) = known.and_then(|s| s.recheck(config, pane, reads)) {
+        return Some(judge(config, pane, again, known.cloned(), reads));
+    }
+    let traced = trace(&config.command, pane.pid, reads)?;
+    let seen = Seen::of(config, pane, &traced, reads);
+    Some(judge(config, pane, traced, seen, reads))
 }
 
 /// The Claude process of one pane's tree, with its config home and session file, as read.
