@@ -26,8 +26,8 @@
 # warm-up runs, started without a shell (-N). Without it, a bash loop times the three side by
 # side, round by round, with $EPOCHREALTIME (it pays a fork per run; so does the naive loop).
 #
-# Each pane runs the simulated `claude` (the release `claude-sim` under the name `claude`) and did a turn
-# or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
+# Each pane runs the simulated `claude` (the release `claude-sim` under the name `claude`) under a
+# shell, as a user starts it from their prompt, and did a turn or two; every tenth shows a 529, every tenth a usage limit replayed by `--resume` (on screen, but
 # older than the process: never a swap). A manual swap before the panes start puts the server in
 # cooldown, and @claude-failover-confirm-polls is high, so nothing swaps while we measure.
 set -euo pipefail
@@ -212,11 +212,11 @@ add_panes() {
         mkdir -p "$cwd"
         if ((i % 4 == 0)); then
             pane="$(tm new-window -d -P -F '#{pane_id}' -t bench -c "$cwd" -e "CLAUDE_CONFIG_DIR=$acc_b" \
-                "claude --session-id $id")"
+                "claude --session-id $id; exec sh")"
             last_window="$(tm display -p -t "$pane" '#{window_id}')"
         else
             pane="$(tm split-window -d -P -F '#{pane_id}' -t "$last_window" -c "$cwd" -e "CLAUDE_CONFIG_DIR=$acc_b" \
-                "claude --session-id $id")"
+                "claude --session-id $id; exec sh")"
             tm select-layout -t "$last_window" tiled
         fi
         panes[i]="$pane" ids[i]="$id" roles[i]="$(role_of "$i")"
@@ -240,7 +240,7 @@ add_panes() {
         sleep 3
         w=()
         for i in "${trep[@]}"; do
-            tm respawn-pane -k -t "${panes[i]}" -e "CLAUDE_CONFIG_DIR=$acc_b" "claude --resume ${ids[i]}"
+            tm respawn-pane -k -t "${panes[i]}" -e "CLAUDE_CONFIG_DIR=$acc_b" "claude --resume ${ids[i]}; exec sh"
             w+=("${panes[i]}" "hit your 5-hour limit")
         done
         wait_screens "${w[@]}"

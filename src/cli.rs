@@ -70,12 +70,7 @@ pub enum Command {
 
 pub fn main() -> ExitCode {
     crate::zone::sanitize_tz();
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let parsed = match status_line_tick(&args) {
-        Some(cli) => Ok(cli),
-        None => Cli::try_parse_from(&args),
-    };
-    let cli = match parsed {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
@@ -124,41 +119,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// The status line runs `claude-failover [-L NAME | -S PATH] tick` on every refresh of every
-/// client. Exactly those forms are read here: building clap's whole command takes longer
-/// (0.2-0.3 ms) than the rest of a tick's start. Anything else, help included, goes to clap,
-/// which reads these forms the same way (a test holds them to it).
-fn status_line_tick(args: &[OsString]) -> Option<Cli> {
-    let mut socket_name = None;
-    let mut socket_path = None;
-    let mut rest = args.get(1..)?.iter();
-    loop {
-        let word = rest.next()?;
-        if word == "tick" {
-            break;
-        }
-        let value = rest
-            .next()
-            .filter(|v| !v.as_encoded_bytes().starts_with(b"-"))?;
-        let slot = match word.to_str()? {
-            "-L" => &mut socket_name,
-            "-S" => &mut socket_path,
-            _ => return None,
-        };
-        if slot.replace(value.clone()).is_some() {
-            return None;
-        }
-    }
-    if rest.next().is_some() {
-        return None;
-    }
-    Some(Cli {
-        socket_name,
-        socket_path: socket_path.map(PathBuf::from),
-        command: Command::Tick(crate::cmd::tick::Args {}),
-    })
-}
-
 fn run(cli: Cli) -> Result<ExitCode> {
     let tmux = Tmux::from_flags(cli.socket_name, cli.socket_path);
     match cli.command {
@@ -174,51 +134,5 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Statusline(args) => crate::cmd::statusline::run(args),
         Command::ClaudeHooks(args) => crate::cmd::claude_hooks::run(&tmux, args),
         Command::ClaudeHook(args) => crate::cmd::claude_hook::run(&tmux, args),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(line: &[&str]) -> Vec<OsString> {
-        std::iter::once("claude-failover")
-            .chain(line.iter().copied())
-            .map(OsString::from)
-            .collect()
-    }
-
-    #[test]
-    fn the_status_line_forms_of_tick_are_read_as_clap_reads_them() {
-        for line in [
-            &["tick"][..],
-            &["-L", "work", "tick"],
-            &["-S", "/tmp/tmux-1000/my sock", "tick"],
-            &["-S", "/s", "-L", "x", "tick"],
-            &["-L", "tick", "tick"],
-        ] {
-            let args = words(line);
-            let quick = status_line_tick(&args).unwrap_or_else(|| panic!("{line:?} not read"));
-            let clap = Cli::try_parse_from(&args).unwrap();
-            assert_eq!(format!("{quick:?}"), format!("{clap:?}"), "{line:?}");
-        }
-        // Everything else is clap's: other commands, help, flags after the command, repeated
-        // or unknown flags, missing or flag-like values, attached values.
-        for line in [
-            &[][..],
-            &["status"],
-            &["tick", "--help"],
-            &["--help"],
-            &["tick", "-L", "x"],
-            &["-L", "a", "-L", "b", "tick"],
-            &["-x", "y", "tick"],
-            &["-L"],
-            &["-L", "tick"],
-            &["-L", "-S", "tick"],
-            &["-Lwork", "tick"],
-            &["tick", "extra"],
-        ] {
-            assert!(status_line_tick(&words(line)).is_none(), "{line:?}");
-        }
     }
 }

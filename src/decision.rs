@@ -536,6 +536,7 @@ mod tests {
             started_at: Some(t(started)),
             busy: false,
             cwd: "/w".into(),
+            seen: None,
         }
     }
 

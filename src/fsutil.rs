@@ -33,6 +33,11 @@ pub enum Links {
 /// on what was opened (no race with a swap of the path), refusing anything else. Every read of
 /// a file that another program (or anyone) can put in place goes through here.
 pub fn open_regular(path: &Path, links: Links) -> io::Result<File> {
+    Ok(open_checked(path, links)?.0)
+}
+
+/// `open_regular`, with what `fstat` said of the file.
+fn open_checked(path: &Path, links: Links) -> io::Result<(File, fs::Metadata)> {
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
     if links == Links::Refuse {
         flags |= libc::O_NOFOLLOW;
@@ -41,14 +46,18 @@ pub fn open_regular(path: &Path, links: Links) -> io::Result<File> {
         .read(true)
         .custom_flags(flags)
         .open(path)?;
-    regular(file, path)
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(path));
+    }
+    Ok((file, meta))
 }
 
 /// The whole of a regular file (see `open_regular`) of at most `max` bytes; a longer one is an
 /// error, and never more than `max + 1` bytes are read whatever its size says.
 pub fn read_regular(path: &Path, links: Links, max: u64) -> io::Result<Vec<u8>> {
-    let file = open_regular(path, links)?;
-    let len = file.metadata()?.len();
+    let (file, meta) = open_checked(path, links)?;
+    let len = meta.len();
     let too_large = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -206,11 +215,15 @@ fn regular(file: File, path: &Path) -> io::Result<File> {
     if file.metadata()?.is_file() {
         Ok(file)
     } else {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file", path.display()),
-        ))
+        Err(not_regular(path))
     }
+}
+
+fn not_regular(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{} is not a regular file", path.display()),
+    )
 }
 
 /// Flags for opening our own files: never through a planted link, never waiting on a planted

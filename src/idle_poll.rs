@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::panes::Scan;
+use crate::panes::{ClaudePane, Scan};
 use crate::state::State;
 use crate::transcript;
 
@@ -49,11 +49,10 @@ pub fn quiet(state: &State, sizes: &Sizes) -> HashSet<String> {
 }
 
 /// The transcript a Claude pane writes, when its session id is known.
-fn transcript_of(scan: &Scan, state: &State, pane: &str) -> Option<PathBuf> {
-    let cp = scan.claude.iter().find(|c| c.pane.id == pane)?;
+fn transcript_of(state: &State, cp: &ClaudePane) -> Option<PathBuf> {
     let id = state
         .panes
-        .get(pane)
+        .get(&cp.pane.id)
         .and_then(|p| p.session_id.clone())
         .or_else(|| cp.session_id.clone())?;
     Some(transcript::transcript_path(
@@ -65,20 +64,25 @@ fn transcript_of(scan: &Scan, state: &State, pane: &str) -> Option<PathBuf> {
 
 /// Measure the panes about to be captured in a second call (new since the last poll).
 pub fn measure_before_capture(scan: &Scan, state: &State, panes: &[&str], sizes: &mut Sizes) {
-    for pane in panes {
-        if let Some(path) = transcript_of(scan, state, pane) {
+    for cp in scan
+        .claude
+        .iter()
+        .filter(|c| panes.contains(&c.pane.id.as_str()))
+    {
+        if let Some(path) = transcript_of(state, cp) {
             if let Ok(m) = std::fs::metadata(&path) {
-                sizes.insert(pane.to_string(), (path, m.len()));
+                sizes.insert(cp.pane.id.clone(), (path, m.len()));
             }
         }
     }
 }
 
 /// After the poll: keep each pane's transcript and the length its capture stands for (none when
-/// it was not measured before the capture, or the transcript changed: captured next time).
+/// it was not measured before the capture, or the transcript changed: captured next time), and
+/// its Claude process as found, for the next poll to check at a glance.
 pub fn remember(state: &mut State, scan: &Scan, sizes: &Sizes) {
     for cp in &scan.claude {
-        let path = transcript_of(scan, state, &cp.pane.id);
+        let path = transcript_of(state, cp);
         let Some(ps) = state.panes.get_mut(&cp.pane.id) else {
             continue;
         };
@@ -87,5 +91,6 @@ pub fn remember(state: &mut State, scan: &Scan, sizes: &Sizes) {
             .filter(|(p, _)| Some(p) == path.as_ref())
             .map(|(_, len)| *len);
         ps.transcript = path;
+        ps.seen = cp.seen.clone();
     }
 }

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::accounts::Account;
 use crate::options::{self, Config};
-use crate::procs::{Backend, EnvLookup, ProcInfo, Procs};
+use crate::procs::{EnvLookup, ProcInfo, Procs};
 use crate::tmux::{output, Tmux};
 use crate::transcript;
 
@@ -63,6 +63,78 @@ pub struct ClaudePane {
     pub started_at: Option<Timestamp>,
     pub busy: bool,
     pub cwd: String,
+    /// What the next poll needs to check this process with a glance (see `Seen`).
+    pub seen: Option<Seen>,
+}
+
+/// A Claude process as a poll found it, kept in the state so that the next poll checks it with
+/// one read of `/proc/<pid>/stat` and its session file instead of reading the pane's process
+/// tree, arguments and environment again: most of an idle poll's cost at 200 panes.
+///
+/// Only a process that keeps its session file (2.1.150+) is kept: that file is read at every
+/// poll anyway, and without it the process tree decides which process is the session's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Seen {
+    /// The pane's own process (its shell, or Claude itself), as tmux listed it.
+    pub root: u32,
+    pub process: ProcInfo,
+    /// With the pid, the process's identity: a reused pid starts at another tick.
+    pub start_ticks: u64,
+    pub config_dir: PathBuf,
+    /// The `@claude-failover-command` it was judged with.
+    pub command: String,
+}
+
+/// How far below the pane's own process its Claude may be (shell, wrapper, Claude).
+const SEEN_DEPTH: usize = 4;
+
+impl Seen {
+    fn none() -> HashMap<&'static str, &'static Seen> {
+        HashMap::new()
+    }
+
+    /// What a full trace found, kept when the process keeps its session file.
+    fn of(config: &Config, pane: &Pane, trace: &Trace, reads: &mut Reads) -> Option<Seen> {
+        trace.file.as_ref()?;
+        Some(Seen {
+            root: pane.pid,
+            start_ticks: reads.procs.start_ticks(trace.process.pid)?,
+            process: trace.process.clone(),
+            config_dir: trace.config_dir.clone()?,
+            command: config.command.clone(),
+        })
+    }
+
+    /// The same process, still there: same pid, start and name, running (not stopped), still
+    /// below the same pane process, judged with the same command, and still keeping its session
+    /// file. Anything else (None) is traced again from the pane's root.
+    fn recheck(&self, config: &Config, pane: &Pane, reads: &mut Reads) -> Option<Trace> {
+        if self.root != pane.pid || self.command != config.command {
+            return None;
+        }
+        let now = reads.procs.glance(self.process.pid)?;
+        if !now.running || now.start_ticks != self.start_ticks || now.name != self.process.name {
+            return None;
+        }
+        let (mut pid, mut ppid) = (self.process.pid, now.ppid);
+        let mut steps = 0;
+        while pid != pane.pid && ppid != pane.pid {
+            steps += 1;
+            if steps >= SEEN_DEPTH || ppid <= 1 {
+                return None;
+            }
+            (pid, ppid) = (ppid, reads.procs.glance(ppid)?.ppid);
+        }
+        let file = reads.session_file(&self.config_dir, self.process.pid)?;
+        Some(Trace {
+            process: ProcInfo {
+                ppid: now.ppid,
+                ..self.process.clone()
+            },
+            config_dir: Some(self.config_dir.clone()),
+            file: Some(file),
+        })
+    }
 }
 
 pub struct Scan {
@@ -86,13 +158,18 @@ impl Scan {
 
 /// List options, panes and clients in one tmux call, then find Claude in each pane.
 pub fn scan(tmux: &Tmux) -> Result<Scan> {
-    Ok(scan_and_capture(tmux, &[])?.0)
+    Ok(scan_and_capture(tmux, &[], &Seen::none())?.0)
 }
 
 /// Like `scan`, and in the same tmux call capture `known` panes (those that ran Claude at the
 /// last poll): in the steady state a whole poll costs one tmux client. If one of them vanished
-/// tmux stops at its capture, so we list again without captures.
-pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)> {
+/// tmux stops at its capture, so we list again without captures. The Claude processes `seen`
+/// at the last poll are checked with a glance rather than read again.
+pub fn scan_and_capture(
+    tmux: &Tmux,
+    known: &[&str],
+    seen: &HashMap<&str, &Seen>,
+) -> Result<(Scan, Captures)> {
     let pane_format = output::record(&PANE_FIELDS);
     let client_format = output::record(&["=C", "client_name"]);
     let mut commands = vec![
@@ -104,66 +181,42 @@ pub fn scan_and_capture(tmux: &Tmux, known: &[&str]) -> Result<(Scan, Captures)>
     let listing_only = commands.len();
     let mut chunks = capture_chunks(&nonce, known, packed_len(&commands)).into_iter();
     commands.extend(chunks.next().unwrap_or_default());
-    let mut reads = Reads::new(Procs::new());
-    let server = tmux
-        .server_pid()
-        .filter(|_| reads.procs.backend() == Backend::Proc);
-    std::thread::scope(|s| {
-        // The server's children are its panes' processes: read while it answers the listing.
-        // Started once the command is sent: a socket write wakes the server on the writer's
-        // CPU, so a thread started before would be the one it pushes aside.
-        let mut early = None;
-        let read_ahead = || {
-            early = server.map(|pid| {
-                let procs = reads.procs.sibling();
-                s.spawn(move || read_server_children(pid, procs))
-            })
-        };
-        let (out, captured) = match tmux.query_then(&commands, read_ahead) {
-            Ok(out) => (out, true),
-            Err(_) if !known.is_empty() => (
-                tmux.query(&commands[..listing_only])
-                    .context("could not list the tmux panes")?,
-                false,
-            ),
-            Err(err) => return Err(err).context("could not list the tmux panes"),
-        };
-        let (config, rest) = options::parse_prefix(&out);
-        let (listing, mut captures) = match rest.find(&nonce) {
-            Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
-            _ => (rest, Captures::new()),
-        };
-        // More panes than one command line holds: the rest, a call per command line. A chunk
-        // that fails (a pane vanished) leaves its panes uncaptured; the caller captures what is
-        // missing.
-        if captured {
-            for chunk in chunks {
-                if let Ok(text) = tmux.query(&chunk) {
-                    captures.extend(parse_captures(&text, &nonce));
-                }
+    let (out, captured) = match tmux.query(&commands) {
+        Ok(out) => (out, true),
+        Err(_) if !known.is_empty() => (
+            tmux.query(&commands[..listing_only])
+                .context("could not list the tmux panes")?,
+            false,
+        ),
+        Err(err) => return Err(err).context("could not list the tmux panes"),
+    };
+    let (config, rest) = options::parse_prefix(&out);
+    let (listing, mut captures) = match rest.find(&nonce) {
+        Some(i) if captured => (&rest[..i], parse_captures(&rest[i..], &nonce)),
+        _ => (rest, Captures::new()),
+    };
+    // More panes than one command line holds: the rest, a call per command line. A chunk that
+    // fails (a pane vanished) leaves its panes uncaptured; the caller captures what is missing.
+    if captured {
+        for chunk in chunks {
+            if let Ok(text) = tmux.query(&chunk) {
+                captures.extend(parse_captures(&text, &nonce));
             }
         }
-        let (panes, clients) = parse_listing(listing);
-        let read_early = match early.map(|e| e.join()) {
-            Some(Ok(early)) => {
-                reads.absorb(early);
-                true
-            }
-            _ => false,
-        };
-        let claude = match &config {
-            Ok(config) => find_claude(tmux, config, &panes, &mut reads, read_early),
-            Err(_) => Vec::new(),
-        };
-        let scan = Scan {
-            procs_backend: reads.procs.backend(),
-            config,
-            panes,
-            clients,
-            claude,
-        };
-        Ok((scan, captures))
-    })
+    }
+    let (panes, clients) = parse_listing(listing);
+    let claude = match &config {
+        Ok(config) => find_claude(tmux, config, &panes, seen),
+        Err(_) => Vec::new(),
+    };
+    let scan = Scan {
+        procs_backend: Procs::new().backend(),
+        config,
+        panes,
+        clients,
+        claude,
+    };
+    Ok((scan, captures))
 }
 
 /// Pane records (`P`) and client records (`C`), as `scan_and_capture` asks for them.
@@ -190,8 +243,7 @@ fn parse_listing(text: &str) -> (Vec<Pane>, Vec<String>) {
 }
 
 /// What one scan has read: processes, and the session files of the Claude processes among them.
-/// Asking again costs nothing, so the process trees can be read ahead (in threads, or while the
-/// server answers) and then judged once, in order, with the options the server returned.
+/// Asking again costs nothing.
 struct Reads {
     procs: Procs,
     /// By pid: the config home it was read from, and what it held.
@@ -217,92 +269,26 @@ impl Reads {
             }
         }
     }
-
-    fn absorb(&mut self, other: Reads) {
-        self.procs.absorb(other.procs);
-        for (pid, read) in other.session_files {
-            self.session_files.entry(pid).or_insert(read);
-        }
-    }
-}
-
-/// Panes looked at by one thread when the process trees are read in parallel: reading /proc
-/// is mostly system calls, and a handful of panes does not repay starting a thread.
-const PANES_PER_THREAD: usize = 8;
-
-/// Read what judging the trees under `roots` needs (processes, environments, session files),
-/// in up to 4 threads when there are many.
-fn read_trees(command: &str, roots: &[u32], reads: &mut Reads) {
-    // The `ps` backend reads one snapshot of every process: nothing to share out.
-    if reads.procs.backend() != Backend::Proc {
-        return;
-    }
-    // `available_parallelism` reads the cgroup files: asked only when threads could help.
-    let threads = if roots.len() >= 2 * PANES_PER_THREAD {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4)
-            .min(roots.len() / PANES_PER_THREAD)
-    } else {
-        1
-    };
-    if threads <= 1 {
-        for &pid in roots {
-            trace(command, pid, reads);
-        }
-        return;
-    }
-    let parts: Vec<Reads> = std::thread::scope(|s| {
-        let workers: Vec<_> = roots
-            .chunks(roots.len().div_ceil(threads))
-            .map(|part| {
-                let mut mine = Reads::new(reads.procs.sibling());
-                s.spawn(move || {
-                    for &pid in part {
-                        trace(command, pid, &mut mine);
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().filter_map(|w| w.join().ok()).collect()
-    });
-    for part in parts {
-        reads.absorb(part);
-    }
-}
-
-/// The trees under the tmux server's children (its panes, and its jobs, this process among
-/// them), read for the default command before the options are known: the options may name
-/// another, in which case judging reads the little that differs.
-fn read_server_children(server: u32, procs: Procs) -> Reads {
-    let mut reads = Reads::new(procs);
-    let me = std::process::id();
-    let parent = std::os::unix::process::parent_id();
-    let roots: Vec<u32> = reads
-        .procs
-        .children(server)
-        .into_iter()
-        .filter(|&pid| pid != me && pid != parent)
-        .collect();
-    read_trees(options::DEFAULT_COMMAND, &roots, &mut reads);
-    reads
 }
 
 fn find_claude(
     tmux: &Tmux,
     config: &Config,
     panes: &[Pane],
-    reads: &mut Reads,
-    read_early: bool,
+    seen: &HashMap<&str, &Seen>,
 ) -> Vec<ClaudePane> {
-    let live: Vec<&Pane> = panes.iter().filter(|p| !p.dead).collect();
-    if !read_early {
-        let roots: Vec<u32> = live.iter().map(|p| p.pid).collect();
-        read_trees(&config.command, &roots, reads);
-    }
-    live.into_iter()
-        .filter_map(|pane| examine(config, pane, reads))
+    let mut reads = Reads::new(Procs::new());
+    panes
+        .iter()
+        .filter(|p| !p.dead)
+        .filter_map(|pane| {
+            look_at(
+                config,
+                pane,
+                seen.get(pane.id.as_str()).copied(),
+                &mut reads,
+            )
+        })
         .map(|mut claude| {
             // The last resort for the folder is one more tmux call.
             if claude.cwd.is_empty() {
@@ -311,6 +297,22 @@ fn find_claude(
             claude
         })
         .collect()
+}
+
+/// The Claude of one pane: the process seen there at the last poll if a glance finds it
+/// unchanged, else whatever a full read of the pane's tree finds.
+fn look_at(
+    config: &Config,
+    pane: &Pane,
+    known: Option<&Seen>,
+    reads: &mut Reads,
+) -> Option<ClaudePane> {
+    if let Some(again) = known.and_then(|s| s.recheck(config, pane, reads)) {
+        return Some(judge(config, pane, again, known.cloned(), reads));
+    }
+    let traced = trace(&config.command, pane.pid, reads)?;
+    let seen = Seen::of(config, pane, &traced, reads);
+    Some(judge(config, pane, traced, seen, reads))
 }
 
 /// The Claude process of one pane's tree, with its config home and session file, as read.
@@ -372,14 +374,20 @@ fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
     Some(chosen)
 }
 
-/// What the process tree of one pane says: its Claude process, account and session, or None
-/// when Claude does not run there. `cwd` is empty when neither Claude nor /proc tells it.
-fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane> {
+/// What the Claude process traced in one pane says: its account and session. `cwd` is empty
+/// when neither Claude nor /proc tells it.
+fn judge(
+    config: &Config,
+    pane: &Pane,
+    trace: Trace,
+    seen: Option<Seen>,
+    reads: &mut Reads,
+) -> ClaudePane {
     let Trace {
         process,
         config_dir,
         file,
-    } = trace(&config.command, pane.pid, reads)?;
+    } = trace;
     let owner = match &config_dir {
         Some(dir) => owner_of(&config.accounts, dir),
         None => Owner::Unknown,
@@ -398,7 +406,7 @@ fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane
                 .map(|p| p.display().to_string())
         })
         .unwrap_or_default();
-    Some(ClaudePane {
+    ClaudePane {
         pane: pane.clone(),
         started_at: file
             .as_ref()
@@ -411,7 +419,8 @@ fn examine(config: &Config, pane: &Pane, reads: &mut Reads) -> Option<ClaudePane
         session_id,
         has_session_file: file.is_some(),
         cwd,
-    })
+        seen,
+    }
 }
 
 /// tmux's idea of a pane's folder: the last resort (one more tmux call) when neither Claude's
@@ -463,15 +472,8 @@ pub struct SessionFile {
 
 /// `<config>/sessions/<pid>.json`, the live session file the CLI keeps per process.
 pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
-    use std::io::Read;
     let path = config_dir.join("sessions").join(format!("{pid}.json"));
-    let file = crate::fsutil::open_regular(&path, crate::fsutil::Links::Refuse).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    file.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    let bytes = crate::fsutil::read_regular(&path, crate::fsutil::Links::Refuse, 1 << 20).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let session_id = v
         .get("sessionId")

@@ -43,7 +43,7 @@ pub enum Backend {
     Ps,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcInfo {
     pub pid: u32,
     pub ppid: u32,
@@ -54,6 +54,16 @@ pub struct ProcInfo {
     pub argv: Vec<String>,
     /// Wall-clock start; to second precision only from `ps`. Compare with `same_start`.
     pub started_at: Option<Timestamp>,
+}
+
+/// A process at a glance: see `Procs::glance`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glance {
+    pub ppid: u32,
+    pub name: String,
+    pub start_ticks: u64,
+    /// Neither a zombie nor stopped.
+    pub running: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +118,8 @@ struct Entry {
     zombie: bool,
     /// /proc only: its number of threads, when known (one means one `children` file to read).
     threads: Option<u32>,
+    /// /proc only: clock ticks after boot, exact (with the pid, the process's identity).
+    start_ticks: Option<u64>,
     /// `ps` only: its `args` column as printed, to cut from the front of `ps`'s
     /// environment output (whose end is the environment).
     args: String,
@@ -173,45 +185,6 @@ impl Procs {
     #[cfg_attr(not(test), allow(dead_code))] // part of the interface; exercised by the tests
     pub fn refresh(&mut self) {
         *self = Procs::with_backend(self.backend);
-    }
-
-    /// Take in what another view of the same moment read (a thread's share of the panes), so
-    /// that asking this view the same questions reads nothing again.
-    pub fn absorb(&mut self, other: Procs) {
-        if other.backend != self.backend {
-            return;
-        }
-        fn merge<V>(into: &mut HashMap<u32, V>, from: HashMap<u32, V>) {
-            for (pid, value) in from {
-                into.entry(pid).or_insert(value);
-            }
-        }
-        merge(&mut self.entries, other.entries);
-        merge(&mut self.children, other.children);
-        merge(&mut self.envs, other.envs);
-        merge(&mut self.cwds, other.cwds);
-        self.children_files = self.children_files.or(other.children_files);
-        self.boot_ns = self.boot_ns.or(other.boot_ns);
-        if self.ppid_scan.is_none() {
-            self.ppid_scan = other.ppid_scan;
-        }
-        if self.snapshot.is_none() {
-            self.snapshot = other.snapshot;
-        }
-    }
-
-    /// A fresh view for another thread, sharing the facts of the machine already learnt (boot
-    /// time, whether children files exist) so that they are not read once per thread.
-    pub fn sibling(&self) -> Procs {
-        let mut procs = Procs::with_backend(self.backend);
-        procs.children_files = self.children_files;
-        procs.boot_ns = self.boot_ns;
-        procs
-    }
-
-    /// The direct children of a process (of the tmux server: its panes, and the jobs it runs).
-    pub fn children(&mut self, pid: u32) -> Vec<u32> {
-        self.children_of(pid)
     }
 
     /// The processes in the tree under (and including) `root` that are Claude Code, shallowest
@@ -314,6 +287,30 @@ impl Procs {
             Some(e) if !e.zombie => same_start(e.info.started_at, started_at),
             _ => false,
         }
+    }
+
+    /// Its start in clock ticks after boot, as this view read it (`/proc` only).
+    pub fn start_ticks(&mut self, pid: u32) -> Option<u64> {
+        self.entry(pid).and_then(|e| e.start_ticks)
+    }
+
+    /// What `/proc/<pid>/stat` alone says, read now (`/proc` only: `ps` reads every process at
+    /// once anyway). Enough to tell that a process seen at an earlier poll is still that one,
+    /// without reading its arguments or environment again.
+    pub fn glance(&mut self, pid: u32) -> Option<Glance> {
+        if self.backend != Backend::Proc {
+            return None;
+        }
+        let stat = parse_stat(&String::from_utf8_lossy(&read_proc(format!(
+            "/proc/{pid}/stat"
+        ))?))?;
+        Some(Glance {
+            ppid: stat.ppid,
+            name: stat.comm,
+            start_ticks: stat.starttime,
+            // A zombie is gone; a stopped one (Ctrl-Z) may have another Claude beside it.
+            running: !matches!(stat.state, 'Z' | 'X' | 'T' | 't'),
+        })
     }
 
     fn entry(&mut self, pid: u32) -> Option<&Entry> {
@@ -511,6 +508,7 @@ fn read_proc_entry(pid: u32, boot_ns: Option<i128>) -> Option<Entry> {
         },
         zombie: matches!(stat.state, 'Z' | 'X'),
         threads: Some(stat.num_threads),
+        start_ticks: Some(stat.starttime),
         args: String::new(),
     })
 }
@@ -664,6 +662,7 @@ fn parse_snapshot(table: &str, args: &str, taken: Timestamp) -> Snapshot {
             },
             zombie: f[3].starts_with('Z'),
             threads: None,
+            start_ticks: None,
             args: args.to_string(),
         };
         if ppid != pid {

@@ -86,6 +86,9 @@ pub struct PaneState {
     pub transcript_len: Option<u64>,
     /// Why the last restart of this pane failed (state `restart-failed`).
     pub restart_error: Option<String>,
+    /// The Claude process found at the last poll, for the next one to check at a glance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen: Option<crate::panes::Seen>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -244,9 +247,6 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
 
 pub struct Store {
     pub dir: PathBuf,
-    /// The bytes of the last unlocked read and what they parsed to: `lock` reads the file
-    /// again and skips the parse when its bytes are the same.
-    last_read: std::cell::RefCell<Option<(Vec<u8>, State)>>,
 }
 
 /// The state read under the lock; `commit` writes it back if it changed. The lock is released
@@ -264,10 +264,7 @@ impl Store {
         let dir = state_dir()?;
         fsutil::private_dir(&dir)
             .with_context(|| format!("the state folder {} is unusable", dir.display()))?;
-        Ok(Store {
-            dir,
-            last_read: Default::default(),
-        })
+        Ok(Store { dir })
     }
 
     pub fn state_path(&self) -> PathBuf {
@@ -290,10 +287,7 @@ impl Store {
             return fresh();
         };
         match parse_state(&path, &bytes) {
-            Ok(state) => {
-                *self.last_read.borrow_mut() = Some((bytes, state.clone()));
-                state
-            }
+            Ok(state) => state,
             Err(_) => fresh(),
         }
     }
@@ -329,11 +323,9 @@ impl Store {
 
     fn read_locked(&self, lock: File) -> Result<Locked<'_>> {
         let path = self.state_path();
-        let last = self.last_read.borrow_mut().take();
-        let read = read_bytes(&path).and_then(|bytes| match (bytes, last) {
-            (Some(bytes), Some((seen, state))) if bytes == seen => Ok(Some(state)),
-            (Some(bytes), _) => parse_state(&path, &bytes).map(Some),
-            (None, _) => Ok(None),
+        let read = read_bytes(&path).and_then(|bytes| match bytes {
+            Some(bytes) => parse_state(&path, &bytes).map(Some),
+            None => Ok(None),
         });
         let state = match read {
             Ok(Some(s)) => s,
@@ -459,10 +451,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cf-state-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fsutil::private_dir(&dir).unwrap();
-        Store {
-            dir,
-            last_read: Default::default(),
-        }
+        Store { dir }
     }
 
     #[test]
@@ -476,15 +465,11 @@ mod tests {
         // Another invocation writes between our unlocked read and our lock.
         let other = Store {
             dir: store.dir.clone(),
-            last_read: Default::default(),
         };
         let mut theirs = other.lock().unwrap();
         theirs.state.active = Some("b".into());
         theirs.commit().unwrap();
         drop(theirs);
-        assert_eq!(store.lock().unwrap().state.active.as_deref(), Some("b"));
-        // Unchanged bytes: the parse is reused, with the same result.
-        assert_eq!(store.read().active.as_deref(), Some("b"));
         assert_eq!(store.lock().unwrap().state.active.as_deref(), Some("b"));
         let _ = fs::remove_dir_all(&store.dir);
     }

@@ -342,7 +342,7 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     assert_eq!(w.launches().len(), launched, "nothing restarted");
     let status = w.cf_ok(&["status"]);
     assert!(status.contains("Claude Code's own wait"), "{status}");
-    w.wait_screen(&p, "Continuing automatically", 5);
+    w.wait_screen(&p, "Continuing automatically", 15);
 }
 
 /// The hook never breaks Claude: any input, inside tmux or not, prints nothing and exits 0.

@@ -73,57 +73,120 @@ fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
     assert_eq!(socket_status, client_status);
 }
 
-/// Where `TMUX` names the server (every `#()` job and hook), the panes' processes are read
-/// while the server answers, for the default command: the panes found are the same as when
-/// they are read after the answer, when the options name another command, and when `TMUX`
-/// holds the pid of a server long gone.
+/// A Claude process found at one poll is checked at the next with a glance (its `stat` and its
+/// session file) instead of reading the pane's process tree, arguments and environment again.
+/// What the glance finds must be what a full read finds: in the steady state, after Claude in
+/// a pane is replaced by another, beside a stopped one, and when the command option changes.
 #[test]
-fn reading_the_panes_ahead_of_the_servers_answer_finds_the_same() {
+fn a_claude_process_checked_at_a_glance_is_found_as_a_full_read_finds_it() {
     let w = World::new();
     w.start_server();
     let script = w.claude_wrapper("cc-wrap");
     let plain = w.launch_claude(None, &w.home);
     let wrapped = w.launch(&script.display().to_string(), None, &w.home);
-    w.tmux(&["new-window", "-d", "-t", "main", "sleep 120"]);
-    let job_tmux = w.job_tmux.get().expect("the server is up").clone();
-    let socket = job_tmux.split(',').next().unwrap().to_string();
-    let status = |tmux_env: Option<&str>| {
-        let mut c = w.command(common::BIN);
-        if let Some(v) = tmux_env {
-            c.env("TMUX", v);
-        }
-        let out = c
-            .args(["-L", &w.socket, "status", "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json(&out.stdout)
+    let shell = w
+        .tmux(&[
+            "split-window",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_id}",
+            "-t",
+            "main",
+            "sh",
+        ])
+        .trim()
+        .to_string();
+    let shell_pid = w.tmux(&["display", "-p", "-t", &shell, "#{pane_pid}"]);
+    let children = format!("/proc/{0}/task/{0}/children", shell_pid.trim());
+    let claudes = || {
+        let pids = w.read(std::path::Path::new(&children));
+        let pids: Vec<String> = pids.split_whitespace().map(str::to_string).collect();
+        pids
     };
-    let stale = format!("{socket},999999,-1");
-    for command in ["claude", script.to_str().unwrap()] {
-        w.set_option("@claude-failover-command", command);
-        let after = status(None);
-        let panes: Vec<&str> = after["panes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["pane"].as_str().unwrap())
-            .collect();
-        assert!(panes.contains(&plain.as_str()), "{after:#}");
-        assert!(panes.contains(&wrapped.as_str()), "{after:#}");
-        assert_eq!(status(Some(&job_tmux)), after, "command {command}");
-        assert_eq!(status(Some(&stale)), after, "command {command}, stale TMUX");
+    // Started once it keeps its session file, as a full read then finds it.
+    let has_session_file =
+        |pid: &String| w.home.join(format!(".claude/sessions/{pid}.json")).exists();
+    let start_in_shell = || {
+        let before = claudes().len();
+        // C-j: a stopped Claude leaves the terminal raw, where Enter is no newline to `sh`.
+        w.tmux(&["send-keys", "-t", &shell, "stty sane; clear; claude", "C-j"]);
+        w.wait_for(20, "another Claude in the shell", || {
+            let now = claudes();
+            now.len() > before && now.iter().all(has_session_file)
+        });
+        w.wait_screen(&shell, "Claude Code", 10);
+    };
+    start_in_shell();
+    let state_file = w.state_dir.join("state.json");
+    let panes = || json(w.read(&state_file).as_bytes())["panes"].clone();
+    let seen_pid = |pane: &str| panes()[pane]["seen"]["process"]["pid"].as_u64();
+    // Forget what the last poll saw: the next one reads every tree in full.
+    let forget = || {
+        let mut state = json(w.read(&state_file).as_bytes());
+        for pane in state["panes"].as_object_mut().unwrap().values_mut() {
+            pane.as_object_mut().unwrap().remove("seen");
+        }
+        std::fs::write(&state_file, state.to_string()).unwrap();
+    };
+    let same_as_a_full_read = |what: &str| {
+        w.cf_ok(&["tick"]);
+        let glance = panes();
+        forget();
+        w.cf_ok(&["tick"]);
+        assert_eq!(glance, panes(), "{what}");
+    };
+    w.cf_ok(&["tick"]);
+    for pane in [&plain, &wrapped, &shell] {
+        assert!(seen_pid(pane).is_some(), "{pane}: {:#}", panes());
     }
+    same_as_a_full_read("steady state");
+
+    // The glance is what the next poll uses: what it keeps of the process is not read again.
+    let mut state = json(w.read(&state_file).as_bytes());
+    state["panes"][&plain]["seen"]["process"]["argv"] = serde_json::json!(["claude", "--kept"]);
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    w.cf_ok(&["tick"]);
+    assert_eq!(
+        panes()[&plain]["seen"]["process"]["argv"],
+        serde_json::json!(["claude", "--kept"])
+    );
+    forget();
+    w.cf_ok(&["tick"]);
+
+    // Claude in the shell pane exits and another starts there.
+    let first = seen_pid(&shell).unwrap();
+    let kill = |signal: &str, pid: u64| {
+        let ok = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    kill("-TERM", first);
+    w.wait_for(10, "the first Claude to exit", || {
+        !std::path::Path::new(&format!("/proc/{first}")).exists()
+    });
+    start_in_shell();
+    same_as_a_full_read("a new Claude in the shell pane");
+    let second = seen_pid(&shell).unwrap();
+    assert_ne!(first, second);
+
+    // It is stopped (as by Ctrl-Z) and another starts beside it.
+    kill("-STOP", second);
+    start_in_shell();
+    same_as_a_full_read("a stopped Claude beside a new one");
+    assert_ne!(seen_pid(&shell), Some(second), "{:#}", panes());
+    kill("-CONT", second);
+
+    // Another command option: what was judged with the old one is judged again.
+    w.set_option("@claude-failover-command", script.to_str().unwrap());
+    same_as_a_full_read("another command option");
 }
 
-/// With many panes the process trees are read by several threads: every Claude pane is still
-/// found once, with its own session, and nothing else is.
+/// Among many panes every Claude pane is found once, with its own session, and nothing else is.
 #[test]
-fn many_panes_are_all_seen_when_read_in_parallel() {
+fn among_many_panes_every_claude_pane_is_found_once() {
     let w = World::new();
     w.start_server();
     for _ in 0..20 {

@@ -35,25 +35,39 @@ const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// segment still comes within 2 s; a pane still starting is judged at the next poll.
 const TICK_RESTART_WATCH: Duration = Duration::from_millis(500);
 
-/// One poll; returns the status segment.
+/// One poll; returns the status segment. The whole poll runs under the lock: one read of the
+/// state, and no other run can restart a pane between what we see and what we do.
 pub fn poll(tmux: &Tmux) -> Result<String> {
     let store = Store::open()?;
-    // Everything seen from here on is as of this instant (or later): a restart that another run
-    // finishes after it makes what we see stale.
+    // Another invocation holds the lock (a long swap, a stuck process): show what is known and
+    // leave the work to the next poll, which sees the panes again anyway.
+    let Some(mut locked) = store.lock_within(LOCK_WAIT)? else {
+        let config = crate::options::read(tmux)?;
+        return Ok(crate::status_line::render(
+            &config,
+            &store.read(),
+            Timestamp::now(),
+        ));
+    };
     let observed_at = Timestamp::now();
+    let known = &locked.state;
+    // Measured before any capture: a pane whose transcript did not grow is not captured.
+    let mut sizes = crate::idle_poll::measure(known);
+    let quiet = crate::idle_poll::quiet(known, &sizes);
     // Panes that ran Claude at the last poll are captured in the listing call itself; only
     // panes new since then need a second call.
-    let known = store.read();
-    // Measured before any capture: a pane whose transcript did not grow is not captured.
-    let mut sizes = crate::idle_poll::measure(&known);
-    let quiet = crate::idle_poll::quiet(&known, &sizes);
     let known_ids: Vec<&str> = known
         .panes
         .iter()
         .filter(|(id, p)| p.pid.is_some() && !quiet.contains(id.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
-    let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids)?;
+    let seen = known
+        .panes
+        .iter()
+        .filter_map(|(id, p)| Some((id.as_str(), p.seen.as_ref()?)))
+        .collect();
+    let (scan, mut captures) = panes::scan_and_capture(tmux, &known_ids, &seen)?;
     let config = scan.config()?;
     let missing: Vec<&str> = scan
         .claude
@@ -61,17 +75,8 @@ pub fn poll(tmux: &Tmux) -> Result<String> {
         .map(|c| c.pane.id.as_str())
         .filter(|id| !captures.contains_key(*id) && !quiet.contains(*id))
         .collect();
-    crate::idle_poll::measure_before_capture(&scan, &known, &missing, &mut sizes);
+    crate::idle_poll::measure_before_capture(&scan, known, &missing, &mut sizes);
     captures.extend(panes::capture(tmux, &missing)?);
-    // Another invocation holds the lock (a long swap, a stuck process): show what is known and
-    // leave the work to the next poll, which sees the panes again anyway.
-    let Some(mut locked) = store.lock_within(LOCK_WAIT)? else {
-        return Ok(crate::status_line::render(
-            &config,
-            &known,
-            Timestamp::now(),
-        ));
-    };
     let now = Timestamp::now();
     let ctx = Ctx {
         tmux,

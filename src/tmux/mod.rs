@@ -175,23 +175,7 @@ impl Tmux {
     /// Like `batch`, for commands that only read (they may run twice): straight through the
     /// server's socket when it answers as tmux 3.2+ does, else through a `tmux` client.
     pub fn query<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
-        self.query_then(commands, || {})
-    }
-
-    /// Like `query`, calling `sent` (once) when the commands are on their way to the server:
-    /// what it starts runs while the server works.
-    pub fn query_then<S: AsRef<str>, C: AsRef<[S]>>(
-        &self,
-        commands: &[C],
-        sent: impl FnOnce(),
-    ) -> Result<String> {
         self.not_hung()?;
-        let mut sent = Some(sent);
-        let mut fire = || {
-            if let Some(sent) = sent.take() {
-                sent()
-            }
-        };
         let socket = self
             .socket
             .as_ref()
@@ -205,7 +189,7 @@ impl Tmux {
         if let Some(socket) = socket {
             let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
             // The global flags only name the socket, which is already chosen.
-            match socket::run_then(socket, &chain(&[], commands), timeout, &mut fire) {
+            match socket::run(socket, &chain(&[], commands), timeout) {
                 Err(socket::Failure::Unusable(socket::Unusable(why))) => {
                     *self.socket_problem.borrow_mut() = Some(why)
                 }
@@ -233,14 +217,12 @@ impl Tmux {
                 }
             }
         }
-        fire();
         self.batch(commands)
     }
 
     /// The server's process id, when `$TMUX` names the server this talks to (it does in every
-    /// pane, hook and `#()` job of that server): its children are the panes' processes, which a
-    /// scan can then read while the server works on the listing.
-    pub fn server_pid(&self) -> Option<u32> {
+    /// pane, hook and `#()` job of that server): its executable is the one to run.
+    fn server_pid(&self) -> Option<u32> {
         let (env_socket, pid) = socket::tmux_env()?;
         // Without -L/-S, `$TMUX` is the server.
         if self.global.is_empty() {
