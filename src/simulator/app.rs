@@ -369,6 +369,10 @@ impl App {
 
     fn start_turn(&mut self, prompt: String) {
         let (mode, unknown) = self.ctx.mode();
+        // Read before the session file says busy: a test that sees `busy` may change the delay
+        // file for the next turn, and this one must keep its own.
+        let started = Instant::now();
+        let deadline = started + self.ctx.delay();
         self.items.push(Item::User(prompt.clone()));
         if let Some(name) = unknown {
             self.items.push(Item::Warning(format!(
@@ -386,12 +390,11 @@ impl App {
         self.bottom.notices.clear();
         self.bottom.placeholder = None;
         self.waiting_to_continue = false;
-        let started = Instant::now();
         self.turn = Some(Turn {
             mode,
             prompt,
             started,
-            deadline: started + self.ctx.delay(),
+            deadline,
         });
         self.dirty = true;
         // Plain output shows the spinner even when the answer comes at once.
