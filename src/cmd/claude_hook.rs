@@ -95,9 +95,7 @@ fn hand_off(tmux: &Tmux) -> Result<()> {
     }
     cmd.push_str(" claude-hook --job ");
     cmd.push_str(&crate::shell::quote(&file.display().to_string()));
-    // run-shell expands formats in its command: a `#` in a path must stay a `#`.
-    let cmd = cmd.replace('#', "##");
-    if let Err(err) = tmux.run(&["run-shell", "-b", &cmd]) {
+    if let Err(err) = tmux.send(&[crate::tmux::command::TmuxCommand::run_shell(&cmd)]) {
         let _ = std::fs::remove_file(&file);
         return Err(err.context("could not hand the hook to tmux"));
     }

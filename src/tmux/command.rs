@@ -152,6 +152,11 @@ impl TmuxCommand {
         TmuxCommand::new("clear-history").flag("-t").literal(pane)
     }
 
+    /// Run the shell command `command` in the background, not as a child of the caller.
+    pub fn run_shell(command: &str) -> TmuxCommand {
+        TmuxCommand::new("run-shell").flag("-b").expanded(command)
+    }
+
     /// Run the shell command `command` in the background after `delay` seconds.
     pub fn run_shell_later(delay: u64, command: &str) -> TmuxCommand {
         TmuxCommand::new("run-shell")
