@@ -346,10 +346,10 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     let p1 = start_claude(w, &s.a, &s.work);
     let p2 = start_claude(w, &s.a, &s.other);
     w.turn(&p2, "before", "Sim reply to: before");
-    std::fs::write(s.a.join("sim-delay-ms"), "4000").unwrap();
+    // The long turn lasts until the test releases it, however slow the ticks.
+    std::fs::write(s.a.join("sim-hold"), "long turn").unwrap();
     w.type_line(&p2, "long turn");
     w.wait_screen(&p2, "Thinking", 5);
-    std::fs::remove_file(s.a.join("sim-delay-ms")).unwrap();
     set_mode(&s.a, "429usage5h");
     w.turn(&p1, "hit", "You've hit your 5-hour limit");
     tick(w);
@@ -368,6 +368,7 @@ fn busy_pane_is_restarted_only_once_idle(ps: bool) {
     };
     assert!(!resumed_on_b(w), "the busy pane was cut off mid-turn");
     // The long turn ends; the next poll moves the pane, resuming its conversation.
+    std::fs::remove_file(s.a.join("sim-hold")).unwrap();
     w.wait_screen(&p2, "Sim reply to: long turn", 10);
     w.wait_claude_idle(&p2);
     tick(w);

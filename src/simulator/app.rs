@@ -52,6 +52,9 @@ struct Turn {
     prompt: String,
     started: Instant,
     deadline: Instant,
+    /// Started while `sim-hold` existed, empty or holding a part of the prompt: the turn runs
+    /// until that file is gone (a test decides when it ends, whatever the machine's load).
+    held: bool,
 }
 
 struct App {
@@ -207,7 +210,7 @@ impl App {
     fn wait(&self) -> Duration {
         let now = Instant::now();
         let mut wait = TICK;
-        if let Some(t) = &self.turn {
+        if let Some(t) = self.turn.as_ref().filter(|t| !t.held) {
             wait = wait.min(t.deadline.saturating_duration_since(now));
         }
         if let Some(a) = self.exit_armed {
@@ -223,11 +226,9 @@ impl App {
                 self.dirty = true;
             }
         }
-        if self
-            .turn
-            .as_ref()
-            .is_some_and(|t| Instant::now() >= t.deadline)
-        {
+        if self.turn.as_ref().is_some_and(|t| {
+            Instant::now() >= t.deadline && !(t.held && self.ctx.read_setting("sim-hold").is_some())
+        }) {
             self.finish_turn();
             // Shown before a queued prompt starts, or plain output would skip this answer's
             // footer lines.
@@ -373,6 +374,10 @@ impl App {
         // file for the next turn, and this one must keep its own.
         let started = Instant::now();
         let deadline = started + self.ctx.delay();
+        let held = self
+            .ctx
+            .read_setting("sim-hold")
+            .is_some_and(|h| h.is_empty() || prompt.contains(&h));
         self.items.push(Item::User(prompt.clone()));
         if let Some(name) = unknown {
             self.items.push(Item::Warning(format!(
@@ -395,6 +400,7 @@ impl App {
             prompt,
             started,
             deadline,
+            held,
         });
         self.dirty = true;
         // Plain output shows the spinner even when the answer comes at once.

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
 const HELP: &str = "Usage: claude [options] [prompt]\n\n\
 Claude Code simulator (claude-sim). Understood: -r/--resume <id>, -c/--continue,\n\
 --session-id <uuid>, -p/--print, -v/--version; other options are accepted and ignored.\n\
-Driven by files in the config folder: sim-mode, sim-delay-ms, sim-reset, sim-release.\n";
+Driven by files in the config folder: sim-mode, sim-delay-ms, sim-hold, sim-reset, sim-release.\n";
 
 /// Where and as whom this process runs.
 pub struct Ctx {
