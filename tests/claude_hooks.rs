@@ -340,8 +340,12 @@ fn all_exhausted_through_the_hook_leaves_the_panes_to_claudes_own_wait() {
     });
     assert_eq!(w.events("swap").len(), 1);
     assert_eq!(w.launches().len(), launched, "nothing restarted");
-    let status = w.cf_ok(&["status"]);
-    assert!(status.contains("Claude Code's own wait"), "{status}");
+    // The event is logged before the state is saved: wait for `status` to say it.
+    w.wait_for(
+        10,
+        "status to say the panes stay on Claude's own wait",
+        || w.cf_ok(&["status"]).contains("Claude Code's own wait"),
+    );
     w.wait_screen(&p, "Continuing automatically", 15);
 }
 
