@@ -84,19 +84,7 @@ fn a_claude_process_checked_at_a_glance_is_found_as_a_full_read_finds_it() {
     let script = w.claude_wrapper("cc-wrap");
     let plain = w.launch_claude(None, &w.home);
     let wrapped = w.launch(&script.display().to_string(), None, &w.home);
-    let shell = w
-        .tmux(&[
-            "split-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-t",
-            "main",
-            "sh",
-        ])
-        .trim()
-        .to_string();
+    let shell = w.new_window(&["-t", "main", "sh"]);
     let shell_pid = w.tmux(&["display", "-p", "-t", &shell, "#{pane_pid}"]);
     let children = format!("/proc/{0}/task/{0}/children", shell_pid.trim());
     let claudes = || {

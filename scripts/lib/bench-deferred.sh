@@ -52,11 +52,8 @@ deferred_run() {
             wait_for 20 "the first answer in $p" screen_has "$p" "Sim reply to: warm up"
         done
         if [ "$mode" = poll ]; then
-            # As claude-failover.tmux starts it with no client attached.
-            tm set -g @claude-failover-chain bench
-            tm run-shell -b "$(printf "'%s'" "$bin") -S '$sock' hook --event load --chain bench"
             # The turn ends at any moment of the 15 s poll cycle, not at a fixed one.
-            sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
+            start_chain_at_random_phase
         fi
         printf '4000' >"$a/sim-delay-ms"
         tm send-keys -t "$p2" -l "long turn" \; send-keys -t "$p2" Enter

@@ -76,11 +76,8 @@ recovery_run() {
         tm send-keys -t "$pane" -l "warm up" \; send-keys -t "$pane" Enter
         wait_for 20 "the first answer" screen_has "$pane" "Sim reply to: warm up"
         if [ "$mode" = screen ]; then
-            # As claude-failover.tmux starts it with no client attached.
-            tm set -g @claude-failover-chain bench
-            tm run-shell -b "$(printf "'%s'" "$bin") -S '$sock' hook --event load --chain bench"
             # A limit comes at any moment of the 15 s poll cycle, not right after a poll.
-            sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
+            start_chain_at_random_phase
         fi
         printf '429usage5h' >"$a/sim-mode"
         tm send-keys -t "$pane" -l "hit the limit" \; send-keys -t "$pane" Enter
@@ -94,6 +91,14 @@ recovery_run() {
         awk -v a="$(date -d "$limit_ts" +%s.%N)" -v b="$(date -d "$swap_ts" +%s.%N)" -v w="$hook_wait" \
             'BEGIN { printf "%.3f\n", b - (a - w) }'
     )
+}
+
+# Start the 15 s poll chain as claude-failover.tmux does with no client attached, then wait a
+# random part of one cycle, so that what is timed next comes at any moment of it.
+start_chain_at_random_phase() {
+    tm set -g @claude-failover-chain bench
+    tm run-shell -b "$(printf "'%s'" "$bin") -S '$sock' hook --event load --chain bench"
+    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 1500 / 100 }')"
 }
 
 screen_has() { "$real_tmux" -S "$sock" capture-pane -p -J -t "$1" | grep -qF -- "$2"; }
