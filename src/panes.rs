@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::accounts::Account;
 use crate::options::{self, Config};
-use crate::procs::{EnvLookup, ProcInfo, Procs};
+use crate::procs::{EnvLookup, Glance, ProcInfo, Procs};
 use crate::tmux::{output, Tmux};
 use crate::transcript;
 
@@ -112,7 +112,7 @@ impl Seen {
         if self.root != pane.pid || self.command != config.command {
             return None;
         }
-        let now = reads.procs.glance(self.process.pid)?;
+        let now = reads.glance(self.process.pid)?;
         if !now.running || now.start_ticks != self.start_ticks || now.name != self.process.name {
             return None;
         }
@@ -123,7 +123,7 @@ impl Seen {
             if steps >= SEEN_DEPTH || ppid <= 1 {
                 return None;
             }
-            (pid, ppid) = (ppid, reads.procs.glance(ppid)?.ppid);
+            (pid, ppid) = (ppid, reads.glance(ppid)?.ppid);
         }
         let file = reads.session_file(&self.config_dir, self.process.pid)?;
         Some(Trace {
@@ -181,7 +181,10 @@ pub fn scan_and_capture(
     let listing_only = commands.len();
     let mut chunks = capture_chunks(&nonce, known, packed_len(&commands)).into_iter();
     commands.extend(chunks.next().unwrap_or_default());
-    let (out, captured) = match tmux.query(&commands) {
+    // While the server lists, the processes seen at the last poll are looked at: the answer
+    // (about 2 ms at 200 panes) and those reads (about as long) overlap.
+    let mut reads = Reads::new(Procs::new());
+    let (out, captured) = match tmux.query_then(&commands, || reads.look_ahead(seen)) {
         Ok(out) => (out, true),
         Err(_) if !known.is_empty() => (
             tmux.query(&commands[..listing_only])
@@ -206,7 +209,7 @@ pub fn scan_and_capture(
     }
     let (panes, clients) = parse_listing(listing);
     let claude = match &config {
-        Ok(config) => find_claude(tmux, config, &panes, seen),
+        Ok(config) => find_claude(tmux, config, &panes, seen, reads),
         Err(_) => Vec::new(),
     };
     let scan = Scan {
@@ -248,6 +251,7 @@ struct Reads {
     procs: Procs,
     /// By pid: the config home it was read from, and what it held.
     session_files: HashMap<u32, (PathBuf, Option<SessionFile>)>,
+    glances: HashMap<u32, Option<Glance>>,
 }
 
 impl Reads {
@@ -255,7 +259,25 @@ impl Reads {
         Reads {
             procs,
             session_files: HashMap::new(),
+            glances: HashMap::new(),
         }
+    }
+
+    /// Read what checking the processes `seen` at the last poll takes (see `Seen::recheck`).
+    fn look_ahead(&mut self, seen: &HashMap<&str, &Seen>) {
+        for s in seen.values() {
+            if self.glance(s.process.pid).is_some() {
+                self.session_file(&s.config_dir, s.process.pid);
+            }
+        }
+    }
+
+    fn glance(&mut self, pid: u32) -> Option<Glance> {
+        let procs = &mut self.procs;
+        self.glances
+            .entry(pid)
+            .or_insert_with(|| procs.glance(pid))
+            .clone()
     }
 
     fn session_file(&mut self, config_dir: &Path, pid: u32) -> Option<SessionFile> {
@@ -276,8 +298,8 @@ fn find_claude(
     config: &Config,
     panes: &[Pane],
     seen: &HashMap<&str, &Seen>,
+    mut reads: Reads,
 ) -> Vec<ClaudePane> {
-    let mut reads = Reads::new(Procs::new());
     panes
         .iter()
         .filter(|p| !p.dead)
@@ -474,25 +496,141 @@ pub struct SessionFile {
 pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
     let path = config_dir.join("sessions").join(format!("{pid}.json"));
     let bytes = crate::fsutil::read_regular(&path, crate::fsutil::Links::Refuse, 1 << 20).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let session_id = v
-        .get("sessionId")
-        .and_then(|s| s.as_str())
-        .filter(|s| transcript::is_session_id(s))
-        .map(str::to_string);
+    let fields: SessionFileFields = serde_json::from_slice(&bytes).ok()?;
     Some(SessionFile {
-        session_id,
-        cwd: v.get("cwd").and_then(|s| s.as_str()).map(str::to_string),
-        started_at: v
-            .get("startedAt")
-            .and_then(|t| t.as_i64())
+        session_id: fields
+            .session_id
+            .text()
+            .filter(|s| transcript::is_session_id(s))
+            .map(str::to_string),
+        cwd: fields.cwd.text().map(str::to_string),
+        started_at: fields
+            .started_at
+            .int()
             .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
         // `waiting` is mid-turn too (a permission prompt, a question): not to be cut off.
-        busy: matches!(
-            v.get("status").and_then(|s| s.as_str()),
-            Some("busy" | "waiting")
-        ),
+        busy: matches!(fields.status.text(), Some("busy" | "waiting")),
     })
+}
+
+/// The fields of a session file a poll uses, read in place (one per Claude pane at every poll,
+/// so no map of every field). Any other field is skipped; one of another type reads as absent;
+/// of a repeated field the last counts; anything but an object is no session file.
+#[derive(Default)]
+struct SessionFileFields<'a> {
+    session_id: Loose<'a>,
+    cwd: Loose<'a>,
+    started_at: Loose<'a>,
+    status: Loose<'a>,
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for SessionFileFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = SessionFileFields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fields = SessionFileFields::default();
+                while let Some(key) = map.next_key::<Loose>()? {
+                    let slot = match key.text() {
+                        Some("sessionId") => &mut fields.session_id,
+                        Some("cwd") => &mut fields.cwd,
+                        Some("startedAt") => &mut fields.started_at,
+                        Some("status") => &mut fields.status,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value()?;
+                }
+                Ok(fields)
+            }
+        }
+        d.deserialize_map(Object)
+    }
+}
+
+/// A JSON value kept only when it is a string or an integer.
+#[derive(Debug, Default, PartialEq)]
+enum Loose<'a> {
+    #[default]
+    Other,
+    Text(std::borrow::Cow<'a, str>),
+    Int(i64),
+}
+
+impl Loose<'_> {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Loose::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn int(&self) -> Option<i64> {
+        match self {
+            Loose::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl<'de> serde::de::Visitor<'de> for Any {
+            type Value = Loose<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Loose<'de>, E> {
+                Ok(Loose::Text(v.into()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Loose<'de>, E> {
+                Ok(Loose::Text(v.to_owned().into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Loose<'de>, E> {
+                Ok(Loose::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Loose<'de>, E> {
+                Ok(i64::try_from(v).map_or(Loose::Other, Loose::Int))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Loose<'de>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Loose<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Loose<'de>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Loose::Other)
+            }
+        }
+        d.deserialize_any(Any)
+    }
 }
 
 /// `--resume <id>`, `-r <id>`, `--resume=<id>`, `--session-id <id>`: a valid UUID only.
@@ -679,6 +817,58 @@ mod tests {
         let targets: Vec<&String> = chunks.iter().flatten().map(|c| &c[4]).collect();
         assert_eq!(targets.len(), 2000);
         assert!(capture_chunks(&nonce, &[], 0).is_empty());
+    }
+
+    #[test]
+    fn session_files_read_only_the_fields_of_the_types_expected() {
+        let dir = std::env::temp_dir().join(format!("cf-panes-sessions-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sessions")).unwrap();
+        let read = |text: &str| {
+            std::fs::write(dir.join("sessions/7.json"), text).unwrap();
+            read_session_file(&dir, 7)
+        };
+        let id = "2105e174-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+        let real = format!(
+            r#"{{"pid":7,"sessionId":"{id}","cwd":"/w/a \"b\" \u00e9","startedAt":1796223600123,
+            "kind":"interactive","entrypoint":"cli","status":"busy","updatedAt":1,"tmux":"s:@1.%2",
+            "nested":{{"a":[1,{{"b":null}}]}}}}"#
+        );
+        let f = read(&real).expect("a real session file");
+        assert_eq!(f.session_id.as_deref(), Some(id));
+        assert_eq!(f.cwd.as_deref(), Some("/w/a \"b\" é"), "escapes decoded");
+        assert_eq!(
+            f.started_at.map(|t| t.as_millisecond()),
+            Some(1796223600123)
+        );
+        assert!(f.busy);
+        assert!(
+            read(r#"{"status":"waiting"}"#).unwrap().busy,
+            "mid-turn too"
+        );
+        // Fields of another type read as absent, as does an id that is no UUID.
+        let odd =
+            read(r#"{"sessionId":"$(rm -rf ~)","cwd":7,"startedAt":1.5e12,"status":["busy"]}"#)
+                .expect("the file is still read");
+        assert_eq!(
+            (odd.session_id, odd.cwd, odd.started_at, odd.busy),
+            (None, None, None, false)
+        );
+        assert!(read(r#"{"startedAt":18446744073709551615}"#)
+            .unwrap()
+            .started_at
+            .is_none());
+        assert!(read("{}").is_some());
+        let twice =
+            format!(r#"{{"status":"busy","sessionId":"x","status":"idle","sessionId":"{id}"}}"#);
+        let twice = read(&twice).unwrap();
+        assert_eq!(
+            (twice.session_id.as_deref(), twice.busy),
+            (Some(id), false),
+            "the last counts"
+        );
+        assert!(read("[]").is_none(), "not an object");
+        assert!(read(r#"{"cwd":"/w""#).is_none(), "cut short");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -301,9 +301,7 @@ impl Procs {
         if self.backend != Backend::Proc {
             return None;
         }
-        let stat = parse_stat(&String::from_utf8_lossy(&read_proc(format!(
-            "/proc/{pid}/stat"
-        ))?))?;
+        let stat = parse_stat(&read_proc(format!("/proc/{pid}/stat"))?)?;
         Some(Glance {
             ppid: stat.ppid,
             name: stat.comm,
@@ -453,21 +451,28 @@ struct Stat {
     starttime: u64,
 }
 
-/// The name sits between parentheses and may itself hold spaces and parentheses, so the fields
-/// after it are counted from the LAST ')'.
-fn parse_stat(text: &str) -> Option<Stat> {
-    let open = text.find('(')?;
-    let close = text.rfind(')')?;
-    let comm = text.get(open + 1..close)?.to_string();
-    let rest: Vec<&str> = text[close + 1..].split_whitespace().collect();
+/// The name sits between parentheses and may itself hold spaces and parentheses (and bytes that
+/// are not UTF-8), so the fields after it are counted from the LAST ')'. Only the fields we use
+/// are read: this runs once a Claude pane at every poll.
+fn parse_stat(raw: &[u8]) -> Option<Stat> {
+    let open = raw.iter().position(|&b| b == b'(')?;
+    let close = raw.iter().rposition(|&b| b == b')')?;
+    let comm = String::from_utf8_lossy(raw.get(open + 1..close)?).into_owned();
+    // Field 3 on; all ASCII when the kernel wrote it.
+    let mut rest = std::str::from_utf8(&raw[close + 1..])
+        .ok()?
+        .split_ascii_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    // Field 20 (16 after field 4), then field 22.
+    let num_threads = rest.nth(15)?.parse().ok()?;
+    let starttime = rest.nth(1)?.parse().ok()?;
     Some(Stat {
         comm,
-        state: rest.first()?.chars().next()?,
-        ppid: rest.get(1)?.parse().ok()?,
-        // Field 20; `rest` starts at field 3.
-        num_threads: rest.get(17)?.parse().ok()?,
-        // Field 22 of the line; `rest` starts at field 3.
-        starttime: rest.get(19)?.parse().ok()?,
+        state,
+        ppid,
+        num_threads,
+        starttime,
     })
 }
 
@@ -492,7 +497,7 @@ fn clock_ticks() -> i64 {
 
 fn read_proc_entry(pid: u32, boot_ns: Option<i128>) -> Option<Entry> {
     let raw = read_proc(format!("/proc/{pid}/stat"))?;
-    let stat = parse_stat(&String::from_utf8_lossy(&raw))?;
+    let stat = parse_stat(&raw)?;
     let started_at = boot_ns.and_then(|boot| {
         let since_boot = i128::from(stat.starttime) * 1_000_000_000 / i128::from(clock_ticks());
         Timestamp::from_nanosecond(boot + since_boot).ok()
@@ -577,7 +582,7 @@ fn scan_proc_parents() -> HashMap<u32, Vec<u32>> {
         let Some(raw) = read_proc(item.path().join("stat")) else {
             continue;
         };
-        if let Some(stat) = parse_stat(&String::from_utf8_lossy(&raw)) {
+        if let Some(stat) = parse_stat(&raw) {
             map.entry(stat.ppid).or_default().push(pid);
         }
     }
@@ -1429,7 +1434,7 @@ mod tests {
     fn stat_names_with_spaces_and_parens() {
         let line = "4242 (a) b (c)) S 17 4242 4242 0 -1 4194304 75 0 0 0 0 0 0 0 20 0 1 0 131275 2990080 411 18446744073709551615 1 2";
         assert_eq!(
-            parse_stat(line),
+            parse_stat(line.as_bytes()),
             Some(Stat {
                 comm: "a) b (c)".into(),
                 state: 'S',
@@ -1438,12 +1443,25 @@ mod tests {
                 starttime: 131275
             })
         );
-        assert_eq!(parse_stat("12 (x) Z 1"), None, "too short");
-        assert_eq!(parse_stat(""), None);
-        assert_eq!(parse_stat(") 1 (x"), None, "parens reversed");
+        assert_eq!(parse_stat(b"12 (x) Z 1"), None, "too short");
+        assert_eq!(parse_stat(b""), None);
+        assert_eq!(parse_stat(b") 1 (x"), None, "parens reversed");
         assert_eq!(
-            parse_stat("1 (x) S notanumber 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5"),
+            parse_stat(b"1 (x) S notanumber 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5"),
             None
+        );
+        let mut odd = b"7 (\xff\xfe) R 3 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 2 0 99 1 1".to_vec();
+        odd.push(b'\n');
+        assert_eq!(
+            parse_stat(&odd),
+            Some(Stat {
+                comm: "\u{fffd}\u{fffd}".into(),
+                state: 'R',
+                ppid: 3,
+                num_threads: 2,
+                starttime: 99
+            }),
+            "a name that is not UTF-8"
         );
     }
 

@@ -175,6 +175,22 @@ impl Tmux {
     /// Like `batch`, for commands that only read (they may run twice): straight through the
     /// server's socket when it answers as tmux 3.2+ does, else through a `tmux` client.
     pub fn query<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
+        self.query_then(commands, || {})
+    }
+
+    /// Like `query`, calling `sent` (once) when the commands are on their way to the server:
+    /// what it does overlaps with the server's work. Through a `tmux` client it runs first.
+    pub fn query_then<S: AsRef<str>, C: AsRef<[S]>>(
+        &self,
+        commands: &[C],
+        sent: impl FnOnce(),
+    ) -> Result<String> {
+        let mut sent = Some(sent);
+        let mut fire = || {
+            if let Some(sent) = sent.take() {
+                sent()
+            }
+        };
         self.not_hung()?;
         let socket = self
             .socket
@@ -189,7 +205,7 @@ impl Tmux {
         if let Some(socket) = socket {
             let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
             // The global flags only name the socket, which is already chosen.
-            match socket::run(socket, &chain(&[], commands), timeout) {
+            match socket::run_then(socket, &chain(&[], commands), timeout, &mut fire) {
                 Err(socket::Failure::Unusable(socket::Unusable(why))) => {
                     *self.socket_problem.borrow_mut() = Some(why)
                 }
@@ -217,6 +233,7 @@ impl Tmux {
                 }
             }
         }
+        fire();
         self.batch(commands)
     }
 

@@ -164,7 +164,19 @@ pub fn peer_pid(_socket: &Path) -> std::io::Result<u32> {
 
 /// Run `args` (commands separated by `;` words, as for the `tmux` binary) on the server at
 /// `socket`, within `timeout`.
+#[cfg(test)]
 pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer, Failure> {
+    run_then(socket, args, timeout, &mut || {})
+}
+
+/// Like `run`, calling `sent` once the command is on its way: what it does overlaps with the
+/// server's work instead of waiting behind it.
+pub fn run_then(
+    socket: &Path,
+    args: &[OsString],
+    timeout: Duration,
+    sent: &mut dyn FnMut(),
+) -> Result<Answer, Failure> {
     let deadline = Instant::now() + timeout;
     let mut stream = UnixStream::connect(socket)
         .map_err(|e| Unusable(format!("could not connect to {}: {e}", socket.display())))?;
@@ -173,6 +185,7 @@ pub fn run(socket: &Path, args: &[OsString], timeout: Duration) -> Result<Answer
         .set_write_timeout(Some(timeout))
         .and_then(|_| stream.write_all(&hello))
         .map_err(|e| Unusable(format!("could not send the command: {e}")))?;
+    sent();
     let mut conversation = Conversation::default();
     // Read straight into the end of `buf`: no second buffer to fill and copy.
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
