@@ -76,7 +76,8 @@ fn a_tick_reads_tmux_through_its_socket_with_the_same_result() {
 /// A Claude process found at one poll is checked at the next with a glance (its `stat` and its
 /// session file) instead of reading the pane's process tree, arguments and environment again.
 /// What the glance finds must be what a full read finds: in the steady state, after Claude in
-/// a pane is replaced by another, beside a stopped one, and when the command option changes.
+/// a pane is replaced by another, beside a stopped one, and when the command option changes;
+/// read while the server answers through its socket, or while a `tmux` client runs.
 #[test]
 fn a_claude_process_checked_at_a_glance_is_found_as_a_full_read_finds_it() {
     let w = World::new();
@@ -120,6 +121,15 @@ fn a_claude_process_checked_at_a_glance_is_found_as_a_full_read_finds_it() {
     let same_as_a_full_read = |what: &str| {
         w.cf_ok(&["tick"]);
         let glance = panes();
+        // Through a `tmux` client the glances are read while the client runs: the same again.
+        let out = w
+            .command(common::BIN)
+            .env("CLAUDE_FAILOVER_TMUX_CLIENT", "1")
+            .args(["-L", &w.socket, "tick"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {out:?}");
+        assert_eq!(glance, panes(), "{what}, through a tmux client");
         forget();
         w.cf_ok(&["tick"]);
         assert_eq!(glance, panes(), "{what}");

@@ -168,7 +168,7 @@ impl Tmux {
     /// Run several tmux commands in one client, chained with `;`. tmux stops at the first
     /// failing command, so callers put the ones that may fail last.
     pub fn batch<S: AsRef<str>, C: AsRef<[S]>>(&self, commands: &[C]) -> Result<String> {
-        self.exec(&chain(&self.global, commands))
+        self.exec(&chain(&self.global, commands), &mut || {})
             .with_context(|| format!("tmux {} failed", first(commands)))
     }
 
@@ -179,7 +179,7 @@ impl Tmux {
     }
 
     /// Like `query`, calling `sent` (once) when the commands are on their way to the server:
-    /// what it does overlaps with the server's work. Through a `tmux` client it runs first.
+    /// what it does overlaps with the server's work (or with the `tmux` client's run).
     pub fn query_then<S: AsRef<str>, C: AsRef<[S]>>(
         &self,
         commands: &[C],
@@ -233,8 +233,8 @@ impl Tmux {
                 }
             }
         }
-        fire();
-        self.batch(commands)
+        self.exec(&chain(&self.global, commands), &mut fire)
+            .with_context(|| format!("tmux {} failed", first(commands)))
     }
 
     /// The server's process id, when `$TMUX` names the server this talks to (it does in every
@@ -358,7 +358,8 @@ impl Tmux {
         Ok(())
     }
 
-    fn exec(&self, args: &[OsString]) -> Result<String> {
+    /// Run a `tmux` client with `args`; `started` is called once it runs (its work overlaps).
+    fn exec(&self, args: &[OsString], started: &mut dyn FnMut()) -> Result<String> {
         self.not_hung()?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let mut child = Command::new(self.client_program())
@@ -386,7 +387,11 @@ impl Tmux {
             buf
         });
         let deadline = Instant::now() + timeout;
-        if done_rx.recv_timeout(timeout).is_err() {
+        started();
+        if done_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_err()
+        {
             let _ = child.kill();
             let _ = child.wait();
             self.hung.set(true);
