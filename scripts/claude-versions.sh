@@ -29,7 +29,7 @@ REPO=$(cd -P -- "$HERE/.." && pwd)
 # shellcheck source=scripts/lib/claude-env.sh
 . "$HERE/lib/claude-env.sh"
 
-ALL_VERSIONS=(1.0.58 1.0.128 2.0.0 2.0.55 2.1.0 2.1.150 2.1.218 latest)
+ALL_VERSIONS=(1.0.58 1.0.128 2.0.0 2.0.10 2.0.20 2.0.37 2.0.55 2.1.0 2.1.150 2.1.218 latest)
 # Modes that must never swap, then the usage limits (each swaps to the next account).
 SAFE_MODES=(okquote 529 429plain)
 LIMIT_MODES=(429usage5h 429session-noover 429weekly-noover 429opus-noover 429reset-only)
@@ -109,15 +109,24 @@ if ! CLAUDE=$(cfe_install_claude "$VERSION"); then
 fi
 CLAUDE_VERSION=$(timeout 30 "$CLAUDE" --version | awk '{print $1}')
 e2e_log "claude: $CLAUDE ($CLAUDE_VERSION)"
-# Up to 2.0.0 every 429 of a subscription is a usage limit to the CLI, the reset header alone
-# enough (`Claude AI usage limit reached|<reset>`); later releases need the representative claim
-# or the overage status and call the rest `API Error: Rate limit reached`: a throttle there.
-if [[ $CLAUDE_VERSION != 1.* && $CLAUDE_VERSION != 2.0.0 ]]; then
-	kept=()
+# A release's version is at most another's: version_le A B.
+version_le() { [[ $(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1) == "$1" ]]; }
+# not_a_limit MODE: on this release MODE is no usage limit: it must never swap.
+not_a_limit() {
+	local kept=() m
 	for m in "${LIMIT_MODES[@]}"; do
-		if [[ $m == 429reset-only ]]; then SAFE_MODES+=("$m"); else kept+=("$m"); fi
+		if [[ $m == "$1" ]]; then SAFE_MODES+=("$m"); else kept+=("$m"); fi
 	done
 	LIMIT_MODES=("${kept[@]}")
+}
+# Up to 2.0.10 every 429 of a subscription is a usage limit to the CLI, the reset header alone
+# enough (`Claude AI usage limit reached|<reset>`); later releases need the representative claim
+# or the overage status and call the rest `API Error: Rate limit reached`: a throttle there.
+version_le "$CLAUDE_VERSION" 2.0.10 || not_a_limit 429reset-only
+# 2.0.11-2.0.37 show nothing for an Opus limit without an overage header: the turn ends with an
+# error record whose text is `No response requested.` and no tag, nothing to tell a limit by.
+if version_le 2.0.11 "$CLAUDE_VERSION" && version_le "$CLAUDE_VERSION" 2.0.37; then
+	not_a_limit 429opus-noover
 fi
 is_limit() { [[ " ${LIMIT_MODES[*]} " == *" $1 "* ]]; }
 
@@ -182,6 +191,7 @@ for m in $( [[ ${CLAUDE_VERSIONS_PRINT:-1} == 0 ]] || echo ok "${SAFE_MODES[@]}"
 	ok | okquote) want=none ;;
 	529 | 429reset-only) want=server-error ;;
 	429plain) want=not-quota ;;
+	429opus-noover) want=none ;;
 	*) want=quota ;;
 	esac
 	if is_limit "$m"; then want=quota; fi
@@ -282,6 +292,15 @@ for m in "${SAFE_MODES[@]}"; do
 		grab_retry "$m-retrying"
 		ok_turn=0
 		e2e_wait_until 60 eval 'e2e_screen_idle "$PANE" && sleep 0.5 && e2e_screen_idle "$PANE"' && ok_turn=1
+	elif [[ $m == 429opus-noover ]]; then
+		# Nothing is drawn for it on these releases (see not_a_limit above): the turn is over
+		# once its record is written and the screen is still.
+		mode "$m"
+		e2e_submit "$PANE" "Please answer CV-$m"
+		ok_turn=0
+		e2e_wait_until 60 eval 'grep -qs "No response requested" "$SHARED/projects/$SLUG/"*.jsonl' &&
+			e2e_wait_until 60 eval 'e2e_screen_idle "$PANE" && sleep 0.5 && e2e_screen_idle "$PANE"' &&
+			ok_turn=1
 	else
 		ok_turn=0
 		turn "$m" "CV-$m" && ok_turn=1
@@ -302,6 +321,7 @@ for m in "${SAFE_MODES[@]}"; do
 	case $m in
 	okquote) [[ $verdict == none ]] || r=FAIL ;;
 	529 | 429reset-only) [[ $verdict == server-error ]] || r=FAIL ;;
+	429opus-noover) [[ $verdict == none ]] || r=FAIL ;;
 	esac
 	row "$m" "$line" "$verdict" "$swapped" - - "$r"
 done
@@ -316,6 +336,9 @@ for m in "${LIMIT_MODES[@]}"; do
 	pane_pid=$(e2e_pane_pid "$PANE")
 	ok_turn=0
 	turn "$m" "CV-$m" && ok_turn=1
+	# The next account is not limited: some releases (2.0.20) send a request of their own
+	# ("Warmup") as they start, and a 429 there would be a real new limit on that account.
+	mode ok
 	e2e_capture "$PANE" >"$ROOT/$m.txt"
 	capture "$m-interactive" "interactive on account $from: 'Please answer CV-$m' (mock mode $m), the turn over" "$ROOT/$m.txt"
 	IFS=$'\t' read -r verdict line < <(detect_file "$ROOT/$m.txt")
