@@ -386,12 +386,10 @@ impl Tmux {
             let _ = stderr.read_to_end(&mut buf);
             buf
         });
-        let deadline = Instant::now() + timeout;
+        // Our own work in `started` is not tmux's time to answer.
         started();
-        if done_rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .is_err()
-        {
+        let deadline = Instant::now() + timeout;
+        if done_rx.recv_timeout(timeout).is_err() {
             let _ = child.kill();
             let _ = child.wait();
             self.hung.set(true);

@@ -185,7 +185,10 @@ pub fn run_then(
         .set_write_timeout(Some(timeout))
         .and_then(|_| stream.write_all(&hello))
         .map_err(|e| Unusable(format!("could not send the command: {e}")))?;
+    // Our own work there is not the server's time to answer.
+    let working = Instant::now();
     sent();
+    let deadline = deadline + working.elapsed();
     let mut conversation = Conversation::default();
     // Read straight into the end of `buf`: no second buffer to fill and copy.
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -577,6 +580,25 @@ mod tests {
         server.join().unwrap();
         let missing = std::env::temp_dir().join("cf-sock-none/none");
         assert!(run(&missing, &["list-panes".into()], Duration::from_secs(2)).is_err());
+    }
+
+    #[test]
+    fn work_done_while_the_server_answers_is_not_the_servers_time() {
+        let reply = msg(MSG_EXIT, &[&0i32.to_ne_bytes()]);
+        let (path, server) = fake_server("slow-work", reply);
+        let mut calls = 0;
+        let answer = run_then(
+            &path,
+            &["list-panes".into()],
+            Duration::from_millis(200),
+            &mut || {
+                calls += 1;
+                std::thread::sleep(Duration::from_millis(400));
+            },
+        );
+        assert_eq!(answer.map(|a| a.status).ok(), Some(0));
+        assert_eq!(calls, 1);
+        server.join().unwrap();
     }
 
     #[test]
