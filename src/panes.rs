@@ -500,35 +500,46 @@ pub fn read_session_file(config_dir: &Path, pid: u32) -> Option<SessionFile> {
     Some(SessionFile {
         session_id: fields
             .session_id
-            .text()
+            .as_str()
             .filter(|s| transcript::is_session_id(s))
             .map(str::to_string),
-        cwd: fields.cwd.text().map(str::to_string),
+        cwd: fields.cwd.as_str().map(str::to_string),
         started_at: fields
             .started_at
-            .int()
+            .as_i64()
             .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
         // `waiting` is mid-turn too (a permission prompt, a question): not to be cut off.
-        busy: matches!(fields.status.text(), Some("busy" | "waiting")),
+        busy: matches!(fields.status.as_str(), Some("busy" | "waiting")),
     })
 }
 
 /// The fields of a session file a poll uses, read in place (one per Claude pane at every poll,
-/// so no map of every field). Any other field is skipped; one of another type reads as absent;
-/// of a repeated field the last counts; anything but an object is no session file.
+/// so no map of every field). Any other field is skipped; of a repeated field the last counts;
+/// anything but an object is no session file.
 #[derive(Default)]
-struct SessionFileFields<'a> {
-    session_id: Loose<'a>,
-    cwd: Loose<'a>,
-    started_at: Loose<'a>,
-    status: Loose<'a>,
+struct SessionFileFields {
+    session_id: serde_json::Value,
+    cwd: serde_json::Value,
+    started_at: serde_json::Value,
+    status: serde_json::Value,
 }
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for SessionFileFields<'a> {
+#[derive(serde::Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum SessionFileKey {
+    SessionId,
+    Cwd,
+    StartedAt,
+    Status,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionFileFields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Object;
         impl<'de> serde::de::Visitor<'de> for Object {
-            type Value = SessionFileFields<'de>;
+            type Value = SessionFileFields;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
@@ -537,13 +548,13 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for SessionFileFields<'a> {
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
                 let mut fields = SessionFileFields::default();
-                while let Some(key) = map.next_key::<Loose>()? {
-                    let slot = match key.text() {
-                        Some("sessionId") => &mut fields.session_id,
-                        Some("cwd") => &mut fields.cwd,
-                        Some("startedAt") => &mut fields.started_at,
-                        Some("status") => &mut fields.status,
-                        _ => {
+                while let Some(key) = map.next_key()? {
+                    let slot = match key {
+                        SessionFileKey::SessionId => &mut fields.session_id,
+                        SessionFileKey::Cwd => &mut fields.cwd,
+                        SessionFileKey::StartedAt => &mut fields.started_at,
+                        SessionFileKey::Status => &mut fields.status,
+                        SessionFileKey::Other => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                             continue;
                         }
@@ -554,82 +565,6 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for SessionFileFields<'a> {
             }
         }
         d.deserialize_map(Object)
-    }
-}
-
-/// A JSON value kept only when it is a string or an integer.
-#[derive(Debug, Default, PartialEq)]
-enum Loose<'a> {
-    #[default]
-    Other,
-    Text(std::borrow::Cow<'a, str>),
-    Int(i64),
-}
-
-impl Loose<'_> {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Loose::Text(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    fn int(&self) -> Option<i64> {
-        match self {
-            Loose::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Loose<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Any;
-        impl<'de> serde::de::Visitor<'de> for Any {
-            type Value = Loose<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Loose<'de>, E> {
-                Ok(Loose::Text(v.into()))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Loose<'de>, E> {
-                Ok(Loose::Text(v.to_owned().into()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Loose<'de>, E> {
-                Ok(Loose::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Loose<'de>, E> {
-                Ok(i64::try_from(v).map_or(Loose::Other, Loose::Int))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Loose<'de>, E> {
-                Ok(Loose::Other)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Loose<'de>, E> {
-                Ok(Loose::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Loose<'de>, E> {
-                Ok(Loose::Other)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Loose<'de>, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Loose::Other)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Loose<'de>, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Loose::Other)
-            }
-        }
-        d.deserialize_any(Any)
     }
 }
 
