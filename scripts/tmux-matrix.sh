@@ -124,6 +124,16 @@ if ((build_only)); then
     exit 0
 fi
 
+# What a failed cell printed, in the matrix's own output: a CI run keeps no log files. The
+# panics with what follows each (the failed assertion), else the end of the log.
+show_failure() {
+    if grep -q "panicked at" "$1"; then
+        grep -A 30 "panicked at" "$1" | head -n 120 | sed 's/^/    /' >&2
+    else
+        tail -n 30 "$1" | sed 's/^/    /' >&2
+    fi
+}
+
 full_suites=(tmux_versions entry foundation failover links robustness demo)
 cheap_suites=(tmux_versions entry foundation demo)
 full_set=" ${TMUX_MATRIX_FULL:-3.5a} ${versions[0]} ${versions[${#versions[@]} - 1]} "
@@ -157,7 +167,8 @@ for v in "${versions[@]}"; do
             result["$v/$s"]=pass
         else
             result["$v/$s"]=FAIL
-            echo "tmux-matrix: tmux $v, $s failed (log: $log)" >&2
+            echo "tmux-matrix: tmux $v, $s failed (log: $log); its failures:" >&2
+            show_failure "$log"
         fi
     done
 done
@@ -185,7 +196,8 @@ if [ -n "$old_one" ] && [ "$old_one" != "$new_one" ]; then
             mixed["$server/$client"]=pass
         else
             mixed["$server/$client"]=FAIL
-            echo "tmux-matrix: server $server with tmux $client on PATH failed (log: $log)" >&2
+            echo "tmux-matrix: server $server with tmux $client on PATH failed (log: $log); its failures:" >&2
+            show_failure "$log"
         fi
     done
 fi

@@ -364,29 +364,32 @@ fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
             });
         }
     }
-    // Else a wrapper (node) may start the native CLI as a child: the deepest process is the
-    // one that writes `sessions/<pid>.json`.
-    let candidates = match chosen {
-        Some(_) => Vec::new(),
-        None if outermost.is_empty() => return None,
-        None => reads.procs.claude_processes(root, command),
-    };
-    for process in candidates.iter().rev() {
-        let config_dir = config_dir_of(&mut reads.procs, process.pid);
-        let file = config_dir
-            .as_ref()
-            .and_then(|d| reads.session_file(d, process.pid));
-        let has_file = file.is_some();
-        if chosen.is_none() || has_file {
-            chosen = Some(Trace {
-                process: process.clone(),
-                config_dir,
-                file,
+    // Else there are several: a wrapper (node) that starts the native CLI as its child, or a
+    // Claude stopped by Ctrl-Z with another started beside it. See `pick`.
+    if chosen.is_none() {
+        if outermost.is_empty() {
+            return None;
+        }
+        let traces = reads
+            .procs
+            .claude_processes(root, command)
+            .into_iter()
+            .map(|process| {
+                let config_dir = config_dir_of(&mut reads.procs, process.pid);
+                let file = config_dir
+                    .as_ref()
+                    .and_then(|d| reads.session_file(d, process.pid));
+                let stopped = reads.procs.stopped(process.pid);
+                (
+                    Trace {
+                        process,
+                        config_dir,
+                        file,
+                    },
+                    stopped,
+                )
             });
-        }
-        if has_file {
-            break;
-        }
+        chosen = pick(traces);
     }
     let chosen = chosen?;
     // Judging falls back to the process's folder when the session file has none.
@@ -394,6 +397,23 @@ fn trace(command: &str, root: u32, reads: &mut Reads) -> Option<Trace> {
         reads.procs.cwd(chosen.process.pid);
     }
     Some(chosen)
+}
+
+/// The pane's Claude among several, given in tree order (outer before inner): one that runs
+/// before a stopped one, then one that writes its session file (the CLI, not a wrapper), then
+/// the newest (pids wrap, so not the highest pid), then the innermost.
+fn pick(traces: impl Iterator<Item = (Trace, bool)>) -> Option<Trace> {
+    traces
+        .enumerate()
+        .max_by_key(|(order, (trace, stopped))| {
+            (
+                !stopped,
+                trace.file.is_some(),
+                trace.process.started_at,
+                *order,
+            )
+        })
+        .map(|(_, (trace, _))| trace)
 }
 
 /// What the Claude process traced in one pane says: its account and session. `cwd` is empty
@@ -701,6 +721,65 @@ pub fn capture(tmux: &Tmux, panes: &[&str]) -> Result<Captures> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Which of several Claude processes in one pane is its Claude.
+    #[test]
+    fn the_pane_s_claude_is_the_running_newest_cli_whatever_its_pid() {
+        let at = |secs: i64| Some(Timestamp::from_second(1_800_000_000 + secs).unwrap());
+        let trace = |pid: u32, started_at, file: bool| Trace {
+            process: ProcInfo {
+                pid,
+                ppid: 1,
+                name: "claude".into(),
+                argv: vec!["claude".into()],
+                started_at,
+            },
+            config_dir: None,
+            file: file.then_some(SessionFile {
+                session_id: None,
+                cwd: None,
+                started_at: None,
+                busy: false,
+            }),
+        };
+        // Each process as (pid, started, writes its session file, stopped), in tree order as
+        // `claude_processes` gives them (siblings by pid).
+        type Process = (u32, i64, bool, bool);
+        let cases: &[(&str, &[Process], Option<u32>)] = &[
+            (
+                "Ctrl-Z, then another Claude after the pids wrapped: the one that runs",
+                &[(300, 5, true, false), (32400, 0, true, true)],
+                Some(300),
+            ),
+            (
+                "`fg` on the older one while the newer is stopped: the one that runs",
+                &[(100, 0, true, false), (200, 5, true, true)],
+                Some(100),
+            ),
+            (
+                "two that run, the pids wrapped: the newest",
+                &[(90, 5, true, false), (32000, 0, true, false)],
+                Some(90),
+            ),
+            (
+                "a wrapper and the CLI it started: the one that writes its session file",
+                &[(10, 0, false, false), (11, 0, true, false)],
+                Some(11),
+            ),
+            (
+                "no session file at all (older releases): the innermost of the same start",
+                &[(10, 0, false, false), (11, 0, false, false)],
+                Some(11),
+            ),
+            ("none", &[], None),
+        ];
+        for (what, processes, want) in cases {
+            let traces = processes
+                .iter()
+                .map(|&(pid, secs, file, stopped)| (trace(pid, at(secs), file), stopped));
+            assert_eq!(pick(traces).map(|t| t.process.pid), *want, "{what}");
+        }
+    }
 
     #[test]
     fn ids_from_args_are_validated() {

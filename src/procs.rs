@@ -116,6 +116,8 @@ impl Environ {
 struct Entry {
     info: ProcInfo,
     zombie: bool,
+    /// Stopped (Ctrl-Z, SIGSTOP): another Claude may run beside it in the same pane.
+    stopped: bool,
     /// /proc only: its number of threads, when known (one means one `children` file to read).
     threads: Option<u32>,
     /// /proc only: clock ticks after boot, exact (with the pid, the process's identity).
@@ -287,6 +289,11 @@ impl Procs {
             Some(e) if !e.zombie => same_start(e.info.started_at, started_at),
             _ => false,
         }
+    }
+
+    /// Whether it is stopped (as by Ctrl-Z), as this view read it.
+    pub fn stopped(&mut self, pid: u32) -> bool {
+        self.entry(pid).is_some_and(|e| e.stopped)
     }
 
     /// Its start in clock ticks after boot, as this view read it (`/proc` only).
@@ -512,6 +519,7 @@ fn read_proc_entry(pid: u32, boot_ns: Option<i128>) -> Option<Entry> {
             started_at,
         },
         zombie: matches!(stat.state, 'Z' | 'X'),
+        stopped: matches!(stat.state, 'T' | 't'),
         threads: Some(stat.num_threads),
         start_ticks: Some(stat.starttime),
         args: String::new(),
@@ -666,6 +674,7 @@ fn parse_snapshot(table: &str, args: &str, taken: Timestamp) -> Snapshot {
                 started_at,
             },
             zombie: f[3].starts_with('Z'),
+            stopped: f[3].starts_with('T'),
             threads: None,
             start_ticks: None,
             args: args.to_string(),
