@@ -138,8 +138,10 @@ pub fn count(
     let counted = match (&d.verdict, fresh) {
         (Verdict::Quota, Some(Freshness::Fresh(resets, kind))) => {
             let line = d.line.clone().unwrap_or_default();
-            let resets_at = d.resets_at.or(*resets);
-            let kind = d.kind.clone().or(kind.clone());
+            // The record's exact reset time and quota type before the screen's words (a reset
+            // time on screen is a local clock time to the minute, its date inferred).
+            let resets_at = resets.or(d.resets_at);
+            let kind = kind.clone().or_else(|| d.kind.clone());
             match &mut ps.pending {
                 Some(p) if p.line == line => {
                     if p.last_counted
@@ -431,6 +433,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got.resets_at, Some(t(3600)));
+        // With the transcript's record, its exact reset time and type are the ones kept.
+        let mut ps = PaneState::default();
+        let record = Freshness::Fresh(Some(t(3540)), Some("weekly".into()));
+        let got = (0..2)
+            .find_map(|i| count(&mut ps, &d, Some(&record), false, confirm(2), t(i * 10)))
+            .unwrap();
+        assert_eq!(
+            (got.resets_at, got.kind.as_deref()),
+            (Some(t(3540)), Some("weekly"))
+        );
     }
 
     #[test]
