@@ -12,6 +12,7 @@ use crate::failover::{announce, Ctx};
 use crate::panes::{self, Scan};
 use crate::procs::Procs;
 use crate::state::{Locked, PaneStatus};
+use crate::tmux::Tmux;
 
 /// How long a swap waits for its restarted panes to show Claude running (or to fail). Claude
 /// starts in about a second; one still starting after this is judged at the next poll.
@@ -77,45 +78,88 @@ fn is_tmux(info: &crate::procs::ProcInfo) -> bool {
             .is_some_and(|a| a.rsplit('/').next() == Some("tmux"))
 }
 
-/// Wait (at most `ctx.restart_watch`) for each restarted pane to run Claude or fail; report the failures
-/// and return their panes. Panes still starting are left to the next poll (`check`).
+/// Scan until each of `panes` runs Claude or has exited (or is gone), for at most `watch`.
+/// Returns the last scan and what each pane came to; a pane still starting at the deadline is
+/// reported as `Starting`.
+fn settle(tmux: &Tmux, panes: &[&str], watch: Duration) -> (Option<Scan>, Vec<(String, Seen)>) {
+    let deadline = Instant::now() + watch;
+    let mut open: Vec<&str> = panes.to_vec();
+    let mut came = Vec::new();
+    let mut last = None;
+    while !open.is_empty() {
+        let Ok(scan) = panes::scan(tmux) else {
+            break;
+        };
+        let mut procs = Procs::new();
+        let last_look = Instant::now() + POLL >= deadline;
+        open.retain(|pane| match seen(&scan, &mut procs, pane) {
+            Seen::Starting if !last_look => true,
+            other => {
+                came.push((pane.to_string(), other));
+                false
+            }
+        });
+        last = Some(scan);
+        if !open.is_empty() {
+            std::thread::sleep(POLL);
+        }
+    }
+    came.extend(open.into_iter().map(|p| (p.to_string(), Seen::Starting)));
+    (last, came)
+}
+
+/// Wait (at most `ctx.restart_watch`) for each restarted pane to run Claude or fail; report the
+/// failures and return their panes. Panes still starting are left to the next poll (`check`).
 pub fn wait(ctx: &Ctx, locked: &mut Locked, restarted: &[Restarted]) -> Vec<String> {
     let mut failures = Vec::new();
     if restarted.is_empty() {
         return failures;
     }
-    let deadline = Instant::now() + ctx.restart_watch;
-    let mut open: Vec<&Restarted> = restarted.iter().collect();
-    loop {
-        let Ok(scan) = panes::scan(ctx.tmux) else {
-            break;
-        };
-        let mut procs = Procs::new();
-        let mut still = Vec::new();
-        for r in open {
-            match seen(&scan, &mut procs, &r.pane) {
-                Seen::Running => {
-                    if let Some(ps) = locked.state.panes.get_mut(&r.pane) {
-                        ps.state = PaneStatus::Running;
-                    }
+    let panes: Vec<&str> = restarted.iter().map(|r| r.pane.as_str()).collect();
+    let (scan, came) = settle(ctx.tmux, &panes, ctx.restart_watch);
+    for (pane, seen) in came {
+        let r = restarted.iter().find(|r| r.pane == pane).expect("watched");
+        match (seen, &scan) {
+            (Seen::Running, _) => {
+                if let Some(ps) = locked.state.panes.get_mut(&r.pane) {
+                    ps.state = PaneStatus::Running;
                 }
-                Seen::Gone => {}
-                Seen::Exited => {
-                    let why = why_from_screen(ctx, &r.pane);
-                    failed(ctx, &scan, locked, r, &why);
-                    failures.push(r.pane.clone());
-                }
-                Seen::Starting => still.push(r),
             }
+            (Seen::Exited, Some(scan)) => {
+                let why = why_from_screen(ctx.tmux, &r.pane);
+                failed(ctx, scan, locked, r, &why);
+                failures.push(r.pane.clone());
+            }
+            _ => {}
         }
-        open = still;
-        if open.is_empty() || Instant::now() + POLL >= deadline {
-            break;
-        }
-        std::thread::sleep(POLL);
     }
     let _ = locked.commit();
     failures
+}
+
+/// How the Claude of a pane just made (by `up`) came up.
+pub enum Start {
+    Running,
+    /// Still starting after the wait: judged by the polls from now on.
+    Starting,
+    /// It exited at once: why, from what it printed.
+    Failed(String),
+}
+
+/// Wait (at most `WAIT`) for the Claude of each new pane to run or fail.
+pub fn watch_new(tmux: &Tmux, panes: &[&str]) -> Vec<(String, Start)> {
+    let (_, came) = settle(tmux, panes, WAIT);
+    came.into_iter()
+        .map(|(pane, seen)| {
+            let start = match seen {
+                Seen::Running => Start::Running,
+                Seen::Starting => Start::Starting,
+                Seen::Exited => Start::Failed(why_from_screen(tmux, &pane)),
+                Seen::Gone => Start::Failed("its pane closed at once".into()),
+            };
+            (pane, start)
+        })
+        .collect()
 }
 
 /// At a poll: panes we restarted whose Claude was never seen and is no longer starting failed.
@@ -150,7 +194,7 @@ pub fn check(ctx: &Ctx, scan: &Scan, observed_at: Timestamp, locked: &mut Locked
             ps.state = PaneStatus::Exited;
             continue;
         }
-        let why = why_from_screen(ctx, &r.pane);
+        let why = why_from_screen(ctx.tmux, &r.pane);
         failed(ctx, scan, locked, r, &why);
     }
 }
@@ -180,8 +224,8 @@ pub fn failed(ctx: &Ctx, scan: &Scan, locked: &mut Locked, r: &Restarted, why: &
 }
 
 /// Why Claude stopped, from what it printed: the last lines before the script's status line.
-fn why_from_screen(ctx: &Ctx, pane: &str) -> String {
-    let screen = panes::capture(ctx.tmux, &[pane])
+fn why_from_screen(tmux: &Tmux, pane: &str) -> String {
+    let screen = panes::capture(tmux, &[pane])
         .ok()
         .and_then(|mut c| c.remove(pane))
         .unwrap_or_default();

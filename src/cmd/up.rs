@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use crate::failover;
 use crate::panes;
+use crate::relaunch::{self, Start};
 use crate::state::Store;
 use crate::tmux::command::TmuxCommand;
 use crate::tmux::Tmux;
@@ -29,6 +30,7 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
         .map(|a| a.dir.clone())
         .expect("active is a configured account");
     let mut failed = 0;
+    let mut created = Vec::new();
     for s in &config.sessions {
         if scan.panes.iter().any(|p| p.session == s.name) {
             println!("{}: already running", s.name);
@@ -58,15 +60,54 @@ pub fn run(tmux: &Tmux, _args: Args) -> Result<ExitCode> {
         let argv = failover::pane_command(&config, &dir, &launch, &[]);
         let result = tmux.send(&[TmuxCommand::new_session(&s.name, &cwd, &argv)]);
         match result {
-            Ok(_) => match &id {
-                Some(id) => println!("{}: created, resuming {id} on {active}", s.name),
-                None => println!("{}: created, new conversation on {active}", s.name),
-            },
+            Ok(_) => created.push(match &id {
+                Some(id) => (&s.name, format!("resuming {id} on {active}")),
+                None => (&s.name, format!("new conversation on {active}")),
+            }),
             Err(err) => {
                 eprintln!("{}: could not create: {err:#}", s.name);
                 failed += 1;
             }
         }
     }
+    failed += report_starts(tmux, &created);
     Ok(ExitCode::from(if failed == 0 { 0 } else { 1 }))
+}
+
+/// Watch the Claude of each created session come up (a few seconds at most) and say how it
+/// went: a session whose Claude exited at once (a conversation the account cannot reach, a bad
+/// option) is a failure, with what Claude printed. Returns the number of failures.
+fn report_starts(tmux: &Tmux, created: &[(&String, String)]) -> usize {
+    if created.is_empty() {
+        return 0;
+    }
+    let listed = panes::scan(tmux).map(|scan| scan.panes).unwrap_or_default();
+    let pane_of = |name: &String| {
+        listed
+            .iter()
+            .find(|p| &p.session == name)
+            .map(|p| p.id.as_str())
+    };
+    let watched: Vec<&str> = created
+        .iter()
+        .filter_map(|(name, _)| pane_of(name))
+        .collect();
+    let came = relaunch::watch_new(tmux, &watched);
+    let mut failed = 0;
+    for (name, what) in created {
+        let start = pane_of(name).and_then(|pane| came.iter().find(|(p, _)| p == pane));
+        match start.map(|(_, start)| start) {
+            Some(Start::Running) => println!("{name}: created, {what}"),
+            Some(Start::Starting) => println!("{name}: created, {what} (Claude is still starting)"),
+            Some(Start::Failed(why)) => {
+                eprintln!("{name}: created, {what}, but {why}");
+                failed += 1;
+            }
+            None => {
+                eprintln!("{name}: created, {what}, but the session closed at once");
+                failed += 1;
+            }
+        }
+    }
+    failed
 }
