@@ -117,8 +117,10 @@ pub fn wait(ctx: &Ctx, locked: &mut Locked, restarted: &[Restarted]) -> Vec<Stri
     }
     let panes: Vec<&str> = restarted.iter().map(|r| r.pane.as_str()).collect();
     let (scan, came) = settle(ctx.tmux, &panes, ctx.restart_watch);
-    for (pane, seen) in came {
-        let r = restarted.iter().find(|r| r.pane == pane).expect("watched");
+    for r in restarted {
+        let Some((_, seen)) = came.iter().find(|(pane, _)| *pane == r.pane) else {
+            continue;
+        };
         match (seen, &scan) {
             (Seen::Running, _) => {
                 if let Some(ps) = locked.state.panes.get_mut(&r.pane) {
