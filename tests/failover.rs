@@ -427,13 +427,7 @@ fn up_restores_declared_sessions_with_their_ids(ps: bool) {
 
     // A Claude that exits at once (here its conversation is gone) is a failure `up` reports.
     w.tmux(&["kill-session", "-t", "proj"]);
-    let transcript = std::fs::read_dir(s.a.join("projects"))
-        .unwrap()
-        .flatten()
-        .map(|d| d.path().join(format!("{id}.jsonl")))
-        .find(|p| p.is_file())
-        .expect("the session's transcript");
-    std::fs::write(&transcript, "").unwrap();
+    w.empty_transcript(&s.a.join("projects"), &id);
     let out = w.cf(&["up"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");

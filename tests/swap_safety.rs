@@ -155,17 +155,6 @@ fn client_messages(w: &World, client: &str) -> String {
         .join("\n")
 }
 
-/// Empty the transcript of `id`: resuming it then fails with "No conversation found".
-fn empty_transcript(w: &World, id: &str) {
-    let transcript = std::fs::read_dir(w.home.join(".claude-shared/projects"))
-        .unwrap()
-        .flatten()
-        .map(|d| d.path().join(format!("{id}.jsonl")))
-        .find(|p| p.is_file())
-        .expect("the pane's transcript");
-    std::fs::write(&transcript, "").unwrap();
-}
-
 fn journal(w: &World) -> Value {
     let state: Value = serde_json::from_str(&w.read(&w.state_dir.join("state.json"))).unwrap();
     state["journal"].clone()
@@ -362,7 +351,7 @@ fn a_relaunch_that_fails_at_once_is_reported_through(ps: bool) {
     let s = setup_with(ps);
     let w = &s.w;
     let (pane, id) = one_pane(&s, "");
-    empty_transcript(w, &id);
+    w.empty_transcript(&w.home.join(".claude-shared/projects"), &id);
     let client = attach_client(w);
     w.cf_ok(&["swap", "--reason", "test"]);
     // The swap watches its panes for a few seconds; on a machine too loaded for Claude's exit to
@@ -418,7 +407,7 @@ fn a_relaunch_that_fails_late_is_reported_by_the_next_poll() {
     let s = setup();
     let w = &s.w;
     let (pane, id) = one_pane(&s, "");
-    empty_transcript(w, &id);
+    w.empty_transcript(&w.home.join(".claude-shared/projects"), &id);
     let slow = w.root.join("slow-claude");
     std::fs::write(&slow, "#!/bin/sh\nsleep 4\nexec claude \"$@\"\n").unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -499,6 +499,18 @@ impl World {
     pub fn read(&self, path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
+
+    /// Empty the transcript of conversation `id` under a `projects` folder, as if it were gone:
+    /// a `--resume` of it then fails at once ("No conversation found").
+    pub fn empty_transcript(&self, projects: &Path, id: &str) {
+        let transcript = std::fs::read_dir(projects)
+            .unwrap()
+            .flatten()
+            .map(|d| d.path().join(format!("{id}.jsonl")))
+            .find(|p| p.is_file())
+            .expect("the conversation's transcript");
+        std::fs::write(&transcript, "").unwrap();
+    }
 }
 
 impl Drop for World {
